@@ -4,7 +4,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -13,6 +16,29 @@ final class PlannerSupport {
     private static final Pattern SPACES = Pattern.compile("\\s+");
 
     private PlannerSupport() {}
+
+    /** The sessions a repair was asked for, in catalog order, and a refusal for each asked-for id the catalog lacks. */
+    record Selection(List<SessionRecord> sessions, List<SessionRepairs.Refusal> notFound) {}
+
+    /**
+     * Picks the sessions whose id is in {@code ids} (every session when {@code ids} is null). With {@code eachIdOnce},
+     * a session id recorded in two Codex homes is taken in the first only.
+     */
+    static Selection select(SessionCatalog.Snapshot snap, Set<String> ids, boolean eachIdOnce) {
+        Set<String> wanted = ids == null ? null : lower(ids);
+        Set<String> seen = new HashSet<>();
+        List<SessionRecord> picked = new ArrayList<>();
+        for (SessionRecord s : snap.sessions()) {
+            if (wanted != null && !wanted.contains(s.id())) continue;
+            if (!seen.add(s.id()) && eachIdOnce) continue;
+            picked.add(s);
+        }
+        List<SessionRepairs.Refusal> notFound = new ArrayList<>();
+        if (wanted != null) {
+            for (String id : wanted) if (!seen.contains(id)) notFound.add(new SessionRepairs.Refusal(id, "no session with this id was found"));
+        }
+        return new Selection(picked, notFound);
+    }
 
     /** Why nothing in this home may be changed now (its thread database is unreadable), or null. */
     static String homeProblem(SessionCatalog.Snapshot snap, Path home) {

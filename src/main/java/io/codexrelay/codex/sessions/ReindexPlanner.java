@@ -23,15 +23,7 @@ import static io.codexrelay.codex.sessions.PlannerSupport.isUnder;
 import static io.codexrelay.codex.sessions.PlannerSupport.shortName;
 
 /** Plans a re-index: creates missing thread rows from rollouts, fixes rows whose rollout moved, drops index lines of vanished sessions. */
-final class ReindexPlanner {
-    private final RolloutReader reader;
-    private final ObjectMapper mapper;
-
-    ReindexPlanner(RolloutReader reader, ObjectMapper mapper) {
-        this.reader = reader;
-        this.mapper = mapper;
-    }
-
+record ReindexPlanner(RolloutReader reader, ObjectMapper mapper) {
     Plan plan(SessionCatalog.Snapshot snap) {
         List<Planned> planned = new ArrayList<>();
         List<Refusal> refused = new ArrayList<>();

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,26 +18,20 @@ import java.util.Set;
 import static io.codexrelay.codex.sessions.PlannerSupport.count;
 import static io.codexrelay.codex.sessions.PlannerSupport.firstLineOf;
 import static io.codexrelay.codex.sessions.PlannerSupport.homeProblem;
-import static io.codexrelay.codex.sessions.PlannerSupport.lower;
+import static io.codexrelay.codex.sessions.PlannerSupport.select;
 import static io.codexrelay.codex.sessions.PlannerSupport.shortName;
 
 /**
  * Plans moving sessions to another provider: {@code model_provider} in the thread row and in the rollout's
  * session_meta line, nothing else (plus the history projection's byte offsets, which follow the first line's length).
  */
-final class RetagPlanner {
+record RetagPlanner(SessionMetaEditor editor) {
     /** Columns of the history database that hold byte offsets into a rollout file. */
     private static final String[][] OFFSET_COLUMNS = {
             {"thread_turns", "rollout_byte_offset"},
             {"thread_turns", "rollout_end_byte_offset"},
             {"thread_history_projection_state", "next_rollout_byte_offset"},
     };
-
-    private final SessionMetaEditor editor;
-
-    RetagPlanner(SessionMetaEditor editor) {
-        this.editor = editor;
-    }
 
     /** Sessions recorded under {@code from} (null = any), limited to {@code ids} when given, move to {@code to}. */
     Plan plan(SessionCatalog.Snapshot snap, String from, String to, Set<String> ids) {
@@ -49,17 +42,15 @@ final class RetagPlanner {
             refused.add(new Refusal(null, "the target provider id is empty or not a plain name"));
             return new Plan("retag", "Move sessions to another provider", planned, refused, notes);
         }
-        Set<String> wanted = ids == null ? null : lower(ids);
-        Set<String> seen = new HashSet<>();
-        for (SessionRecord s : snap.sessions()) {
-            if (wanted != null && !wanted.contains(s.id())) continue;
-            seen.add(s.id());
+        boolean chosen = ids != null;   // sessions named one by one are refused aloud; a whole provider's are filtered
+        PlannerSupport.Selection selection = select(snap, ids, false);
+        for (SessionRecord s : selection.sessions()) {
             if (from != null && !from.equals(s.modelProvider())) {
-                if (wanted != null) refused.add(new Refusal(s.id(), "it is recorded under provider '" + s.modelProvider() + "', not '" + from + "'"));
+                if (chosen) refused.add(new Refusal(s.id(), "it is recorded under provider '" + s.modelProvider() + "', not '" + from + "'"));
                 continue;
             }
             if (to.equals(s.modelProvider()) && !s.has(SessionFlag.PROVIDER_MISMATCH)) {
-                if (wanted != null) refused.add(new Refusal(s.id(), "it is already recorded under '" + to + "'"));
+                if (chosen) refused.add(new Refusal(s.id(), "it is already recorded under '" + to + "'"));
                 continue;
             }
             String homeProblem = homeProblem(snap, s.codexHome());
@@ -113,9 +104,7 @@ final class RetagPlanner {
                     + s.modelProvider() + "' to '" + to + "'", details), s.rolloutPath(),
                     w -> retag(w, s.id(), r, row ? stateDb : null, d != 0 ? history : null, to, min, d)));
         }
-        if (wanted != null) {
-            for (String id : wanted) if (!seen.contains(id)) refused.add(new Refusal(id, "no session with this id was found"));
-        }
+        refused.addAll(selection.notFound());
         Set<Path> homes = new LinkedHashSet<>();
         for (Planned p : planned) homes.add(p.change().codexHome());
         for (Path h : homes) {

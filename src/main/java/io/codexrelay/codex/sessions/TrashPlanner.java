@@ -10,35 +10,24 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 import static io.codexrelay.codex.sessions.PlannerSupport.count;
 import static io.codexrelay.codex.sessions.PlannerSupport.homeProblem;
-import static io.codexrelay.codex.sessions.PlannerSupport.lower;
+import static io.codexrelay.codex.sessions.PlannerSupport.select;
 import static io.codexrelay.codex.sessions.PlannerSupport.shortName;
 
 /**
  * Plans moving sessions to the relay's trash: their rollout files, every row that carries their id in Codex's state
  * and history databases, and their lines in the name index. Restoring reverts the journal entry, so it comes back exactly.
  */
-final class TrashPlanner {
-    private final RepairJournal journal;
-    private final ObjectMapper mapper;
-
-    TrashPlanner(RepairJournal journal, ObjectMapper mapper) {
-        this.journal = journal;
-        this.mapper = mapper;
-    }
-
+record TrashPlanner(RepairJournal journal, ObjectMapper mapper) {
     Plan plan(SessionCatalog.Snapshot snap, Set<String> ids) {
         List<Planned> planned = new ArrayList<>();
         List<Refusal> refused = new ArrayList<>();
-        Set<String> wanted = lower(ids);
-        Set<String> seen = new HashSet<>();
-        for (SessionRecord s : snap.sessions()) {
-            if (!wanted.contains(s.id()) || !seen.add(s.id())) continue;
+        PlannerSupport.Selection selection = select(snap, ids, true);
+        for (SessionRecord s : selection.sessions()) {
             Path home = s.codexHome();
             String homeProblem = homeProblem(snap, home);
             if (homeProblem != null) {
@@ -63,7 +52,7 @@ final class TrashPlanner {
             planned.add(new Planned(new Change(s.id(), home, description, details), s.rolloutPath(),
                     w -> trash(w, home, s.id(), files, stateDb, history)));
         }
-        for (String id : wanted) if (!seen.contains(id)) refused.add(new Refusal(id, "no session with this id was found"));
+        refused.addAll(selection.notFound());
         return new Plan("trash", "Move " + count(planned.size(), "session") + " to the trash", planned, refused, List.of());
     }
 

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,25 +19,16 @@ import java.util.Set;
 import static io.codexrelay.codex.sessions.PlannerSupport.count;
 import static io.codexrelay.codex.sessions.PlannerSupport.homeProblem;
 import static io.codexrelay.codex.sessions.PlannerSupport.isUnder;
-import static io.codexrelay.codex.sessions.PlannerSupport.lower;
+import static io.codexrelay.codex.sessions.PlannerSupport.select;
 import static io.codexrelay.codex.sessions.PlannerSupport.shortName;
 
 /** Plans moving archived sessions back into {@code sessions/YYYY/MM/DD/} and marking their rows unarchived, as {@code codex unarchive} does. */
-final class UnarchivePlanner {
-    private final Clock clock;
-
-    UnarchivePlanner(Clock clock) {
-        this.clock = clock;
-    }
-
+record UnarchivePlanner(Clock clock) {
     Plan plan(SessionCatalog.Snapshot snap, Set<String> ids) {
         List<Planned> planned = new ArrayList<>();
         List<Refusal> refused = new ArrayList<>();
-        Set<String> wanted = lower(ids);
-        Set<String> seen = new HashSet<>();
-        for (SessionRecord s : snap.sessions()) {
-            if (!wanted.contains(s.id())) continue;
-            seen.add(s.id());
+        PlannerSupport.Selection selection = select(snap, ids, false);
+        for (SessionRecord s : selection.sessions()) {
             if (!s.archived() && (s.rolloutPath() == null || !isUnder(s.rolloutPath(), RolloutFiles.archivedDir(s.codexHome())))) {
                 refused.add(new Refusal(s.id(), "it is not archived"));
                 continue;
@@ -66,7 +56,7 @@ final class UnarchivePlanner {
             planned.add(new Planned(new Change(s.id(), s.codexHome(), "unarchive '" + shortName(s) + "'", details), file,
                     w -> unarchive(w, s.id(), file, target, s.hasDbRow() ? stateDb : null)));
         }
-        for (String id : wanted) if (!seen.contains(id)) refused.add(new Refusal(id, "no session with this id was found"));
+        refused.addAll(selection.notFound());
         return new Plan("unarchive", "Unarchive " + count(planned.size(), "session"), planned, refused, List.of());
     }
 
