@@ -170,18 +170,17 @@ public final class RelayApp implements AutoCloseable {
             b.state = new RelayState(b.database);
             b.events = new EventBus();
             b.closeables.push(b.events);
-            b.pool = new AccountPool(b.accounts, b.state, cfg, b.events, b.clock);
+            // Quota, routing policy, affinity, token refresh, usage polling, and the pool built on them.
+            b.poolServices = PoolServices.start(cfg, b.database, b.accounts, b.state, b.events, b.clock);
+            b.pool = b.poolServices.pool();
             b.closeables.push(b.pool);
-            // Quota, routing policy, affinity, token refresh, usage polling (issue 3), plugged into the pool.
-            b.poolServices = PoolServices.start(cfg, b.database, b.accounts, b.events, b.pool, b.clock);
             b.closeables.push(b.poolServices);
             b.requestLog = new RequestLog(b.database, cfg.log(), b.clock);
             b.closeables.push(b.requestLog);
             RequestLog requestLog = b.requestLog;
             b.closeables.push(b.events.subscribe(RelayEvent.RequestFinished.class, e -> requestLog.append(e.record())));
             ClientKey clientKey = ClientKey.loadOrCreate(b.home);
-            b.server = new RelayServer(cfg, b.pool, b.events, clientKey, b.clock);
-            b.server.setAccountServices(b.poolServices);
+            b.server = new RelayServer(cfg, b.pool, b.poolServices, b.events, clientKey, b.clock);
             b.closeables.push(b.server);
             String token = AdminFile.newToken();
             RelayServer server = b.server;

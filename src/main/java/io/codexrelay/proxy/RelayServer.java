@@ -63,17 +63,27 @@ public final class RelayServer implements AutoCloseable {
     static final int HEADER_CACHE_SIZE = 0;
     private final List<Handler> mounts = new ArrayList<>();
     private final Clock clock;
-    private volatile AccountServices services = AccountServices.NONE;
+    private final AccountServices services;
     private volatile RelayConfig config;
     private volatile boolean started;
     private volatile boolean stopping;
 
+    /** Without the pool's services: stored credentials, the upstream's own quota headers. */
     public RelayServer(RelayConfig config, AccountPool pool, EventBus events, ClientKey clientKey, Clock clock) {
+        this(config, pool, AccountServices.NONE, events, clientKey, clock);
+    }
+
+    /**
+     * With the pool's services (fresh tokens, 401 refresh, pooled quota headers and usage), wired once, here.
+     */
+    public RelayServer(RelayConfig config, AccountPool pool, AccountServices services, EventBus events,
+                       ClientKey clientKey, Clock clock) {
         this.config = config;
+        this.services = services == null ? AccountServices.NONE : services;
         this.pool = pool;
         this.guard = new RequestGuard(config.server().allowRemote(), clientKey);
         this.upstream = new UpstreamClient(config.upstream());
-        this.forwarder = new ResponsesForwarder(pool, upstream, events, clock);
+        this.forwarder = new ResponsesForwarder(pool, this.services, upstream, events, clock);
         this.clock = clock;
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 4);
@@ -106,15 +116,6 @@ public final class RelayServer implements AutoCloseable {
         if (started) throw new IllegalStateException("mount() must be called before start()");
         String p = pathPrefix.endsWith("/") ? pathPrefix.substring(0, pathPrefix.length() - 1) : pathPrefix;
         mounts.add(new PrefixHandler(p, handler));
-    }
-
-    /**
-     * Plugs in the pool's services (fresh tokens, 401 refresh, quota recording, pooled quota headers and usage);
-     * without them the relay sends stored credentials and passes the upstream's quota headers.
-     */
-    public void setAccountServices(AccountServices services) {
-        this.services = services == null ? AccountServices.NONE : services;
-        forwarder.services(this.services);
     }
 
     public void start() throws Exception {

@@ -1,0 +1,16 @@
+package io.codexrelay.proxy;
+
+import io.codexrelay.account.Account;
+
+/**
+ * The upstream side of a wire format (P2S and S2P): how one attempt's canonical request is sent to an account's
+ * upstream. {@link ResponsesOverHttp} is the first (the Responses API over HTTP, answered with SSE); an account whose
+ * upstream speaks Chat Completions or Anthropic gets its own implementation, chosen per account by
+ * {@link ResponsesForwarder#upstreamFor}, and converts the answer back to canonical events inside its request's
+ * listener chain.
+ */
+interface UpstreamDialect {
+
+    /** A ready-to-send upstream request for one attempt; throws on an unusable account URL. */
+    org.eclipse.jetty.client.Request newRequest(Account account, ResponsesForwarder.Incoming in, byte[] canonicalBody);
+}
