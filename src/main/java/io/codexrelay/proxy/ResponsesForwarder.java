@@ -1,44 +1,24 @@
 package io.codexrelay.proxy;
 
 import io.codexrelay.account.Account;
-import io.codexrelay.account.TokenRefreshException;
 import io.codexrelay.events.EventBus;
 import io.codexrelay.events.QuotaSnapshot;
-import io.codexrelay.events.RelayEvent;
 import io.codexrelay.pool.AccountPool;
 import io.codexrelay.pool.AccountServices;
-import io.codexrelay.pool.Acquisition;
-import io.codexrelay.pool.FailureClass;
-import io.codexrelay.pool.Lease;
-import io.codexrelay.pool.RouteRequest;
-import io.codexrelay.store.RequestRecord;
-import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.Invocable;
-import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Sends one client request through the pool and streams the answer back: the entry to a request's named parts

@@ -2,45 +2,26 @@ package io.codexrelay.proxy;
 
 import io.codexrelay.account.Account;
 import io.codexrelay.account.TokenRefreshException;
-import io.codexrelay.events.EventBus;
-import io.codexrelay.events.QuotaSnapshot;
-import io.codexrelay.events.RelayEvent;
-import io.codexrelay.pool.AccountPool;
-import io.codexrelay.pool.AccountServices;
-import io.codexrelay.pool.Acquisition;
 import io.codexrelay.pool.FailureClass;
 import io.codexrelay.pool.AttemptOutcome;
 import io.codexrelay.pool.Lease;
-import io.codexrelay.pool.RouteRequest;
-import io.codexrelay.store.RequestRecord;
 import org.eclipse.jetty.client.Result;
-import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.Scheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.time.Clock;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-
 
 /**
  * One exchange with one account's upstream (P2S / S2P): credentials made fresh, the request sent through the account's
@@ -48,12 +29,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * or a stale-reasoning repair retried once on the same lease; the outcome goes back on the lease in one call
  * ({@link Lease#close}). What a committed answer does on its way to the client is the {@link StreamGate}'s job.
  */
-final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listener {
-private static final Logger log = LoggerFactory.getLogger(UpstreamAttempt.class);
-/** Most of a failed (non-2xx) answer kept to classify it and to hand it on. */
-private static final int ERROR_BODY_MAX = 1024 * 1024;
+final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listener, StreamGate.Ends {
+    private static final Logger log = LoggerFactory.getLogger(UpstreamAttempt.class);
+    /** Most of a failed (non-2xx) answer kept to classify it and to hand it on. */
+    private static final int ERROR_BODY_MAX = 1024 * 1024;
 
-private enum Mode { COLLECT, HOLD, STREAM }
+    /** What the answer's first bytes are for: classifying an error, the gate's hold, or a plain 2xx body. */
+    private enum Mode { COLLECT, HOLD, STREAM }
 
     final ResponsesForwarder fwd;
     final Turn x;
@@ -73,8 +55,12 @@ private enum Mode { COLLECT, HOLD, STREAM }
     volatile Content.Source source;
     volatile boolean streaming;
     Mode mode;
+    /** The gate of a 2xx answer (hold, commit, pass through); null for other answers. */
+    StreamGate gate;
+    /** The gate's tap on the events (null: not an event stream). */
     SseTap tap;
-    ByteArrayOutputStream held;
+    /** A non-2xx answer's body, kept (up to {@link #ERROR_BODY_MAX}) to classify it and to hand it on. */
+    ByteArrayOutputStream errorBody;
 
     UpstreamAttempt(ResponsesForwarder fwd, Turn x, Lease lease) {
         this.fwd = fwd;
@@ -160,14 +146,15 @@ private enum Mode { COLLECT, HOLD, STREAM }
             String ct = r.getHeaders().get("content-type");
             if (ct != null && ct.toLowerCase(Locale.ROOT).contains("text/event-stream")) {
                 mode = Mode.HOLD;
-                tap = new SseTap();
-                held = new ByteArrayOutputStream(1024);
+                gate = StreamGate.events();
+                tap = gate.tap();
             } else {
                 mode = Mode.STREAM;
+                gate = StreamGate.passThrough();
             }
         } else {
             mode = Mode.COLLECT;
-            held = new ByteArrayOutputStream(1024);
+            errorBody = new ByteArrayOutputStream(1024);
         }
     }
 
@@ -196,13 +183,13 @@ private enum Mode { COLLECT, HOLD, STREAM }
             boolean last = chunk.isLast();
             if (last) closed.complete(null);
             ByteBuffer buf = chunk.getByteBuffer();
+            String first = null;
             try {
                 if (mode == Mode.COLLECT) {
-                    int room = ERROR_BODY_MAX - held.size();
-                    if (room > 0) copyInto(held, buf, Math.min(room, buf.remaining()));
+                    int room = ERROR_BODY_MAX - errorBody.size();
+                    if (room > 0) StreamGate.copyInto(errorBody, buf, Math.min(room, buf.remaining()));
                 } else {
-                    tap.scan(buf);
-                    copyInto(held, buf, buf.remaining());
+                    first = gate.hold(buf);
                 }
             } finally {
                 chunk.release();
@@ -211,7 +198,6 @@ private enum Mode { COLLECT, HOLD, STREAM }
                 if (last) collected();
                 continue;
             }
-            String first = tap.firstSignificant();
             if (first != null) {
                 if (SseTap.FAILED.equals(first)) {
                     FailureClassifier.Verdict v = FailureClassifier.ofEarlyFailure(tap.failureCode(), tap.failureMessage());
@@ -225,16 +211,16 @@ private enum Mode { COLLECT, HOLD, STREAM }
                         if (!settled.compareAndSet(false, true)) return;
                         abortUpstream(new FailoverAbort());
                         x.failover.failedOver(this, v, new Failover.LastFailure(upResponse.getStatus(),
-                                HttpFields.build(upResponse.getHeaders()).asImmutable(), held.toByteArray(), v));
+                                HttpFields.build(upResponse.getHeaders()).asImmutable(), gate.heldBytes(), v));
                         return;
                     }
                     x.failureClass = v.cause();
                 }
-                if (settled.compareAndSet(false, true)) commit(held.toByteArray(), last);
+                if (settled.compareAndSet(false, true)) commit(gate.heldBytes(), last);
                 return;
             }
             if (last) {
-                if (settled.compareAndSet(false, true)) commit(held.toByteArray(), true);
+                if (settled.compareAndSet(false, true)) commit(gate.heldBytes(), true);
                 return;
             }
         }
@@ -285,7 +271,7 @@ private enum Mode { COLLECT, HOLD, STREAM }
     void collected() {
         if (!settled.compareAndSet(false, true)) return;
         var r = upResponse;
-        byte[] body = held.toByteArray();
+        byte[] body = errorBody.toByteArray();
         FailureClassifier.Verdict v = FailureClassifier.ofStatus(r.getStatus(), r.getHeaders()::get, body, fwd.clock.instant());
         if (v.cause() == FailureClass.AUTH && x.refreshedAfter401.add(lease.name())) {
             refreshAndRetry(v, new Failover.LastFailure(r.getStatus(), HttpFields.build(r.getHeaders()).asImmutable(), body, v));
@@ -330,40 +316,21 @@ private enum Mode { COLLECT, HOLD, STREAM }
         x.commitMark();
         streaming = true;
         if (lastAlready) upstreamEnded();
-        if (heldBytes == null || heldBytes.length == 0) {
-            if (lastAlready) x.sink.write(true, null, Callback.from(() -> ended(null), this::ended));
-            else copyRest();
-            return;
-        }
-        x.sink.write(lastAlready, ByteBuffer.wrap(heldBytes), Callback.from(Invocable.InvocationType.NON_BLOCKING,
-                () -> {
-                    if (lastAlready) ended(null);
-                    else copyRest();
-                }, this::ended));
+        gate.open(x.sink, heldBytes, lastAlready, source, this);
     }
 
-    void copyRest() {
-        Content.Sink sink = (last, buf, cb) -> {
-            if (last) upstreamEnded(); // before Codex sees the end, so its next request finds the permit free
-            x.sink.write(last, buf, Callback.from(Invocable.InvocationType.NON_BLOCKING,
-                    cb::succeeded, err -> {
-                        if (x.clientFailure == null) x.clientFailure = err;
-                        abortUpstream(err);
-                        cb.failed(err);
-                    }));
-        };
-        Content.Chunk.Processor tapper = (chunk, cb) -> {
-            if (tap != null && chunk.hasRemaining()) tap.scan(chunk.getByteBuffer());
-            return false;
-        };
-        Content.copy(source, sink, tapper, Callback.from(Invocable.InvocationType.NON_BLOCKING, () -> ended(null), this::ended));
+    @Override
+    public void clientFailed(Throwable err) {
+        if (x.clientFailure == null) x.clientFailure = err;
+        abortUpstream(err);
     }
 
     /**
      * The committed answer's last bytes came from the upstream: the exchange is over, and the account's outcome is
      * given now, before those bytes go to Codex (once).
      */
-    void upstreamEnded() {
+    @Override
+    public void upstreamEnded() {
         closed.complete(null);
         if (!judged.compareAndSet(false, true)) return;
         if (tap != null && !tap.completed() && tap.failed()) {
@@ -387,7 +354,8 @@ private enum Mode { COLLECT, HOLD, STREAM }
     }
 
     /** The committed answer ended: completely (failure null), because Codex left, or because the upstream died. */
-    void ended(Throwable failure) {
+    @Override
+    public void ended(Throwable failure) {
         int status = upResponse.getStatus();
         if (failure == null) {
             upstreamEnded();
@@ -456,15 +424,5 @@ private enum Mode { COLLECT, HOLD, STREAM }
     /** Aborts an attempt the forwarder gave up on itself (no failure to report). */
     private static final class FailoverAbort extends Exception {
         FailoverAbort() { super("failing over", null, false, false); }
-    }
-
-    private static void copyInto(ByteArrayOutputStream out, ByteBuffer buf, int n) {
-        if (buf.hasArray()) {
-            out.write(buf.array(), buf.arrayOffset() + buf.position(), n);
-        } else {
-            byte[] tmp = new byte[n];
-            buf.duplicate().get(tmp);
-            out.write(tmp, 0, n);
-        }
     }
 }
