@@ -398,7 +398,7 @@ public final class AccountPool implements AutoCloseable {
         }
     }
 
-    void attemptFailed(Account a, FailureClass cause, Instant until, String reason) {
+    private void attemptFailed(Account a, FailureClass cause, Instant until, String reason) {
         if (cause == FailureClass.QUOTA && until == null) {
             // No reset in the error itself: the quota readings may know when the full window resets.
             Instant now = clock.instant();

@@ -4,6 +4,7 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.util.Callback;
 
 import java.nio.ByteBuffer;
+import java.util.function.Consumer;
 
 /**
  * Where the answer to the client goes (P2C): a status and headers once, then the canonical Responses event stream (or
@@ -21,6 +22,12 @@ interface ClientSink {
 
     /** Writes (and flushes) {@code buf} (may be null: nothing); {@code last} ends the answer. */
     void write(boolean last, ByteBuffer buf, Callback callback);
+
+    /**
+     * Calls {@code listener} (once) when the client goes away before the answer has ended; the transport's idle
+     * timeout does not end a request by itself (the upstream side decides when a quiet stream is dead).
+     */
+    void onClientGone(Consumer<Throwable> listener);
 
     /** A whole JSON answer of the relay's own (errors). */
     default void writeJson(int status, String json, Callback callback) {

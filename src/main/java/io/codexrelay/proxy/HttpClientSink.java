@@ -1,16 +1,28 @@
 package io.codexrelay.proxy;
 
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 import java.nio.ByteBuffer;
+import java.util.function.Consumer;
 
 /** The HTTP transport's {@link ClientSink}: Jetty's response, written as it comes (SSE or a whole body). */
 final class HttpClientSink implements ClientSink {
+    private final Request request;
     private final Response response;
 
-    HttpClientSink(Response response) { this.response = response; }
+    HttpClientSink(Request request, Response response) {
+        this.request = request;
+        this.response = response;
+    }
+
+    @Override
+    public void onClientGone(Consumer<Throwable> listener) {
+        request.addFailureListener(listener);
+        request.addIdleTimeoutListener(t -> true);
+    }
 
     @Override public void status(int status) { response.setStatus(status); }
 

@@ -14,7 +14,7 @@ interface InboundDialect {
     /** Where the canonical answer goes: {@code client} itself, or a wrapper that converts the events on the way. */
     ClientSink answerTo(ClientSink client);
 
-    /** Responses clients (Codex): the body and the events pass through unchanged. */
+    /** Responses clients (Codex): the body and the events pass through unchanged (the same array, the same sink). */
     InboundDialect RESPONSES = new InboundDialect() {
         @Override public byte[] toCanonical(byte[] clientBody) { return clientBody; }
 

@@ -166,12 +166,22 @@ final class RelayRoutes {
     }
 
     private void start(Request request, Response response, Callback callback, Route route, String path, byte[] body) {
+        start(request, response, callback, route, path, body, InboundDialect.RESPONSES);
+    }
+
+    /**
+     * Hands a request to the forwarder in the canonical form: {@code dialect} converts the body (and later the answer);
+     * the thread key and model are read from the canonical body, so they mean the same for every dialect.
+     */
+    private void start(Request request, Response response, Callback callback, Route route, String path, byte[] body,
+                       InboundDialect dialect) {
         HttpFields headers = request.getHeaders();
+        byte[] canonical = dialect.toCanonical(body);
         // The conversation: session-id / thread-id header, else the body's prompt_cache_key (thread affinity's key).
-        String session = threadKey(headers::get, body);
-        String model = route == Route.RESPONSES ? modelOf(body) : null;
-        forwarder.forward(new ResponsesForwarder.Incoming(request, route, path, request.getHttpURI().getQuery(), headers,
-                body, model, session), response, callback);
+        String session = threadKey(headers::get, canonical);
+        String model = route == Route.RESPONSES ? modelOf(canonical) : null;
+        forwarder.forward(new ResponsesForwarder.Incoming(route, path, request.getHttpURI().getQuery(), headers,
+                canonical, model, session), dialect.answerTo(new HttpClientSink(request, response)), callback);
     }
 
     /** The top-level {@code "model"} of the request JSON, or null; malformed JSON is the upstream's to judge. */

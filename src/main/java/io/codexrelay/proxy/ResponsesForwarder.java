@@ -7,8 +7,6 @@ import io.codexrelay.pool.AccountPool;
 import io.codexrelay.pool.AccountServices;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Sends one client request through the pool and streams the answer back: the entry to a request's named parts
- * (docs/design.md, "The forwarder's parts"): a {@link Turn} per request, its {@link Failover}, one
+ * (docs/design.md, "The forwarder's parts and the seam for new protocols"): a {@link Turn} per request, its {@link Failover}, one
  * {@link UpstreamAttempt} per account tried (sent through the account's {@link UpstreamDialect}), the answer to the
  * client through a {@link ClientSink} wrapped by the request's {@link InboundDialect}. This class holds what the
  * parts share (pool, services, upstream client, events, clock) and the requests in flight.
@@ -36,14 +34,16 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>With the pool's {@link AccountServices}: credentials are made fresh before sending (token refresh), a 401 gets one
  * token refresh and one retry on the same account, a 400 {@code invalid_encrypted_content} gets its encrypted
- * reasoning stripped ({@link EncryptedContentRepair}) and one retry on the same account, quota failures are reported,
- * and the {@code x-codex-*} headers Codex sees carry the pool's view ({@link PooledUsage}).
+ * reasoning stripped ({@link EncryptedContentRepair}) and one retry on the same account, and the {@code x-codex-*} headers Codex sees carry the pool's view ({@link PooledUsage}).
  */
 final class ResponsesForwarder {
     private static final Logger log = LoggerFactory.getLogger(ResponsesForwarder.class);
 
-    /** Everything about the incoming request the forwarder needs; the body has been read once, completely. */
-    record Incoming(Request request, Route route, String path, String query, HttpFields headers, byte[] body,
+    /**
+     * Everything about the incoming request the forwarder needs; the body has been read once, completely, and is the
+     * canonical Responses request ({@link InboundDialect#toCanonical}).
+     */
+    record Incoming(Route route, String path, String query, HttpFields headers, byte[] body,
                     String model, String sessionId) {}
 
     /** Stopping: the relay cut an exchange that outlived the stop grace. */
@@ -68,20 +68,12 @@ final class ResponsesForwarder {
         this.responsesOverHttp = new ResponsesOverHttp(upstream);
     }
 
-    /** A Responses request over HTTP (Codex). */
-    void forward(Incoming in, Response response, Callback callback) {
-        forward(in, InboundDialect.RESPONSES, new HttpClientSink(response), callback);
-    }
-
-    /** A request in {@code dialect}'s wire form whose answer goes to {@code client}. */
-    void forward(Incoming in, InboundDialect dialect, ClientSink client, Callback callback) {
-        Incoming canonical = in;
-        byte[] body = dialect.toCanonical(in.body());
-        if (body != in.body()) {
-            canonical = new Incoming(in.request(), in.route(), in.path(), in.query(), in.headers(), body, in.model(),
-                    in.sessionId());
-        }
-        Turn t = new Turn(this, canonical, dialect.answerTo(client), callback);
+    /**
+     * Runs one request: {@code in} is already in the canonical (Responses) form, {@code client} is where the canonical
+     * answer goes (the transport's sink, wrapped by the request's inbound dialect).
+     */
+    void forward(Incoming in, ClientSink client, Callback callback) {
+        Turn t = new Turn(this, in, client, callback);
         active.add(t);
         t.start();
     }

@@ -64,8 +64,7 @@ final class Turn {
     }
 
     void start() {
-        in.request().addFailureListener(this::clientGone);
-        in.request().addIdleTimeoutListener(t -> true);
+        sink.onClientGone(this::clientGone);
         failover.next();
     }
 
