@@ -288,4 +288,34 @@ class AccountPoolTest {
         assertThat(lease(Set.of()).name()).isEqualTo("A");
         assertThat(pool.runtime().get(0).maxConcurrent()).isEqualTo(3);
     }
+
+    @Test
+    void aLeaseClosedWithItsOutcomeUpdatesQuotaCooldownAndAffinityInOneCall() throws Exception {
+        Account a = add("A", 1, true);
+        Account b = add("B", 2, true);
+        QuotaTracker tracker = new QuotaTracker(null, null, clock, Runnable::run);
+        Affinity affinity = new Affinity(null, clock, Duration.ofHours(1), Runnable::run);
+        pool = new AccountPool(repo, state, config, events, clock, RoutingPolicy.PRIORITY, tracker, affinity);
+
+        Lease onA = lease(Set.of());
+        assertThat(onA.name()).isEqualTo("A");
+        onA.close(new AttemptOutcome.Failed(FailureClass.QUOTA, T0.plusSeconds(600), "usage limit reached",
+                "usage_limit_reached", "plus", null));
+
+        assertThat(tracker.current(a.id())).isNotNull();
+        assertThat(pool.quota("A")).isNotNull();
+        assertThat(pool.runtime()).filteredOn(r -> r.account().name().equals("A"))
+                .singleElement().satisfies(r -> assertThat(r.state()).isEqualTo("exhausted"));
+        assertThat(affinity.lookup("thread-1")).isEmpty();
+
+        Lease onB = lease(Set.of());
+        assertThat(onB.name()).isEqualTo("B");
+        onB.close(new AttemptOutcome.Answered("thread-1"));
+        assertThat(affinity.lookup("thread-1")).hasValue(b.id());
+
+        Lease abandoned = lease(Set.of());
+        abandoned.close(new AttemptOutcome.Abandoned(null));
+        abandoned.close(new AttemptOutcome.Answered("thread-2")); // only the first outcome counts
+        assertThat(affinity.lookup("thread-2")).isEmpty();
+    }
 }
