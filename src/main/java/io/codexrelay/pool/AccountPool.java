@@ -33,6 +33,12 @@ import java.util.concurrent.TimeUnit;
  * per-account cooldowns and concurrency gates, keeps pinned/auto/paused mode (persisted in {@link RelayState}), and
  * publishes what changes (AccountExhausted, AccountRecovered, AccountSwitched, PoolExhausted, ModeChanged, ...).
  *
+ * <p>One road in and one back (HikariCP's acquire -> lease -> close): {@link #acquire} hands out a {@link Lease}, and
+ * everything an attempt teaches the pool comes back on it: the answer's quota headers ({@link Lease#answered}) and the
+ * attempt's {@link AttemptOutcome} ({@link Lease#close}), from which cooldowns, the quota readings and thread
+ * affinity update here. The quota tracker and affinity are given to the constructor; the tracker's readings from any
+ * source come back to {@link #updateQuota}.
+ *
  * <p>Nothing here blocks a request thread: {@link #acquire} answers with a future that completes when a permit is
  * free, or when the wait budget of every candidate has run out. Database access happens only in the control calls
  * (constructor, {@link #reload}, {@link #pin}, {@link #auto}, {@link #setPaused}).

@@ -49,6 +49,8 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
     final AtomicBoolean judged = new AtomicBoolean();
     /** What went wrong with a committed answer that ended, for the request log (null: nothing). */
     volatile String endError;
+    /** How this attempt's account is spoken to (set when sending). */
+    volatile UpstreamDialect dialect;
     org.eclipse.jetty.client.Request upRequest;
     volatile Scheduler.Task firstByteTimer;
     volatile org.eclipse.jetty.client.Response upResponse;
@@ -110,7 +112,8 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
         sent = account;
         ResponsesForwarder.Incoming in = x.in;
         try {
-            upRequest = fwd.upstreamFor(account).newRequest(account, in, x.body);
+            dialect = fwd.upstreamFor(account);
+            upRequest = dialect.newRequest(account, in, x.body);
         } catch (RuntimeException e) {
             // A bad base URL of this account: it cannot serve; try the next.
             settled.set(true);
@@ -160,7 +163,7 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
 
     @Override
     public void onContentSource(org.eclipse.jetty.client.Response r, Content.Source src) {
-        source = src;
+        source = dialect.canonicalAnswer(src);
         if (mode == Mode.STREAM) {
             if (settled.compareAndSet(false, true)) commit(null);
             return;
