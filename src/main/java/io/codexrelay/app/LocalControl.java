@@ -75,10 +75,10 @@ public final class LocalControl implements ControlHandle {
     private final Database database;            // the request log's read side and the log window's queries
     private RequestLogQuery logQuery;           // opened lazily, closed by close()
     private volatile Runnable showSettings;     // set by the tray; null when headless
-    private volatile PoolServices services;     // live: quota polling, fresh tokens for export
+    private final PoolServices services;        // live: quota polling, fresh tokens for export; null offline
 
     private LocalControl(RelayHome home, RelayConfig config, AccountRepository accounts, RelayState state, AccountPool pool,
-                         RequestLog requestLog, EventBus events, IntSupplier serverInFlight,
+                         PoolServices services, RequestLog requestLog, EventBus events, IntSupplier serverInFlight,
                          Consumer<RelayConfig> configApplier, Clock clock, Database ownedDb, Database database, String description) {
         this.home = home;
         this.config = config;
@@ -86,6 +86,7 @@ public final class LocalControl implements ControlHandle {
         this.accounts = accounts;
         this.state = state;
         this.pool = pool;
+        this.services = services;
         this.requestLog = requestLog;
         this.ownsLog = requestLog == null;
         this.events = events;
@@ -102,9 +103,11 @@ public final class LocalControl implements ControlHandle {
      * log level, ...); {@code serverInFlight} counts requests in the relay.
      */
     public static LocalControl live(RelayHome home, RelayConfig config, Database database, AccountRepository accounts, RelayState state,
-                                    AccountPool pool, RequestLog requestLog, EventBus events, IntSupplier serverInFlight,
+                                    AccountPool pool, PoolServices services, RequestLog requestLog, EventBus events,
+                                    IntSupplier serverInFlight,
                                     Consumer<RelayConfig> configApplier, Clock clock, String description) {
-        return new LocalControl(home, config, accounts, state, Objects.requireNonNull(pool), Objects.requireNonNull(requestLog),
+        return new LocalControl(home, config, accounts, state, Objects.requireNonNull(pool), Objects.requireNonNull(services),
+                Objects.requireNonNull(requestLog),
                 events, serverInFlight, configApplier, clock, null, Objects.requireNonNull(database), description);
     }
 
@@ -123,14 +126,8 @@ public final class LocalControl implements ControlHandle {
         } catch (StoreException e) {
             throw new ControlException(e.getMessage(), e);
         }
-        return new LocalControl(home, cfg, new AccountRepository(db, clock), new RelayState(db), null, null, null,
+        return new LocalControl(home, cfg, new AccountRepository(db, clock), new RelayState(db), null, null, null, null,
                 () -> 0, c -> { }, clock, db, db, "offline (relay not running; changes apply when it starts)");
-    }
-
-    /** Live: the pool services (quota refresh, freshest tokens for exports). */
-    public LocalControl attach(PoolServices services) {
-        this.services = services;
-        return this;
     }
 
     @Override public boolean daemonRunning() { return pool != null; }
