@@ -28,7 +28,6 @@ import io.codexrelay.store.Database;
 import io.codexrelay.store.RelayState;
 import io.codexrelay.store.RequestLog;
 import io.codexrelay.store.RequestLogQuery;
-import io.codexrelay.store.RequestRecord;
 import io.codexrelay.store.StoreException;
 
 import java.io.IOException;
@@ -36,6 +35,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -76,6 +77,7 @@ public final class LocalControl implements ControlHandle {
     private RequestLogQuery logQuery;           // opened lazily, closed by close()
     private volatile Runnable showSettings;     // set by the tray; null when headless
     private volatile PoolServices services;     // live: quota polling, fresh tokens for export
+    private final ChatGptLogins logins;
 
     private LocalControl(RelayHome home, RelayConfig config, AccountRepository accounts, RelayState state, AccountPool pool,
                          RequestLog requestLog, EventBus events, IntSupplier serverInFlight,
@@ -95,6 +97,7 @@ public final class LocalControl implements ControlHandle {
         this.ownedDb = ownedDb;
         this.database = database;
         this.description = description;
+        this.logins = ChatGptLogins.create(clock, config.upstream().connectTimeout());
     }
 
     /**
@@ -357,35 +360,37 @@ public final class LocalControl implements ControlHandle {
     // ---- request log -----------------------------------------------------------------------------------------
 
     @Override
-    public List<RequestRecord> recentRequests(int limit) throws ControlException {
+    public List<RequestView> recentRequests(int limit) throws ControlException {
         int n = Math.max(1, Math.min(limit, 10_000));
         RequestLog log;
         synchronized (this) {
             if (requestLog == null) requestLog = new RequestLog(ownedDb, config.log(), clock);
             log = requestLog;
         }
-        return store(() -> log.newest(n));
+        return store(() -> log.newest(n)).stream().map(LogQuery::view).toList();
     }
 
     @Override
-    public List<RequestRecord> queryRequests(RequestLogQuery.Filter filter, long offset, int limit) throws ControlException {
+    public List<RequestView> queryRequests(LogQuery.Filter filter, long offset, int limit) throws ControlException {
         // The first page is what a reload shows: let the writer catch up so a request that just finished is in it.
         if (offset == 0 && requestLog != null) requestLog.flush();
         RequestLogQuery q = logQuery();
-        return store(() -> q.page(filter, offset, Math.max(0, Math.min(limit, 10_000))));
+        var f = LogQuery.toStore(filter);
+        return store(() -> q.page(f, offset, Math.max(0, Math.min(limit, 10_000)))).stream().map(LogQuery::view).toList();
     }
 
     @Override
-    public long countRequests(RequestLogQuery.Filter filter) throws ControlException {
+    public long countRequests(LogQuery.Filter filter) throws ControlException {
         RequestLogQuery q = logQuery();
-        return store(() -> q.count(filter));
+        var f = LogQuery.toStore(filter);
+        return store(() -> q.count(f));
     }
 
     @Override
-    public List<RequestLogQuery.UsageBucket> requestUsage(java.time.Instant from, java.time.Duration bucket) throws ControlException {
+    public List<LogQuery.UsageBucket> requestUsage(Instant from, Duration bucket) throws ControlException {
         if (bucket.isNegative() || bucket.isZero()) throw new ControlException("The usage bucket must be longer than zero.");
         RequestLogQuery q = logQuery();
-        return store(() -> q.usage(from, bucket));
+        return store(() -> q.usage(from, bucket)).stream().map(LogQuery::view).toList();
     }
 
     private synchronized RequestLogQuery logQuery() {
@@ -428,6 +433,11 @@ public final class LocalControl implements ControlHandle {
 
     private static CodexHome codexHome() {
         return CodexHome.locate(null, System.getenv(), System.getProperty("user.home"));
+    }
+
+    @Override
+    public ControlApi.ChatGptLogin startChatGptLogin(String name) throws ControlException {
+        return logins.start(this, name);
     }
 
     // ---- windows of the tray ---------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ abstract class ControlCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
-        try (ControlHandle control = Controls.open(ctx().home(), ctx().clock())) {
+        try (ControlHandle control = Controls.open(ctx().env(), ctx().clock())) {
             return run(control);
         }
     }
