@@ -6,12 +6,7 @@ import io.codexrelay.account.CodexAuthExport;
 import io.codexrelay.account.CodexAuthFile;
 import io.codexrelay.account.Credentials;
 import io.codexrelay.account.Jwt;
-import io.codexrelay.codex.CodexConfigException;
-import io.codexrelay.codex.CodexConfigPatch;
-import io.codexrelay.codex.CodexHome;
-import io.codexrelay.codex.CodexWiring;
 import io.codexrelay.config.AtomicFiles;
-import io.codexrelay.config.ClientKey;
 import io.codexrelay.config.ConfigException;
 import io.codexrelay.config.ConfigFilePatcher;
 import io.codexrelay.config.ConfigLoader;
@@ -402,37 +397,12 @@ public final class LocalControl implements ControlHandle {
 
     @Override
     public Boolean codexRouted() throws ControlException {
-        try {
-            var s = new CodexWiring(home, clock).status(codexHome());
-            return s.view() != null && s.view().pointsAtRelay();
-        } catch (CodexConfigException e) {
-            throw new ControlException(e.getMessage(), e);
-        }
+        return CodexRouting.routed(home, clock);
     }
 
     @Override
     public synchronized void setCodexRouted(boolean on) throws ControlException {
-        var wiring = new CodexWiring(home, clock);
-        try {
-            if (on) {
-                RelayConfig cfg = config;
-                String host = cfg.server().listen().equals("::1") || cfg.server().listen().equals("[::1]") ? "[::1]" : "127.0.0.1";
-                long idle = Math.max(600_000L, cfg.upstream().idleTimeout().toMillis() + 60_000L);
-                var spec = new CodexConfigPatch.ProviderSpec("http://" + host + ":" + cfg.server().port() + "/v1",
-                        ClientKey.loadOrCreate(home).value(), idle);
-                wiring.on(codexHome(), spec);
-            } else {
-                wiring.off(codexHome(), false);
-            }
-        } catch (CodexConfigException e) {
-            throw new ControlException(e.getMessage(), e);
-        } catch (IOException e) {
-            throw new ControlException("Could not read the relay's client key: " + e.getMessage(), e);
-        }
-    }
-
-    private static CodexHome codexHome() {
-        return CodexHome.locate(null, System.getenv(), System.getProperty("user.home"));
+        CodexRouting.set(home, config, clock, on);
     }
 
     @Override
