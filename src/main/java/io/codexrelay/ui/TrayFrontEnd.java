@@ -3,6 +3,7 @@ package io.codexrelay.ui;
 import io.codexrelay.app.Desktop;
 import io.codexrelay.app.FrontEnd;
 import io.codexrelay.app.RelayApp;
+import io.codexrelay.app.SessionsService;
 
 import javax.swing.JFrame;
 import java.time.Clock;
@@ -74,6 +75,12 @@ public final class TrayFrontEnd implements FrontEnd {
             return;
         }
         sessionsFrame = SessionsWindow.open(app.sessions(env));
+    }
+
+    @Override
+    public boolean showSessionsAndWait(SessionsService sessions) throws Exception {
+        SessionsWindow.showAndWait(sessions);
+        return true;
     }
 
     @Override
