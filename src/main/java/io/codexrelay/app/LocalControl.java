@@ -14,11 +14,7 @@ import io.codexrelay.config.ConfigSchema;
 import io.codexrelay.config.RelayConfig;
 import io.codexrelay.config.RelayHome;
 import io.codexrelay.events.EventBus;
-import io.codexrelay.events.RelayEvent;
 import io.codexrelay.pool.AccountPool;
-import io.codexrelay.pool.AccountRuntime;
-import io.codexrelay.pool.PoolServices;
-import io.codexrelay.pool.QuotaTracker;
 import io.codexrelay.store.Database;
 import io.codexrelay.store.RelayState;
 import io.codexrelay.store.RequestLog;
@@ -42,54 +38,37 @@ import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
- * {@link ControlApi} in the same process as the files. Two modes:
+ * {@link ControlApi} in the same process as the files, in one of two modes behind this one type:
  * <ul>
- *   <li><b>live</b> ({@link #live}): inside the daemon, next to the running {@link AccountPool}; account changes go to
- *       the repository and then {@link AccountPool#reload()}, mode changes go to the pool, so they take effect at once;</li>
- *   <li><b>offline</b> ({@link #offline}): the CLI without a daemon; it opens {@code relay.db} itself and writes the
- *       pinned/paused state straight into {@link RelayState}, which the pool reads when the daemon next starts.</li>
+ *   <li>{@link LiveControl} ({@link #live}): inside the daemon, next to the running {@link AccountPool}; account
+ *       changes go to the repository and then {@link AccountPool#reload()}, mode changes go to the pool, so they take
+ *       effect at once;</li>
+ *   <li>{@link OfflineControl} ({@link #offline}): the CLI without a daemon; it opens {@code relay.db} itself and
+ *       writes the pinned/paused state straight into {@link RelayState}, which the pool reads when the daemon next
+ *       starts.</li>
  * </ul>
+ * What both modes do alike (checking and saving accounts, the request log, the configuration file, Codex routing)
+ * is written once here; what differs is a handful of hooks the two subclasses fill in, not {@code if (pool != null)}.
  * Every failure is a {@link ControlException} with a message that says what to do; secrets never appear in one.
  */
-public final class LocalControl implements ControlHandle {
+public abstract sealed class LocalControl implements ControlHandle permits LiveControl, OfflineControl {
     public static final int DEFAULT_PRIORITY = 100;
 
-    private final RelayHome home;
-    private final AccountRepository accounts;
-    private final RelayState state;
-    private final AccountPool pool;             // null offline
-    private final EventBus events;              // null offline
-    private final IntSupplier serverInFlight;
-    private final Consumer<RelayConfig> configApplier;
-    private final Clock clock;
-    private final RelayConfig startConfig;      // what the running server was started with (restart-needed keys)
-    private final Database ownedDb;             // offline: opened here, closed by close()
+    final RelayHome home;
+    final AccountRepository accounts;
+    final Clock clock;
     private final String description;
-    private volatile RelayConfig config;
-    private RequestLog requestLog;              // offline: opened lazily, closed by close()
-    private final boolean ownsLog;
     private final Database database;            // the request log's read side and the log window's queries
+    volatile RelayConfig config;
     private RequestLogQuery logQuery;           // opened lazily, closed by close()
     private volatile Runnable showSettings;     // set by the tray; null when headless
-    private volatile PoolServices services;     // live: quota polling, fresh tokens for export
     private final ChatGptLogins logins;
 
-    private LocalControl(RelayHome home, RelayConfig config, AccountRepository accounts, RelayState state, AccountPool pool,
-                         RequestLog requestLog, EventBus events, IntSupplier serverInFlight,
-                         Consumer<RelayConfig> configApplier, Clock clock, Database ownedDb, Database database, String description) {
+    LocalControl(RelayHome home, RelayConfig config, AccountRepository accounts, Clock clock, Database database, String description) {
         this.home = home;
         this.config = config;
-        this.startConfig = config;
         this.accounts = accounts;
-        this.state = state;
-        this.pool = pool;
-        this.requestLog = requestLog;
-        this.ownsLog = requestLog == null;
-        this.events = events;
-        this.serverInFlight = serverInFlight;
-        this.configApplier = configApplier;
         this.clock = clock;
-        this.ownedDb = ownedDb;
         this.database = database;
         this.description = description;
         this.logins = ChatGptLogins.create(clock, config.upstream().connectTimeout());
@@ -99,15 +78,15 @@ public final class LocalControl implements ControlHandle {
      * The daemon's control. {@code configApplier} receives a newly written configuration to apply live (pool limits,
      * log level, ...); {@code serverInFlight} counts requests in the relay.
      */
-    public static LocalControl live(RelayHome home, RelayConfig config, Database database, AccountRepository accounts, RelayState state,
-                                    AccountPool pool, RequestLog requestLog, EventBus events, IntSupplier serverInFlight,
-                                    Consumer<RelayConfig> configApplier, Clock clock, String description) {
-        return new LocalControl(home, config, accounts, state, Objects.requireNonNull(pool), Objects.requireNonNull(requestLog),
-                events, serverInFlight, configApplier, clock, null, Objects.requireNonNull(database), description);
+    public static LiveControl live(RelayHome home, RelayConfig config, Database database, AccountRepository accounts, RelayState state,
+                                   AccountPool pool, RequestLog requestLog, EventBus events, IntSupplier serverInFlight,
+                                   Consumer<RelayConfig> configApplier, Clock clock, String description) {
+        return new LiveControl(home, config, Objects.requireNonNull(database), accounts, Objects.requireNonNull(pool),
+                Objects.requireNonNull(requestLog), events, serverInFlight, configApplier, clock, description);
     }
 
     /** Works on the files of {@code home} with no daemon running. Creates the home and config file when missing. */
-    public static LocalControl offline(RelayHome home, Clock clock) throws ConfigException, ControlException {
+    public static OfflineControl offline(RelayHome home, Clock clock) throws ConfigException, ControlException {
         try {
             home.ensureExists();
         } catch (IOException e) {
@@ -121,58 +100,40 @@ public final class LocalControl implements ControlHandle {
         } catch (StoreException e) {
             throw new ControlException(e.getMessage(), e);
         }
-        return new LocalControl(home, cfg, new AccountRepository(db, clock), new RelayState(db), null, null, null,
-                () -> 0, c -> { }, clock, db, db, "offline (relay not running; changes apply when it starts)");
+        return new OfflineControl(home, cfg, db, clock);
     }
 
-    /** Live: the pool services (quota refresh, freshest tokens for exports). */
-    public LocalControl attach(PoolServices services) {
-        this.services = services;
-        return this;
-    }
-
-    @Override public boolean daemonRunning() { return pool != null; }
     @Override public String describe() { return description; }
-    @Override public EventBus events() { return events; }
 
     /** The configuration in force (live) or on disk (offline). */
     public RelayConfig currentConfig() { return config; }
 
+    // ---- what the two modes do differently -------------------------------------------------------------------
+
+    /** The pinned account's name, or null when the pool chooses. */
+    abstract String pinnedName() throws ControlException;
+
+    /** Pins {@code name}, or lets the pool choose when null. */
+    abstract void setPinned(String name) throws ControlException;
+
+    /** After accounts were saved: the live pool reloads and the change is announced. */
+    abstract void accountsChanged() throws ControlException;
+
+    /** The account with the freshest tokens there are (live: the pool's, which may have refreshed since it was stored). */
+    Account freshest(Account stored) { return stored; }
+
+    /** The request log's write side (its {@code newest} rows). */
+    abstract RequestLog requestLog();
+
+    /** Lets the log writer catch up before the first page is read, so a request that just finished is in it. */
+    void flushLog() { }
+
+    /** {@code next} was written to config.toml: applies it where it can; returns the keys that need a restart. */
+    abstract List<String> configApplied(RelayConfig next);
+
     // ---- status ----------------------------------------------------------------------------------------------
 
-    @Override
-    public PoolStatus status() throws ControlException {
-        if (pool != null) {
-            String pinned = pool.pinned();
-            List<AccountStatus> list = new ArrayList<>();
-            for (AccountRuntime r : pool.runtime()) list.add(fromRuntime(r, pinned));
-            return new PoolStatus(pinned == null, pinned, pool.serving(), pool.paused(), serverInFlight.getAsInt(),
-                    pool.earliestReset(), List.copyOf(list));
-        }
-        String pinned = store(() -> state.get(RelayState.PINNED_ACCOUNT).orElse(null));
-        boolean paused = store(() -> state.get(RelayState.PAUSED).map(Boolean::parseBoolean).orElse(false));
-        // The last quota the daemon knew (relay.db), shown as of now (windows whose reset passed show as reset).
-        QuotaTracker lastKnown = new QuotaTracker(accounts.database(), null, clock, Runnable::run);
-        store(() -> { lastKnown.load(); return null; });
-        List<AccountStatus> list = new ArrayList<>();
-        for (Account a : store(accounts::list)) list.add(fromStored(a, pinned, lastKnown.current(a.id())));
-        return new PoolStatus(pinned == null, pinned, null, paused, 0, null, List.copyOf(list));
-    }
-
-    private AccountStatus fromRuntime(AccountRuntime r, String pinned) {
-        Account a = r.account();
-        return new AccountStatus(a.name(), a.kind().label(), a.email(), a.plan(), baseUrl(a), a.enabled(), a.priority(),
-                r.maxConcurrent(), a.credentials().hint(), r.state(), r.until(), r.reason(), r.inFlight(),
-                a.name().equals(pinned), r.quota());
-    }
-
-    private AccountStatus fromStored(Account a, String pinned, io.codexrelay.events.QuotaSnapshot quota) {
-        return new AccountStatus(a.name(), a.kind().label(), a.email(), a.plan(), baseUrl(a), a.enabled(), a.priority(),
-                AccountPool.maxConcurrent(a, config.pool()), a.credentials().hint(), a.enabled() ? "ready" : "disabled", null, null, 0,
-                a.name().equals(pinned), quota);
-    }
-
-    private String baseUrl(Account a) {
+    String baseUrl(Account a) {
         if (a.credentials() instanceof Credentials.ApiKey k && k.baseUrl() != null) return k.baseUrl();
         return a.kind() == Account.Kind.CHATGPT ? config.upstream().chatgptBaseUrl() : config.upstream().defaultApiBaseUrl();
     }
@@ -276,37 +237,12 @@ public final class LocalControl implements ControlHandle {
         Account a = require(name);
         if (!a.enabled())
             throw new ControlException("'" + a.name() + "' is disabled. Enable it first: codex-relay accounts set \"" + a.name() + "\" --enable");
-        if (pool != null) store(() -> { pool.pin(a.name()); return null; });
-        else store(() -> { state.put(RelayState.PINNED_ACCOUNT, a.name()); return null; });
+        setPinned(a.name());
     }
 
     @Override
     public synchronized void auto() throws ControlException {
-        if (pool != null) store(() -> { pool.auto(); return null; });
-        else store(() -> { state.put(RelayState.PINNED_ACCOUNT, null); return null; });
-    }
-
-    @Override
-    public synchronized void setPaused(boolean paused) throws ControlException {
-        if (pool != null) store(() -> { pool.setPaused(paused); return null; });
-        else store(() -> { state.put(RelayState.PAUSED, Boolean.toString(paused)); return null; });
-    }
-
-    @Override
-    public void refreshQuota() throws ControlException {
-        if (pool == null) throw new ControlException("Quota can only be polled while the relay runs. Start it with `codex-relay`.");
-        PoolServices s = services;
-        if (s == null) return;
-        try {
-            s.refreshQuota(java.time.Duration.ofSeconds(90));
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new ControlException("Polling the accounts' quota took longer than 90 s; it goes on in the background.");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ControlException("Interrupted while polling quota.");
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new ControlException("Polling quota failed: " + e.getCause().getMessage());
-        }
+        setPinned(null);
     }
 
     @Override
@@ -335,8 +271,7 @@ public final class LocalControl implements ControlHandle {
     public synchronized CodexExport exportCodex(String name, Path codexHome) throws ControlException {
         if (codexHome == null) throw new ControlException("No Codex home given.");
         Account a = require(name);
-        PoolServices s = services;
-        Account current = s != null ? s.current(a) : a;
+        Account current = freshest(a);
         CodexAuthExport.Exported e;
         try {
             e = CodexAuthExport.export(current, codexHome.toAbsolutePath().normalize(), home.backupsDir(), accounts, clock);
@@ -347,28 +282,19 @@ public final class LocalControl implements ControlHandle {
         return new CodexExport(e.file().toString(), e.backup() == null ? null : e.backup().toString());
     }
 
-    private String pinnedName() throws ControlException {
-        if (pool != null) return pool.pinned();
-        return store(() -> state.get(RelayState.PINNED_ACCOUNT).orElse(null));
-    }
-
     // ---- request log -----------------------------------------------------------------------------------------
 
     @Override
     public List<RequestView> recentRequests(int limit) throws ControlException {
         int n = Math.max(1, Math.min(limit, 10_000));
-        RequestLog log;
-        synchronized (this) {
-            if (requestLog == null) requestLog = new RequestLog(ownedDb, config.log(), clock);
-            log = requestLog;
-        }
+        RequestLog log = requestLog();
         return store(() -> log.newest(n)).stream().map(LogQuery::view).toList();
     }
 
     @Override
     public List<RequestView> queryRequests(LogQuery.Filter filter, long offset, int limit) throws ControlException {
         // The first page is what a reload shows: let the writer catch up so a request that just finished is in it.
-        if (offset == 0 && requestLog != null) requestLog.flush();
+        if (offset == 0) flushLog();
         RequestLogQuery q = logQuery();
         var f = LogQuery.toStore(filter);
         return store(() -> q.page(f, offset, Math.max(0, Math.min(limit, 10_000)))).stream().map(LogQuery::view).toList();
@@ -482,22 +408,12 @@ public final class LocalControl implements ControlHandle {
             }
         }
         this.config = next;
-        if (pool != null) {
-            configApplier.accept(next);
-            if (events != null) events.publish(new RelayEvent.ConfigChanged());
-            List<String> restart = new ArrayList<>();
-            for (var k : ConfigSchema.keys().values()) {
-                if (k.restartNeeded() && !ConfigValues.same(startConfig.values().get(k.path()), next.values().get(k.path())))
-                    restart.add(k.path());
-            }
-            return List.copyOf(restart);
-        }
-        return List.of();
+        return configApplied(next);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
-    private Account require(String name) throws ControlException {
+    Account require(String name) throws ControlException {
         if (name == null || name.isBlank()) throw new ControlException("Give an account name; `codex-relay accounts list` shows them.");
         Optional<Account> a = store(() -> accounts.findByName(name.trim()));
         if (a.isEmpty()) {
@@ -563,16 +479,10 @@ public final class LocalControl implements ControlHandle {
         for (int i = 1; ; i++) if (!taken.contains("codex-" + i)) return "codex-" + i;
     }
 
-    /** The pool publishes ModeChanged itself; accounts changes are announced here, after the pool has reloaded. */
-    private void accountsChanged() throws ControlException {
-        if (pool != null) store(() -> { pool.reload(); return null; });
-        if (events != null) events.publish(new RelayEvent.AccountsChanged());
-    }
-
     @FunctionalInterface
-    private interface StoreWork<T> { T run() throws StoreException; }
+    interface StoreWork<T> { T run() throws StoreException; }
 
-    private static <T> T store(StoreWork<T> work) throws ControlException {
+    static <T> T store(StoreWork<T> work) throws ControlException {
         try {
             return work.run();
         } catch (StoreException e) {
@@ -586,8 +496,5 @@ public final class LocalControl implements ControlHandle {
     public synchronized void close() {
         if (logQuery != null) logQuery.close();
         logQuery = null;
-        if (ownsLog && requestLog != null) requestLog.close();
-        requestLog = null;
-        if (ownedDb != null) ownedDb.close();
     }
 }
