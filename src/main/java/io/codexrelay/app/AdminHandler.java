@@ -188,7 +188,7 @@ public final class AdminHandler extends Handler.Abstract {
                 JsonNode t = b.get("tokens");
                 if (t == null || !t.isObject()) throw new HttpError(400, "tokens is required.");
                 String last = text(t, "last_refresh");
-                var tokens = new io.codexrelay.account.Credentials.ChatGptTokens(text(t, "id_token"), text(t, "access_token"),
+                var tokens = new LoginTokens(text(t, "id_token"), text(t, "access_token"),
                         text(t, "refresh_token"), text(t, "account_id"), last == null ? null : java.time.Instant.parse(last));
                 return control.addChatGptLogin(text(b, "name"), tokens);
             }

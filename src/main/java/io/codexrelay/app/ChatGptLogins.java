@@ -57,7 +57,7 @@ public final class ChatGptLogins {
                     Throwable c = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
                     out.completeExceptionally(c instanceof ControlException ? c : new ControlException(c.getMessage(), c));
                 } else {
-                    out.complete(control.addChatGptLogin(name, r.tokens()));
+                    out.complete(control.addChatGptLogin(name, LoginTokens.of(r.tokens())));
                 }
             } catch (ControlException e) {
                 out.completeExceptionally(e);
@@ -86,7 +86,7 @@ public final class ChatGptLogins {
     public AccountStatus inBrowser(ControlApi control, String name, PrintStream out, List<Integer> ports, Duration timeout)
             throws ControlException {
         try {
-            return control.addChatGptLogin(name, login(control, ports).loginWithBrowser(OAuthLogin.Browser.desktop(), out, timeout).tokens());
+            return control.addChatGptLogin(name, LoginTokens.of(login(control, ports).loginWithBrowser(OAuthLogin.Browser.desktop(), out, timeout).tokens()));
         } catch (OAuthLogin.LoginException e) {
             throw new ControlException(e.getMessage(), e);
         }
@@ -96,7 +96,7 @@ public final class ChatGptLogins {
     public AccountStatus manual(ControlApi control, String name, BufferedReader in, PrintStream out, List<Integer> ports,
                                 Duration timeout) throws ControlException {
         try {
-            return control.addChatGptLogin(name, login(control, ports).loginManual(in, out, timeout).tokens());
+            return control.addChatGptLogin(name, LoginTokens.of(login(control, ports).loginManual(in, out, timeout).tokens()));
         } catch (OAuthLogin.LoginException e) {
             throw new ControlException(e.getMessage(), e);
         }

@@ -1,6 +1,5 @@
 package io.codexrelay.app;
 
-import io.codexrelay.account.Credentials;
 import io.codexrelay.events.EventBus;
 
 import java.nio.file.Path;
@@ -46,7 +45,7 @@ public interface ControlApi {
      * Adds the ChatGPT account of a login made by {@code accounts login}, or gives the account with the same ChatGPT
      * account id the new tokens (its name and settings stay). {@code name} null: derived from the e-mail.
      */
-    default AccountStatus addChatGptLogin(String name, Credentials.ChatGptTokens tokens) throws ControlException {
+    default AccountStatus addChatGptLogin(String name, LoginTokens tokens) throws ControlException {
         throw new ControlException("Adding a ChatGPT login is not available here; run `codex-relay accounts login`.");
     }
 

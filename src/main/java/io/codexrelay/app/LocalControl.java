@@ -246,7 +246,8 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
     }
 
     @Override
-    public synchronized AccountStatus addChatGptLogin(String name, Credentials.ChatGptTokens t) throws ControlException {
+    public synchronized AccountStatus addChatGptLogin(String name, LoginTokens tokens) throws ControlException {
+        Credentials.ChatGptTokens t = tokens == null ? null : tokens.credentials();
         if (t == null || t.accessToken() == null || t.refreshToken() == null || t.accountId() == null)
             throw new ControlException("The login is incomplete (no access token, refresh token or account id). Log in again.");
         Jwt.Identity ident = Jwt.identity(t.idToken());

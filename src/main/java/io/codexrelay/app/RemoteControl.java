@@ -107,7 +107,7 @@ public final class RemoteControl implements ControlHandle {
     }
 
     @Override
-    public AccountStatus addChatGptLogin(String name, io.codexrelay.account.Credentials.ChatGptTokens tokens) throws ControlException {
+    public AccountStatus addChatGptLogin(String name, LoginTokens tokens) throws ControlException {
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("id_token", tokens.idToken());
         t.put("access_token", tokens.accessToken());

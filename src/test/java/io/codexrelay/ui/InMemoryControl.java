@@ -58,7 +58,7 @@ final class InMemoryControl implements ControlApi {
     @Override public List<String> applyConfig(Map<String, Object> changes) { config.putAll(changes); return List.of(); }
     @Override public Boolean codexRouted() { return routed; }
 
-    @Override public AccountStatus addChatGptLogin(String name, io.codexrelay.account.Credentials.ChatGptTokens tokens) {
+    @Override public AccountStatus addChatGptLogin(String name, io.codexrelay.app.LoginTokens tokens) {
         calls.add("chatgpt-login " + name + " " + tokens.accountId());
         AccountStatus a = new AccountStatus(name == null ? "me" : name, "chatgpt", "me@example.com", "pro", null, true, 100, 2,
                 "…" + tokens.accountId().substring(tokens.accountId().length() - 4), "ready", null, null, 0, false, null);
