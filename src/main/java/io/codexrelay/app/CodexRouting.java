@@ -186,7 +186,7 @@ public final class CodexRouting {
         String noRelay = "no relay is running on " + relayHome.dir();
         if (running.isPresent()) {
             try {
-                new RemoteControl(running.get(), Duration.ofSeconds(2)).ping();
+                new RemoteControl(running.get(), Duration.ofSeconds(2), clock).ping();
                 int port = running.get().port();
                 String why = "the running relay's port" + (port == configured ? "" : "; config.toml says " + configured
                         + ", so after the relay restarts on that port run `codex-relay codex on` again");

@@ -48,7 +48,7 @@ public final class Controls {
         while (true) {
             Optional<AdminFile.Info> info = AdminFile.read(home);
             if (info.isPresent()) {
-                RemoteControl remote = new RemoteControl(info.get(), requestTimeout);
+                RemoteControl remote = new RemoteControl(info.get(), requestTimeout, clock);
                 try {
                     remote.ping();
                     return remote;

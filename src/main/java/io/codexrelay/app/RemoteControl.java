@@ -30,10 +30,15 @@ public final class RemoteControl implements ControlHandle {
     private final ChatGptLogins logins;
 
     public RemoteControl(AdminFile.Info info, Duration timeout) {
+        this(info, timeout, Clock.systemUTC());
+    }
+
+    /** {@code clock}: the time of ChatGPT logins started through this control. */
+    public RemoteControl(AdminFile.Info info, Duration timeout, Clock clock) {
         this.info = info;
         this.token = info.token();
         this.timeout = timeout;
-        this.logins = ChatGptLogins.create(Clock.systemUTC(), Duration.ofSeconds(10));
+        this.logins = ChatGptLogins.create(clock, Duration.ofSeconds(10));
         String host = info.host() == null ? "127.0.0.1" : info.host();
         if (host.contains(":") && !host.startsWith("[")) host = "[" + host + "]";
         this.base = "http://" + host + ":" + info.port() + AdminHandler.PREFIX;
