@@ -21,10 +21,12 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -50,7 +52,12 @@ public final class RelayApp implements AutoCloseable {
     /**
      * @param portOverride when not null, replaces {@code server.port} (0 = any free port; tests and {@code serve --port})
      */
-    public record Options(RelayHome home, Clock clock, Integer portOverride) {}
+    public record Options(RelayHome home, Clock clock, Integer portOverride) {
+        /** The relay home {@code env} names ({@code CODEX_RELAY_HOME}, else {@code ~/.codex-relay}). */
+        public static Options fromEnvironment(Map<String, String> env, Clock clock, Integer portOverride) {
+            return new Options(RelayHome.fromEnvironment(env), clock, portOverride);
+        }
+    }
 
     /** The daemon could not start; the message says why and what to do. */
     public static final class StartException extends Exception {
@@ -58,6 +65,7 @@ public final class RelayApp implements AutoCloseable {
     }
 
     private final RelayHome home;
+    private SessionsService sessions;   // sessions(): built on first use
     private final Clock clock;
     private final SingleInstance lock;
     private final Database database;
@@ -242,6 +250,18 @@ public final class RelayApp implements AutoCloseable {
     public int port() { return server.port(); }
     public String baseUrl() { return "http://" + adminInfo.host() + ":" + port() + "/v1"; }
     public AdminFile.Info adminInfo() { return adminInfo; }
+
+    /**
+     * The Sessions window's service, built on first use and then kept: the Codex home of {@code env} plus
+     * {@code codex.extra_homes}, on the daemon's database. Front ends take it ready from here, never build their own.
+     */
+    public synchronized SessionsService sessions(Map<String, String> env) {
+        if (sessions == null) sessions = SessionsService.forDaemon(home, database, live.current().codex().extraHomes(), env, clock);
+        return sessions;
+    }
+
+    /** The relay home directory {@code env} names ({@code CODEX_RELAY_HOME}, else {@code ~/.codex-relay}). */
+    public static Path homeDir(Map<String, String> env) { return RelayHome.fromEnvironment(env).dir(); }
 
     // ---- lifecycle -------------------------------------------------------------------------------------------
 
