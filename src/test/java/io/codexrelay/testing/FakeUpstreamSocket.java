@@ -85,6 +85,7 @@ public final class FakeUpstreamSocket {
     private final List<Handshake> handshakes = new CopyOnWriteArrayList<>();
     private final List<Closed> closes = new CopyOnWriteArrayList<>();
     private final Map<String, Queue<Reply>> scripts = new ConcurrentHashMap<>();
+    private final Map<String, Queue<Reply>> prewarmScripts = new ConcurrentHashMap<>();
     private final Queue<Refusal> refusals = new ConcurrentLinkedQueue<>();
     private final Map<String, String> rateLimitsByToken = new ConcurrentHashMap<>();
     private final Set<Session> open = ConcurrentHashMap.newKeySet();
@@ -120,6 +121,15 @@ public final class FakeUpstreamSocket {
         return this;
     }
 
+    /**
+     * The next {@code generate:false} prewarms with bearer {@code token} get these replies instead of the default
+     * created + completed (e.g. {@link #prewarmThenClose} to drop the socket while Codex holds it idle).
+     */
+    public FakeUpstreamSocket enqueuePrewarm(String token, Reply... replies) {
+        prewarmScripts.computeIfAbsent(token == null ? "" : token, t -> new ConcurrentLinkedQueue<>()).addAll(List.of(replies));
+        return this;
+    }
+
     /** The assistant text of the default success. */
     public FakeUpstreamSocket setDefaultText(String text) { this.defaultText = text; return this; }
 
@@ -133,6 +143,7 @@ public final class FakeUpstreamSocket {
         handshakes.clear();
         closes.clear();
         scripts.clear();
+        prewarmScripts.clear();
         refusals.clear();
         rateLimitsByToken.clear();
     }
@@ -165,7 +176,7 @@ public final class FakeUpstreamSocket {
 
     /** Some output (created, a delta), then the socket is closed with {@code closeCode} ({@code -1}: TCP dropped). */
     public static Frames closeMidStream(int closeCode) {
-        return new Frames(List.of(created(NEW_ID), textDelta("partial ")), 0, closeCode);
+        return new Frames(List.of(created(NEW_ID), successEvents(NEW_ID, "").get(2), textDelta("partial ")), 0, closeCode);
     }
 
     /** The socket is closed with {@code closeCode} before any event ({@code -1}: TCP dropped). */
@@ -192,6 +203,11 @@ public final class FakeUpstreamSocket {
     public static Frames anchorMiss(String previousResponseId) { return new Frames(List.of(anchorMissFrame(previousResponseId)), 0, 0); }
 
     public static Silence silence(long millis) { return new Silence(millis); }
+
+    /** A normal prewarm answer (created + completed, no output), then the socket is closed with {@code closeCode}. */
+    public static Frames prewarmThenClose(int closeCode) {
+        return new Frames(List.of(created(NEW_ID), completed(NEW_ID, List.of())), 0, closeCode);
+    }
 
     /** A {@code codex.rate_limits} event (used percentages, reset times in epoch seconds). */
     public static String rateLimitsEvent(double primaryUsed, double secondaryUsed, long primaryReset, long secondaryReset) {
@@ -328,14 +344,15 @@ public final class FakeUpstreamSocket {
                 JsonNode req = JSON.readTree(text);
                 if (!"response.create".equals(req.path("type").asText())) return; // response.processed etc.: fire and forget
                 String previous = req.path("previous_response_id").asText(null);
-                if (req.has("generate") && !req.get("generate").asBoolean(true)) {
+                boolean prewarm = req.has("generate") && !req.get("generate").asBoolean(true);
+                Queue<Reply> q = (prewarm ? prewarmScripts : scripts).get(token == null ? "" : token);
+                Reply reply = q == null ? null : q.poll();
+                if (reply == null && prewarm) {
                     String id = mint();
                     send(created(id));
                     send(completed(id, List.of()));
                     return;
                 }
-                Queue<Reply> q = scripts.get(token == null ? "" : token);
-                Reply reply = q == null ? null : q.poll();
                 if (reply == null) {
                     if (previous != null && !anchors.contains(previous)) {
                         send(anchorMissFrame(previous));
@@ -355,7 +372,7 @@ public final class FakeUpstreamSocket {
                         if (id == null) id = mint();
                         ev = ev.replace(NEW_ID, id);
                     }
-                    if (i == 0 && rateLimitsEvents && ev.contains("\"response.created\"")) {
+                    if (i == 0 && rateLimitsEvents && !prewarm && ev.contains("\"response.created\"")) {
                         send(rateLimitsByToken.getOrDefault(token == null ? "" : token, rateLimitsEvent(10, 5, 1_900_000_000L, 1_900_500_000L)));
                     }
                     if (i > 0 && f.gapMillis() > 0) Thread.sleep(f.gapMillis());
