@@ -268,6 +268,8 @@ class CodexWebSocketFactsE2eTest {
             assertThat(r.ok()).as(r.toString()).isTrue();
             assertReconnectedWithFullRequest(fake, r);
             assertThat(fake.socket().closes().get(0).byClient()).isFalse();
+            // The partial delta of the dropped attempt is not part of the answer Codex prints.
+            assertThat(r.stdout()).contains("Hello from the fake upstream over WebSocket.").doesNotContain("partial");
         }
     }
 
