@@ -303,7 +303,9 @@ public final class FakeUpstreamSocket {
         private final Map<String, String> headers;
         private final String token;
         private final Set<String> anchors = ConcurrentHashMap.newKeySet();
-        private final java.util.concurrent.ExecutorService serial;
+        // Requests on one socket are answered in order, on the server's pool (no thread per idle socket).
+        private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
+        private final java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
         private volatile Session session;
         private volatile boolean closedByServer;
 
@@ -312,11 +314,6 @@ public final class FakeUpstreamSocket {
             this.path = path;
             this.headers = headers;
             this.token = token;
-            this.serial = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "fake-upstream-ws-" + connection);
-                t.setDaemon(true);
-                return t;
-            });
         }
 
         @Override public void onWebSocketOpen(Session session) {
@@ -326,13 +323,14 @@ public final class FakeUpstreamSocket {
 
         @Override public void onWebSocketText(String text) {
             upstream.recordSocketRequest(connection, path, headers, token, text.getBytes(StandardCharsets.UTF_8));
-            serial.execute(() -> answer(text));
+            pending.add(() -> answer(text));
+            drain();
         }
 
         @Override public void onWebSocketClose(int statusCode, String reason) {
             if (session != null) open.remove(session);
             closes.add(new Closed(connection, statusCode, reason, !closedByServer, System.nanoTime()));
-            serial.shutdownNow();
+            pending.clear();
         }
 
         @Override public void onWebSocketError(Throwable cause) {
@@ -390,6 +388,18 @@ public final class FakeUpstreamSocket {
             } catch (Exception e) {
                 // The client went away mid-answer: nothing to do, the close is recorded by onWebSocketClose.
             }
+        }
+
+        private void drain() {
+            if (!draining.compareAndSet(false, true)) return;
+            executor.execute(() -> {
+                try {
+                    for (Runnable r; (r = pending.poll()) != null; ) r.run();
+                } finally {
+                    draining.set(false);
+                    if (!pending.isEmpty()) drain();
+                }
+            });
         }
 
         private String mint() {
