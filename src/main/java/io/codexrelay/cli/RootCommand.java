@@ -81,6 +81,7 @@ public final class RootCommand implements Callable<Integer> {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
                 if (cls == CodexCommand.class) return cls.cast(new CodexCommand(ctx.env(), ctx.clock()));
+                if (cls == SessionsCommand.class) return cls.cast(new SessionsCommand(ctx.env(), ctx.clock()));
                 return defaults.create(cls);
             }
         };

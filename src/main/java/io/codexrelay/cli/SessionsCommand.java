@@ -58,6 +58,14 @@ public final class SessionsCommand implements Callable<Integer> {
             description = "Codex home to read (default: $CODEX_HOME, else ~/.codex).")
     Path codexHome;
 
+    @Option(names = "--home", scope = CommandLine.ScopeType.INHERIT, paramLabel = "NAME",
+            description = "Read only this named Codex home (`codex-relay homes list`).")
+    String home;
+
+    @Option(names = "--all-homes", scope = CommandLine.ScopeType.INHERIT,
+            description = "Read every known Codex home: the default one, codex.extra_homes and every named home.")
+    boolean allHomes;
+
     public SessionsCommand() {
         this(System.getenv(), Clock.systemUTC());
     }
@@ -74,6 +82,13 @@ public final class SessionsCommand implements Callable<Integer> {
     }
 
     SessionsService open() {
+        if (home != null || allHomes) {
+            try {
+                return SessionsService.open(env, codexHome, home, allHomes, clock);
+            } catch (io.codexrelay.app.ControlException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
         return SessionsService.open(env, codexHome, clock);
     }
 
