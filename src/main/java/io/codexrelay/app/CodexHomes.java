@@ -20,7 +20,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -34,7 +33,7 @@ import java.util.stream.Stream;
 final class CodexHomes {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     /** Files of a source home worth copying into a new one; its sessions, logs, state and login stay where they are. */
-    private static final Set<String> COPIED = Set.of("config.toml", "AGENTS.md", "instructions.md", "prompts");
+    private static final List<String> COPIED = List.of("config.toml", "AGENTS.md", "instructions.md", "prompts");
 
     /** One stored home. */
     record Entry(String name, Path dir, String account, boolean strict, String clientKey) {}
