@@ -180,6 +180,7 @@ public final class RelayApp implements AutoCloseable {
             RequestLog requestLog = b.requestLog;
             b.closeables.push(b.events.subscribe(RelayEvent.RequestFinished.class, e -> requestLog.append(e.record())));
             ClientKey clientKey = ClientKey.loadOrCreate(b.home);
+            io.codexrelay.codex.CodexWiring.rewireIfKeyReplaced(b.home, clientKey, b.clock);
             b.server = new RelayServer(cfg, b.pool, b.events, clientKey, b.clock);
             b.server.setAccountServices(b.poolServices);
             b.closeables.push(b.server);
