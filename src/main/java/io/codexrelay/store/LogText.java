@@ -20,12 +20,26 @@ public final class LogText {
 
     /** {@code text} with unsafe characters made visible and cut to {@code max} characters; null stays null. */
     public static String clean(String text, int max) {
+        return clean(text, max, false);
+    }
+
+    /**
+     * As {@link #clean(String, int)} but keeps line feeds and tabs, for an error text whose lines matter (the log
+     * window and exports show it as several lines). A terminal printer that shows one line per row passes it through
+     * {@link #clean(String, int)} again, which makes those visible too.
+     */
+    public static String cleanMultiline(String text, int max) {
+        return clean(text, max, true);
+    }
+
+    private static String clean(String text, int max, boolean keepLines) {
         if (text == null) return null;
         StringBuilder sb = new StringBuilder(Math.min(text.length(), max + 8));
         for (int i = 0; i < text.length(); ) {
             int cp = text.codePointAt(i);
             i += Character.charCount(cp);
-            String piece = unsafe(cp) ? String.format(java.util.Locale.ROOT, "\\u%04x", cp) : new String(Character.toChars(cp));
+            boolean keep = keepLines && (cp == '\n' || cp == '\t');
+            String piece = !keep && unsafe(cp) ? String.format(java.util.Locale.ROOT, "\\u%04x", cp) : new String(Character.toChars(cp));
             if (sb.length() + piece.length() > max) {
                 sb.append('…');
                 return sb.toString();

@@ -21,7 +21,7 @@ public record RequestRecord(long id, Instant startedAt, String account, String m
         path = LogText.clean(path, LogText.FIELD_MAX);
         failureClass = LogText.clean(failureClass, LogText.FIELD_MAX);
         sessionId = LogText.clean(sessionId, LogText.FIELD_MAX);
-        error = LogText.clean(error, LogText.ERROR_MAX);
+        error = LogText.cleanMultiline(error, LogText.ERROR_MAX); // lines kept for the log window; logs tail flattens them
         failoverChain = failoverChain == null ? null
                 : failoverChain.stream().map(s -> LogText.clean(s, LogText.FIELD_MAX)).toList();
     }
