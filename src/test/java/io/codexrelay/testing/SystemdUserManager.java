@@ -75,6 +75,16 @@ public final class SystemdUserManager implements AutoCloseable {
         pb.environment().putAll(env);
         Process p = pb.start();
         SystemdUserManager m = new SystemdUserManager(p, privateNamespace, env, home, config, runtime);
+        try {
+            awaitRunning(m, p, dir, runtime);
+        } catch (Throwable t) {
+            m.close(); // never leave a manager behind when it did not come up
+            throw t;
+        }
+        return m;
+    }
+
+    private static void awaitRunning(SystemdUserManager m, Process p, Path dir, Path runtime) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
             if (!p.isAlive()) {
@@ -87,7 +97,6 @@ public final class SystemdUserManager implements AutoCloseable {
             if (System.nanoTime() > deadline) Assertions.fail("systemd --user did not come up: " + Files.readString(dir.resolve("systemd.log")));
             Thread.sleep(100);
         }
-        return m;
     }
 
     /** Why no manager can be started here, or null. */
