@@ -11,7 +11,7 @@ import java.util.function.UnaryOperator;
 /**
  * Anthropic Messages request ({@code POST /v1/messages}, as Claude Code sends it) to a Responses request.
  *
- * <p>{@code system} (string or text blocks) becomes one {@code developer} message. Content blocks map in order:
+ * <p>{@code system} (string or text blocks, joined by blank lines) becomes {@code instructions}. Content blocks map in order:
  * text and images to input parts, {@code tool_use} to {@code function_call} items, {@code tool_result} to
  * {@code function_call_output} items (placed where they stood, so a result directly follows its call). Thinking blocks
  * the client replays are dropped: their signatures are Anthropic's and mean nothing upstream. {@code thinking} becomes
@@ -35,17 +35,18 @@ public final class AnthropicToResponsesRequest {
         List<String> dropped = new ArrayList<>();
         ObjectNode out = Json.object();
         out.put("model", modelMapping.apply(model));
-        ArrayNode input = out.putArray("input");
+        // The ChatGPT backend refuses a request without top-level instructions, so the system prompt travels there.
         JsonNode system = req.get("system");
-        if (system != null && !system.isNull()) {
-            ArrayNode parts = Json.array();
-            if (system.isTextual()) parts.addObject().put("type", "input_text").put("text", system.asText());
-            else for (JsonNode b : system) {
-                String t = Json.text(b, "text");
-                if (t != null) parts.addObject().put("type", "input_text").put("text", t);
-            }
-            if (!parts.isEmpty()) input.add(message("developer", parts));
+        StringBuilder instructions = new StringBuilder();
+        if (system != null && system.isTextual()) instructions.append(system.asText());
+        else if (system != null) for (JsonNode b : system) {
+            String t = Json.text(b, "text");
+            if (t == null || t.isEmpty()) continue;
+            if (instructions.length() > 0) instructions.append("\n\n");
+            instructions.append(t);
         }
+        out.put("instructions", instructions.length() > 0 ? instructions.toString() : ChatToResponsesRequest.DEFAULT_INSTRUCTIONS);
+        ArrayNode input = out.putArray("input");
         for (JsonNode m : messages) addMessage(m, input);
 
         JsonNode tools = req.get("tools");

@@ -12,8 +12,8 @@ import java.util.function.UnaryOperator;
 /**
  * Chat Completions request ({@code POST /v1/chat/completions}) to a Responses request.
  *
- * <p>Messages become input items in order: system and developer messages become {@code developer} messages (as
- * Codex sends its own system prompt), assistant {@code tool_calls} become {@code function_call} items and
+ * <p>Leading system and developer messages become {@code instructions}; the remaining messages become input items in
+ * order (a later system or developer message as a {@code developer} message), assistant {@code tool_calls} become {@code function_call} items and
  * {@code tool} messages {@code function_call_output} items. {@code stop} has no Responses equivalent and is left out
  * (named in {@link TranslatedRequest#dropped()}), as are sampling knobs Responses does not have.
  */
@@ -21,6 +21,9 @@ public final class ChatToResponsesRequest {
     /** Fields with no Responses equivalent; they only tune sampling or output details, so dropping them is logged. */
     private static final Set<String> DROPPED = Set.of("stop", "seed", "frequency_penalty", "presence_penalty",
             "logit_bias", "logprobs", "top_logprobs", "modalities", "audio", "prediction", "web_search_options");
+
+    /** Sent as {@code instructions} when the client gave no system prompt (the ChatGPT backend requires one). */
+    public static final String DEFAULT_INSTRUCTIONS = "You are a helpful assistant.";
 
     private final UnaryOperator<String> modelMapping;
     private final boolean reasoningSummaries;
@@ -48,8 +51,17 @@ public final class ChatToResponsesRequest {
         List<String> dropped = new ArrayList<>();
         ObjectNode out = Json.object();
         out.put("model", modelMapping.apply(model));
+        // The ChatGPT backend refuses a request without top-level instructions ("Instructions are required"), so
+        // the leading system/developer messages travel there; later ones stay in place as developer messages.
+        StringBuilder instructions = new StringBuilder();
+        int first = 0;
+        while (first < messages.size() && isSystem(messages.get(first))) {
+            if (instructions.length() > 0) instructions.append("\n\n");
+            instructions.append(Json.joinText(messages.get(first++).get("content")));
+        }
+        out.put("instructions", instructions.length() > 0 ? instructions.toString() : DEFAULT_INSTRUCTIONS);
         ArrayNode input = out.putArray("input");
-        for (JsonNode m : messages) addMessage(m, input);
+        for (int i = first; i < messages.size(); i++) addMessage(messages.get(i), input);
 
         JsonNode tools = chat.get("tools");
         if (tools != null && tools.isArray() && !tools.isEmpty()) out.set("tools", tools(tools, dropped));
@@ -80,6 +92,11 @@ public final class ChatToResponsesRequest {
         boolean stream = chat.path("stream").asBoolean(false);
         boolean includeUsage = stream && chat.path("stream_options").path("include_usage").asBoolean(false);
         return new TranslatedRequest(out, model, stream, includeUsage, dropped);
+    }
+
+    private static boolean isSystem(JsonNode m) {
+        String role = Json.text(m, "role");
+        return "system".equals(role) || "developer".equals(role);
     }
 
     private static void addMessage(JsonNode m, ArrayNode input) {

@@ -23,34 +23,32 @@ class AnthropicToResponsesRequestTest {
 
         List<String> kinds = new ArrayList<>();
         for (JsonNode i : body.path("input")) kinds.add(i.path("type").asText() + ":" + i.path("role").asText(""));
-        assertThat(kinds).containsExactly("message:developer", "message:user", "message:assistant", "function_call:",
+        assertThat(kinds).containsExactly("message:user", "message:assistant", "function_call:",
                 "function_call:", "function_call_output:", "function_call_output:", "message:user", "function_call:",
                 "function_call_output:");
 
         JsonNode input = body.path("input");
-        JsonNode system = input.get(0).path("content");
-        assertThat(system).hasSize(2);
-        assertThat(system.get(0).path("text").asText()).isEqualTo("You are Claude Code, Anthropic's official CLI for Claude.");
-        assertThat(system.get(0).has("cache_control")).isFalse();
+        assertThat(body.path("instructions").asText()).isEqualTo("You are Claude Code, Anthropic's official CLI for Claude.\n\n"
+                + "You are an interactive CLI tool that helps users with software engineering tasks.");
 
-        JsonNode user = input.get(1).path("content");
+        JsonNode user = input.get(0).path("content");
         assertThat(user.get(2).path("type").asText()).isEqualTo("input_image");
         assertThat(user.get(2).path("image_url").asText()).startsWith("data:image/png;base64,iVBOR");
 
-        JsonNode assistant = input.get(2).path("content");
+        JsonNode assistant = input.get(1).path("content");
         assertThat(assistant).as("thinking dropped, text kept").hasSize(1);
         assertThat(assistant.get(0).path("type").asText()).isEqualTo("output_text");
         assertThat(assistant.get(0).path("text").asText()).isEqualTo("I'll look at the directory.");
 
-        assertThat(input.get(3).path("call_id").asText()).isEqualTo("toolu_01A09q90qw90lq917835lq9");
-        assertThat(input.get(3).path("name").asText()).isEqualTo("Bash");
-        assertThat(Fixtures.parse(input.get(3).path("arguments").asText()).path("command").asText()).isEqualTo("ls -la");
-        assertThat(input.get(5).path("output").asText()).startsWith("total 8");
-        JsonNode withImage = input.get(6).path("output");
+        assertThat(input.get(2).path("call_id").asText()).isEqualTo("toolu_01A09q90qw90lq917835lq9");
+        assertThat(input.get(2).path("name").asText()).isEqualTo("Bash");
+        assertThat(Fixtures.parse(input.get(2).path("arguments").asText()).path("command").asText()).isEqualTo("ls -la");
+        assertThat(input.get(4).path("output").asText()).startsWith("total 8");
+        JsonNode withImage = input.get(5).path("output");
         assertThat(withImage.isArray()).isTrue();
         assertThat(withImage.get(1).path("image_url").asText()).isEqualTo("data:image/jpeg;base64,/9j/4AAQSkZJRg==");
-        assertThat(input.get(7).path("content").get(0).path("text").asText()).isEqualTo("Also, what failed?");
-        assertThat(input.get(9).path("output").asText()).isEqualTo("Error: exit code 1");
+        assertThat(input.get(6).path("content").get(0).path("text").asText()).isEqualTo("Also, what failed?");
+        assertThat(input.get(8).path("output").asText()).isEqualTo("Error: exit code 1");
 
         JsonNode tools = body.path("tools");
         assertThat(tools).as("server tool web_search dropped").hasSize(2);

@@ -22,12 +22,12 @@ class ChatToResponsesRequestTest {
         assertThat(body.path("stream").asBoolean()).isTrue();
         assertThat(body.path("store").asBoolean(true)).isFalse();
 
+        assertThat(body.path("instructions").asText()).as("leading system + developer messages, joined")
+                .isEqualTo("You are a helpful travel assistant.\n\nAnswer in JSON.");
         JsonNode input = body.path("input");
-        assertThat(input).hasSize(9);
-        assertThat(input.get(0).path("role").asText()).isEqualTo("developer");
-        assertThat(input.get(0).path("content").get(0).path("text").asText()).isEqualTo("You are a helpful travel assistant.");
-        assertThat(input.get(1).path("role").asText()).isEqualTo("developer");
-        JsonNode user = input.get(2).path("content");
+        assertThat(input).hasSize(7);
+        JsonNode user = input.get(0).path("content");
+        assertThat(input.get(0).path("role").asText()).isEqualTo("user");
         assertThat(user.get(0).path("type").asText()).isEqualTo("input_text");
         assertThat(user.get(1).path("type").asText()).isEqualTo("input_image");
         assertThat(user.get(1).path("image_url").asText()).startsWith("data:image/png;base64,");
@@ -36,16 +36,16 @@ class ChatToResponsesRequestTest {
         assertThat(user.get(2).path("detail").asText()).isEqualTo("auto");
 
         // assistant tool_calls (null content) -> two function_call items, then their outputs in order
-        assertThat(input.get(3).path("type").asText()).isEqualTo("function_call");
-        assertThat(input.get(3).path("call_id").asText()).isEqualTo("call_pWq3aBcD1");
-        assertThat(input.get(3).path("arguments").asText()).isEqualTo("{\"city\":\"Paris\"}");
-        assertThat(input.get(4).path("call_id").asText()).isEqualTo("call_Zx9yWvU2");
-        assertThat(input.get(5).path("type").asText()).isEqualTo("function_call_output");
-        assertThat(input.get(5).path("output").asText()).isEqualTo("{\"temp_c\":18,\"sky\":\"cloudy\"}");
-        assertThat(input.get(6).path("output").asText()).isEqualTo("{\"temp_c\":24,\"sky\":\"clear\"}");
-        assertThat(input.get(7).path("role").asText()).isEqualTo("assistant");
-        assertThat(input.get(7).path("content").get(0).path("type").asText()).isEqualTo("output_text");
-        assertThat(input.get(8).path("content").get(0).path("text").asText()).isEqualTo("Thanks. Now give me that as JSON.");
+        assertThat(input.get(1).path("type").asText()).isEqualTo("function_call");
+        assertThat(input.get(1).path("call_id").asText()).isEqualTo("call_pWq3aBcD1");
+        assertThat(input.get(1).path("arguments").asText()).isEqualTo("{\"city\":\"Paris\"}");
+        assertThat(input.get(2).path("call_id").asText()).isEqualTo("call_Zx9yWvU2");
+        assertThat(input.get(3).path("type").asText()).isEqualTo("function_call_output");
+        assertThat(input.get(3).path("output").asText()).isEqualTo("{\"temp_c\":18,\"sky\":\"cloudy\"}");
+        assertThat(input.get(4).path("output").asText()).isEqualTo("{\"temp_c\":24,\"sky\":\"clear\"}");
+        assertThat(input.get(5).path("role").asText()).isEqualTo("assistant");
+        assertThat(input.get(5).path("content").get(0).path("type").asText()).isEqualTo("output_text");
+        assertThat(input.get(6).path("content").get(0).path("text").asText()).isEqualTo("Thanks. Now give me that as JSON.");
 
         JsonNode tools = body.path("tools");
         assertThat(tools).hasSize(2);
@@ -85,7 +85,16 @@ class ChatToResponsesRequestTest {
         assertThat(t.body().path("max_output_tokens").asInt()).isEqualTo(64);
         assertThat(t.body().path("text").path("format").path("type").asText()).isEqualTo("json_object");
         assertThat(t.body().path("input").get(0).path("content").get(0).path("text").asText()).isEqualTo("hi");
+        assertThat(t.body().path("instructions").asText()).isEqualTo(ChatToResponsesRequest.DEFAULT_INSTRUCTIONS);
         assertThat(t.dropped()).isEmpty();
+    }
+
+    @Test
+    void aSystemMessageAfterTheConversationStartedStaysInPlaceAsDeveloper() {
+        TranslatedRequest t = converter.translate(Fixtures.parse("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"a\"},"
+                + "{\"role\":\"system\",\"content\":\"now be brief\"}]}"));
+        assertThat(t.body().path("input").get(1).path("role").asText()).isEqualTo("developer");
+        assertThat(t.body().path("input").get(1).path("content").get(0).path("text").asText()).isEqualTo("now be brief");
     }
 
     @Test
