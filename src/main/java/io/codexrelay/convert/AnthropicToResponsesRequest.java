@@ -15,8 +15,8 @@ import java.util.function.UnaryOperator;
  * text and images to input parts, {@code tool_use} to {@code function_call} items, {@code tool_result} to
  * {@code function_call_output} items (placed where they stood, so a result directly follows its call). Thinking blocks
  * the client replays are dropped: their signatures are Anthropic's and mean nothing upstream. {@code thinking} becomes
- * {@code reasoning.effort} by budget; {@code stop_sequences} and {@code top_k} have no Responses equivalent and are
- * dropped (named in {@link TranslatedRequest#dropped()}). The model name goes through the caller's mapping.
+ * {@code reasoning.effort} by budget; {@code stop_sequences} are enforced on the answer ({@link StopSequences});
+ * {@code top_k} has no Responses equivalent and is dropped (named in {@link TranslatedRequest#dropped()}). The model name goes through the caller's mapping.
  */
 public final class AnthropicToResponsesRequest {
     private final UnaryOperator<String> modelMapping;
@@ -95,11 +95,12 @@ public final class AnthropicToResponsesRequest {
         if (userId != null) {
             out.putObject("metadata").put("user_id", userId.length() > 512 ? userId.substring(0, 512) : userId);
         }
-        if (req.hasNonNull("stop_sequences") && !req.get("stop_sequences").isEmpty()) dropped.add("stop_sequences");
         if (req.hasNonNull("top_k")) dropped.add("top_k");
         out.put("stream", true);
         out.put("store", false);
-        return new TranslatedRequest(out, model, req.path("stream").asBoolean(false), false, dropped);
+        List<String> stops = new ArrayList<>();
+        req.path("stop_sequences").forEach(s -> stops.add(s.asText()));
+        return new TranslatedRequest(out, model, req.path("stream").asBoolean(false), false, stops, dropped);
     }
 
     /** Thinking budget to effort: Claude Code asks 4k ("think"), ~10k ("think hard") and 32k ("ultrathink"). */

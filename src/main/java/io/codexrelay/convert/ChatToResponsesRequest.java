@@ -15,11 +15,12 @@ import java.util.function.UnaryOperator;
  * <p>Leading system and developer messages become {@code instructions}; the remaining messages become input items in
  * order (a later system or developer message as a {@code developer} message), assistant {@code tool_calls} become {@code function_call} items and
  * {@code tool} messages {@code function_call_output} items. {@code stop} has no Responses equivalent and is left out
- * (named in {@link TranslatedRequest#dropped()}), as are sampling knobs Responses does not have.
+ * {@code stop} has no Responses equivalent: it is returned in {@link TranslatedRequest#stopSequences()} and enforced
+ * on the answer. Sampling knobs Responses does not have are dropped (named in {@link TranslatedRequest#dropped()}).
  */
 public final class ChatToResponsesRequest {
     /** Fields with no Responses equivalent; they only tune sampling or output details, so dropping them is logged. */
-    private static final Set<String> DROPPED = Set.of("stop", "seed", "frequency_penalty", "presence_penalty",
+    private static final Set<String> DROPPED = Set.of("seed", "frequency_penalty", "presence_penalty",
             "logit_bias", "logprobs", "top_logprobs", "modalities", "audio", "prediction", "web_search_options");
 
     /** Sent as {@code instructions} when the client gave no system prompt (the ChatGPT backend requires one). */
@@ -91,7 +92,11 @@ public final class ChatToResponsesRequest {
         for (String f : DROPPED) if (chat.hasNonNull(f)) dropped.add(f);
         boolean stream = chat.path("stream").asBoolean(false);
         boolean includeUsage = stream && chat.path("stream_options").path("include_usage").asBoolean(false);
-        return new TranslatedRequest(out, model, stream, includeUsage, dropped);
+        List<String> stops = new ArrayList<>();
+        JsonNode stop = chat.get("stop");
+        if (stop != null && stop.isTextual()) stops.add(stop.asText());
+        else if (stop != null && stop.isArray()) stop.forEach(s -> stops.add(s.asText()));
+        return new TranslatedRequest(out, model, stream, includeUsage, stops, dropped);
     }
 
     private static boolean isSystem(JsonNode m) {

@@ -4,11 +4,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.List;
+
 /** A final Responses {@code response} object to an Anthropic {@code message} object (non-streaming clients). */
 public final class ResponsesToAnthropicMessage {
     private ResponsesToAnthropicMessage() {}
 
     public static ObjectNode convert(JsonNode response, String clientModel) {
+        return convert(response, clientModel, List.of());
+    }
+
+    /** @param stopSequences the client's {@code stop_sequences}: text is cut at the first one, later blocks dropped */
+    public static ObjectNode convert(JsonNode response, String clientModel, List<String> stopSequences) {
+        String stoppedAt = null;
         ObjectNode m = Json.object();
         String rid = Json.text(response, "id");
         m.put("id", "msg_" + (rid == null ? "relay" : rid.startsWith("resp_") ? rid.substring(5) : rid));
@@ -18,6 +26,7 @@ public final class ResponsesToAnthropicMessage {
         ArrayNode content = m.putArray("content");
         boolean toolUse = false;
         for (JsonNode item : response.path("output")) {
+            if (stoppedAt != null) break;
             switch (String.valueOf(Json.text(item, "type"))) {
                 case "reasoning" -> {
                     StringBuilder b = new StringBuilder();
@@ -34,7 +43,9 @@ public final class ResponsesToAnthropicMessage {
                         String t = "refusal".equals(Json.text(p, "type")) ? Json.text(p, "refusal") : Json.text(p, "text");
                         if (t != null) b.append(t);
                     }
-                    if (b.length() > 0) content.addObject().put("type", "text").put("text", b.toString());
+                    stoppedAt = StopSequences.firstIn(b.toString(), stopSequences);
+                    String t = stoppedAt == null ? b.toString() : StopSequences.cut(b.toString(), stopSequences);
+                    if (!t.isEmpty()) content.addObject().put("type", "text").put("text", t);
                 }
                 case "function_call", "custom_tool_call" -> {
                     toolUse = true;
@@ -49,8 +60,13 @@ public final class ResponsesToAnthropicMessage {
             }
         }
         String stop = "incomplete".equals(Json.text(response, "status")) ? "max_tokens" : toolUse ? "tool_use" : "end_turn";
-        m.put("stop_reason", stop);
-        m.putNull("stop_sequence");
+        if (stoppedAt != null) {
+            m.put("stop_reason", "stop_sequence");
+            m.put("stop_sequence", stoppedAt);
+        } else {
+            m.put("stop_reason", stop);
+            m.putNull("stop_sequence");
+        }
         m.set("usage", TokenUsage.fromResponses(response.get("usage")).toAnthropic());
         return m;
     }

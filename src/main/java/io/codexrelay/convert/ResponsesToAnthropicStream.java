@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Clock;
+import java.util.List;
 
 /**
  * Responses SSE events to Anthropic Messages SSE events: {@code message_start}, then for each output item one
@@ -20,6 +21,7 @@ public final class ResponsesToAnthropicStream implements StreamConverter {
 
     private final String clientModel;
     private final Clock clock;
+    private final StopSequences stops;
     private boolean started;
     private boolean finished;
     private int nextIndex;
@@ -29,6 +31,12 @@ public final class ResponsesToAnthropicStream implements StreamConverter {
     private boolean sawToolUse;
 
     public ResponsesToAnthropicStream(String clientModel, Clock clock) {
+        this(clientModel, List.of(), clock);
+    }
+
+    /** @param stopSequences the client's {@code stop_sequences}, enforced here since Responses has none */
+    public ResponsesToAnthropicStream(String clientModel, List<String> stopSequences, Clock clock) {
+        this.stops = stopSequences.isEmpty() ? StopSequences.none() : new StopSequences(stopSequences);
         this.clientModel = clientModel;
         this.clock = clock;
     }
@@ -45,12 +53,14 @@ public final class ResponsesToAnthropicStream implements StreamConverter {
         String type = Json.text(e, "type");
         if (type == null) type = event;
         if (type == null) return;
+        if (stops.matched() != null && !type.equals("response.completed") && !type.equals("response.incomplete")
+                && !type.equals("response.failed") && !type.equals("error")) return; // the client's answer ended at its stop sequence
         switch (type) {
             case "response.created", "response.in_progress" -> start(e.path("response"), out);
             case "response.output_text.delta" -> {
                 ensureBlock(Block.TEXT, Json.text(e, "item_id"), null, out);
                 openStreamed = true;
-                delta(out, Json.object().put("type", "text_delta").put("text", Json.text(e, "delta")));
+                text(Json.text(e, "delta"), out);
             }
             case "response.reasoning_summary_text.delta", "response.reasoning_text.delta" -> {
                 ensureBlock(Block.THINKING, Json.text(e, "item_id"), null, out);
@@ -89,6 +99,12 @@ public final class ResponsesToAnthropicStream implements StreamConverter {
         fail(err, out);
     }
 
+    private void text(String text, SseSink out) {
+        if (stops.active()) text = stops.accept(text);
+        if (text != null && !text.isEmpty()) delta(out, Json.object().put("type", "text_delta").put("text", text));
+        if (stops.matched() != null) closeBlock(out);
+    }
+
     private void start(JsonNode response, SseSink out) {
         if (started) return;
         started = true;
@@ -121,7 +137,11 @@ public final class ResponsesToAnthropicStream implements StreamConverter {
                     }
                     if (text.length() == 0 && !same) return;
                     ensureBlock(Block.TEXT, id, null, out);
-                    if (text.length() > 0) delta(out, Json.object().put("type", "text_delta").put("text", text.toString()));
+                    if (text.length() > 0) text(text.toString(), out);
+                }
+                if (stops.active() && open == Block.TEXT) {
+                    String rest = stops.flush();
+                    if (!rest.isEmpty()) delta(out, Json.object().put("type", "text_delta").put("text", rest));
                 }
                 closeBlock(out);
             }
@@ -199,7 +219,8 @@ public final class ResponsesToAnthropicStream implements StreamConverter {
         if (!started) start(response, out);
         closeBlock(out);
         ObjectNode ev = Json.object().put("type", "message_delta");
-        ev.putObject("delta").put("stop_reason", stopReason).putNull("stop_sequence");
+        if (stops.matched() != null) ev.putObject("delta").put("stop_reason", "stop_sequence").put("stop_sequence", stops.matched());
+        else ev.putObject("delta").put("stop_reason", stopReason).putNull("stop_sequence");
         ev.set("usage", TokenUsage.fromResponses(response.get("usage")).toAnthropic());
         send(out, "message_delta", ev);
         send(out, "message_stop", Json.object().put("type", "message_stop"));

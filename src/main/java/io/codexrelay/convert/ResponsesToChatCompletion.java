@@ -4,11 +4,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.List;
+
 /** A final Responses {@code response} object to a {@code chat.completion} object (non-streaming Chat clients). */
 public final class ResponsesToChatCompletion {
     private ResponsesToChatCompletion() {}
 
     public static ObjectNode convert(JsonNode response, String clientModel, boolean reasoningContent) {
+        return convert(response, clientModel, reasoningContent, List.of());
+    }
+
+    /** @param stopSequences the client's {@code stop}: the text is cut at the first one and tool calls after it dropped */
+    public static ObjectNode convert(JsonNode response, String clientModel, boolean reasoningContent, List<String> stopSequences) {
         StringBuilder text = new StringBuilder();
         StringBuilder reasoning = new StringBuilder();
         String refusal = null;
@@ -40,6 +47,14 @@ public final class ResponsesToChatCompletion {
                 default -> { }
             }
         }
+        boolean stopped = false;
+        if (!stopSequences.isEmpty() && StopSequences.firstIn(text.toString(), stopSequences) != null) {
+            String cut = StopSequences.cut(text.toString(), stopSequences);
+            text.setLength(0);
+            text.append(cut);
+            calls.removeAll();
+            stopped = true;
+        }
         ObjectNode message = Json.object();
         message.put("role", "assistant");
         if (text.length() > 0 || calls.isEmpty()) message.put("content", text.toString());
@@ -49,7 +64,9 @@ public final class ResponsesToChatCompletion {
         if (!calls.isEmpty()) message.set("tool_calls", calls);
 
         String finish;
-        if ("incomplete".equals(Json.text(response, "status"))) {
+        if (stopped) {
+            finish = "stop";
+        } else if ("incomplete".equals(Json.text(response, "status"))) {
             finish = "content_filter".equals(Json.text(response.path("incomplete_details"), "reason")) ? "content_filter" : "length";
         } else {
             finish = calls.isEmpty() ? "stop" : "tool_calls";

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,6 +24,7 @@ public final class ResponsesToChatStream implements StreamConverter {
     private final boolean includeUsage;
     private final boolean reasoningContent;
     private final Clock clock;
+    private final StopSequences stops;
 
     private String id;
     private long created;
@@ -40,6 +42,13 @@ public final class ResponsesToChatStream implements StreamConverter {
     }
 
     public ResponsesToChatStream(String clientModel, boolean includeUsage, boolean reasoningContent, Clock clock) {
+        this(clientModel, includeUsage, reasoningContent, List.of(), clock);
+    }
+
+    /** @param stopSequences the client's {@code stop}, enforced here since Responses has no such parameter */
+    public ResponsesToChatStream(String clientModel, boolean includeUsage, boolean reasoningContent,
+                                 List<String> stopSequences, Clock clock) {
+        this.stops = stopSequences.isEmpty() ? StopSequences.none() : new StopSequences(stopSequences);
         this.clientModel = clientModel;
         this.includeUsage = includeUsage;
         this.reasoningContent = reasoningContent;
@@ -62,7 +71,7 @@ public final class ResponsesToChatStream implements StreamConverter {
             case "response.created", "response.in_progress" -> start(e.path("response"), out);
             case "response.output_text.delta" -> {
                 state(e).streamed = true;
-                emit(out, delta("content", Json.text(e, "delta")), null);
+                content(Json.text(e, "delta"), out);
             }
             case "response.refusal.delta" -> {
                 state(e).streamed = true;
@@ -71,6 +80,7 @@ public final class ResponsesToChatStream implements StreamConverter {
             case "response.reasoning_summary_text.delta", "response.reasoning_text.delta" -> reasoning(e, out);
             case "response.output_item.added" -> itemAdded(e, out);
             case "response.function_call_arguments.delta", "response.custom_tool_call_input.delta" -> {
+                if (stops.matched() != null) return;
                 ItemState s = state(e);
                 if (s.toolIndex < 0) return; // an added event was missing: the done event sends the arguments whole
                 s.streamed = true;
@@ -93,6 +103,18 @@ public final class ResponsesToChatStream implements StreamConverter {
         if (finished) return;
         fail(OpenAiErrors.error("the upstream stream ended before the answer was complete; retry the request",
                 "server_error", "stream_incomplete", null), out);
+    }
+
+    private void content(String text, SseSink out) {
+        if (stops.active()) text = stops.accept(text);
+        if (text != null && !text.isEmpty()) emit(out, delta("content", text), null);
+    }
+
+    /** Text held back by the stop-sequence check is let out when its item ends. */
+    private void flushContent(SseSink out) {
+        if (!stops.active()) return;
+        String rest = stops.flush();
+        if (!rest.isEmpty()) emit(out, delta("content", rest), null);
     }
 
     private void start(JsonNode response, SseSink out) {
@@ -129,6 +151,7 @@ public final class ResponsesToChatStream implements StreamConverter {
     }
 
     private void itemAdded(JsonNode e, SseSink out) {
+        if (stops.matched() != null) return; // after a stop sequence the answer is over for the client
         JsonNode item = e.path("item");
         String type = Json.text(item, "type");
         if (!"function_call".equals(type) && !"custom_tool_call".equals(type)) return;
@@ -139,6 +162,7 @@ public final class ResponsesToChatStream implements StreamConverter {
     }
 
     private void itemDone(JsonNode e, SseSink out) {
+        if (stops.matched() != null) return;
         JsonNode item = e.path("item");
         String type = Json.text(item, "type");
         if ("function_call".equals(type) || "custom_tool_call".equals(type)) {
@@ -154,10 +178,16 @@ public final class ResponsesToChatStream implements StreamConverter {
             }
         } else if ("message".equals(type)) {
             ItemState s = items.get(itemKey(e, item));
-            if (s != null && s.streamed) return;
+            if (s != null && s.streamed) {
+                flushContent(out);
+                return;
+            }
             for (JsonNode part : item.path("content")) {
                 String pt = Json.text(part, "type");
-                if ("output_text".equals(pt)) emit(out, delta("content", Json.text(part, "text")), null);
+                if ("output_text".equals(pt)) {
+                    content(Json.text(part, "text"), out);
+                    flushContent(out);
+                }
                 else if ("refusal".equals(pt)) emit(out, delta("refusal", Json.text(part, "refusal")), null);
             }
         } else if ("reasoning".equals(type) && reasoningContent && lastReasoningKey == null) {
@@ -178,6 +208,8 @@ public final class ResponsesToChatStream implements StreamConverter {
 
     private void finish(JsonNode response, String finishReason, SseSink out) {
         ensureRole(out);
+        if (stops.matched() != null) finishReason = "stop";
+        else flushContent(out);
         ObjectNode chunk = chunk(Json.object(), finishReason);
         out.event(null, Json.write(chunk));
         if (includeUsage) {

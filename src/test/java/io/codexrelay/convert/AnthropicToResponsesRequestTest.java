@@ -63,7 +63,8 @@ class AnthropicToResponsesRequestTest {
         assertThat(body.has("temperature")).as("temperature 1 is Anthropic's thinking requirement, not a wish").isFalse();
         assertThat(body.path("max_output_tokens").asInt()).isEqualTo(32000);
         assertThat(body.path("metadata").path("user_id").asText()).startsWith("user_5f2c0e8d9a");
-        assertThat(t.dropped()).containsExactlyInAnyOrder("tools[type=web_search_20250305]", "stop_sequences");
+        assertThat(t.stopSequences()).containsExactly("</answer>");
+        assertThat(t.dropped()).containsExactly("tools[type=web_search_20250305]");
     }
 
     @Test

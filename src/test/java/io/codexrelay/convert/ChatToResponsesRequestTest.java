@@ -70,7 +70,8 @@ class ChatToResponsesRequestTest {
         assertThat(body.path("user").asText()).isEqualTo("user-1234");
         assertThat(body.has("stop")).isFalse();
         assertThat(body.has("stream_options")).isFalse();
-        assertThat(t.dropped()).contains("stop", "seed");
+        assertThat(t.stopSequences()).containsExactly("\n\nUser:");
+        assertThat(t.dropped()).containsExactly("seed");
     }
 
     @Test
