@@ -48,7 +48,7 @@ public final class ResponsesToAnthropicStream implements StreamConverter {
 
     @Override
     public void onEvent(String event, String data, SseSink out) {
-        if (finished) return;
+        if (finished || (event != null && ResponsesEvents.carriesNothingNew(event))) return;
         JsonNode e = Json.parse(data, "upstream event");
         String type = Json.text(e, "type");
         if (type == null) type = event;
