@@ -34,7 +34,12 @@ public final class AnthropicStreamToResponses implements StreamConverter {
     @Override
     public void onEvent(String event, String data, SseSink out) {
         if (finished) return;
-        JsonNode e = Json.parse(data, "upstream event");
+        JsonNode e = Json.parseEvent(data);
+        if (e == null) {
+            writer.failed("server_error", Json.MALFORMED, out);
+            finished = true;
+            return;
+        }
         String type = Json.text(e, "type");
         if (type == null) type = event;
         if (type == null) return;

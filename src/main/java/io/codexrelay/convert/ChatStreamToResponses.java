@@ -45,7 +45,11 @@ public final class ChatStreamToResponses implements StreamConverter {
             complete(out);
             return;
         }
-        JsonNode chunk = Json.parse(data, "upstream chunk");
+        JsonNode chunk = Json.parseEvent(data);
+        if (chunk == null) {
+            fail("server_error", Json.MALFORMED, out);
+            return;
+        }
         JsonNode error = chunk.get("error");
         if (error != null && !error.isNull()) {
             String code = Json.text(error, "code");

@@ -47,6 +47,25 @@ final class Json {
         }
     }
 
+    /**
+     * An upstream event's data, or null when it is not JSON: a stream converter then ends the stream with its
+     * dialect's error instead of throwing on the hot path.
+     */
+    static JsonNode parseEvent(String data) {
+        try {
+            JsonNode n = MAPPER.readTree(data);
+            return n == null || !n.isObject() ? null : n;
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    static boolean isDoneMarker(String data) {
+        return data.length() < 16 && data.trim().equals("[DONE]");
+    }
+
+    static final String MALFORMED = "the upstream sent an event that is not JSON; the answer was cut there";
+
     /** Tool-call arguments are JSON text; a model sometimes sends an empty string for "no arguments". */
     static JsonNode parseArguments(String arguments) {
         if (arguments == null || arguments.isBlank()) return object();

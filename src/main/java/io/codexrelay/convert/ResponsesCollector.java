@@ -16,7 +16,12 @@ public final class ResponsesCollector {
 
     /** One upstream event's data. */
     public void onEvent(String data) {
-        JsonNode e = Json.parse(data, "upstream event");
+        if (Json.isDoneMarker(data)) return; // some Responses-compatible servers end with [DONE] too
+        JsonNode e = Json.parseEvent(data);
+        if (e == null) {
+            error = Json.object().put("code", "server_error").put("message", Json.MALFORMED);
+            return;
+        }
         String type = Json.text(e, "type");
         if (type == null) return;
         switch (type) {

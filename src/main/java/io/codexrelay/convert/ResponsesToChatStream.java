@@ -63,7 +63,12 @@ public final class ResponsesToChatStream implements StreamConverter {
     @Override
     public void onEvent(String event, String data, SseSink out) {
         if (finished || (event != null && ResponsesEvents.carriesNothingNew(event))) return;
-        JsonNode e = Json.parse(data, "upstream event");
+        if (Json.isDoneMarker(data)) return; // some Responses-compatible servers end with [DONE] too
+        JsonNode e = Json.parseEvent(data);
+        if (e == null) {
+            fail(OpenAiErrors.error(Json.MALFORMED, "server_error", "upstream_malformed", null), out);
+            return;
+        }
         String type = Json.text(e, "type");
         if (type == null) type = event;
         if (type == null) return;

@@ -7,7 +7,8 @@ package io.codexrelay.convert;
  */
 public interface StreamConverter {
     /**
-     * One upstream event.
+     * One upstream event. Never throws for bad upstream data: an event that is not JSON ends the stream with the
+     * target dialect's error event.
      *
      * @param event the SSE event name, or null when the upstream sent only {@code data:}
      * @param data  the event's data (JSON, or {@code [DONE]})
