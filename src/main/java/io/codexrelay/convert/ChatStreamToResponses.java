@@ -11,8 +11,8 @@ import java.util.List;
  *
  * <p>{@code content} deltas stream as {@code output_text.delta} of one message item; {@code reasoning_content}
  * (DeepSeek, Qwen, vLLM; {@code reasoning} on OpenRouter) as a reasoning summary, which Codex shows. Tool calls are
- * tracked by their chunk {@code index}: the first delta of an index (with id and name) opens the item, later deltas
- * append arguments, and all calls are finished at {@code finish_reason}. The response completes at {@code [DONE]}
+ * tracked by their chunk {@code index}: the first delta of an index (with id and name) opens the item (and finishes
+ * the calls before it), later deltas append arguments, and the last call is finished at {@code finish_reason}. The response completes at {@code [DONE]}
  * (or at the end of a stream that had a finish_reason: some servers omit {@code [DONE]}), after the usage chunk that
  * {@code stream_options.include_usage} asks for. A stream that ends before any finish_reason ends in
  * {@code response.failed}, which Codex retries.
@@ -87,6 +87,9 @@ public final class ChatStreamToResponses implements StreamConverter {
         if (call == null) {
             String name = Json.text(f, "name");
             if (name == null) return; // arguments before a name: nothing to attach them to
+            // Chat streams parallel calls one after another; a new index means the earlier ones are whole. Finishing
+            // them now keeps the Responses items sequential, as OpenAI's own streams are and Anthropic blocks must be.
+            for (ResponsesEventWriter.ToolCall earlier : calls) if (earlier != null) writer.finishCall(earlier, out);
             call = writer.startCall(Json.text(tc, "id"), name, out);
             calls.set(index, call);
         }

@@ -160,7 +160,7 @@ final class ResponsesEventWriter {
 
     /** Function arguments stream through; a custom tool's or shell call's JSON wrapper is held until it is whole. */
     void callDelta(ToolCall call, String delta, SseSink out) {
-        if (delta == null || delta.isEmpty()) return;
+        if (delta == null || delta.isEmpty() || call.done) return;
         call.arguments.append(delta);
         if (!call.plainFunction) return;
         ObjectNode e = event("response.function_call_arguments.delta");

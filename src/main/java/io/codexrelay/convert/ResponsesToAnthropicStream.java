@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.time.Clock;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 
 /**
@@ -29,6 +31,8 @@ public final class ResponsesToAnthropicStream implements StreamConverter {
     private String openItem;       // item_id the open block belongs to
     private boolean openStreamed;  // the open block got deltas (so its done event must not repeat them)
     private boolean sawToolUse;
+    /** Item ids of tool blocks already closed (a few per answer), so a late done event never opens one twice. */
+    private final Set<String> closedTools = new HashSet<>(4);
 
     public ResponsesToAnthropicStream(String clientModel, Clock clock) {
         this(clientModel, List.of(), clock);
@@ -168,6 +172,8 @@ public final class ResponsesToAnthropicStream implements StreamConverter {
             }
             case "function_call", "custom_tool_call" -> {
                 boolean same = open == Block.TOOL && id != null && id.equals(openItem);
+                // a call whose block another item already closed was sent with its deltas; never open it twice
+                if (!same && id != null && closedTools.contains(id)) return;
                 if (!same) ensureBlock(Block.TOOL, id, item, out);
                 if (!(same && openStreamed)) {
                     String args = "function_call".equals(type) ? item.path("arguments").asText("")
@@ -207,6 +213,7 @@ public final class ResponsesToAnthropicStream implements StreamConverter {
 
     private void closeBlock(SseSink out) {
         if (open == Block.NONE) return;
+        if (open == Block.TOOL && openItem != null) closedTools.add(openItem);
         send(out, "content_block_stop", Json.object().put("type", "content_block_stop").put("index", nextIndex));
         nextIndex++;
         open = Block.NONE;
