@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
@@ -19,6 +20,10 @@ import java.util.function.UnaryOperator;
  * {@code top_k} has no Responses equivalent and is dropped (named in {@link TranslatedRequest#dropped()}). The model name goes through the caller's mapping.
  */
 public final class AnthropicToResponsesRequest {
+    /** Fields this converter reads; anything else a client sends is named in {@code dropped}. */
+    private static final Set<String> KNOWN = Set.of("model", "messages", "system", "tools", "tool_choice",
+            "max_tokens", "thinking", "temperature", "top_p", "top_k", "metadata", "stop_sequences", "stream");
+
     private final UnaryOperator<String> modelMapping;
 
     public AnthropicToResponsesRequest(UnaryOperator<String> modelMapping) {
@@ -96,6 +101,9 @@ public final class AnthropicToResponsesRequest {
             out.putObject("metadata").put("user_id", userId.length() > 512 ? userId.substring(0, 512) : userId);
         }
         if (req.hasNonNull("top_k")) dropped.add("top_k");
+        req.fieldNames().forEachRemaining(f -> {
+            if (!KNOWN.contains(f)) dropped.add(f); // e.g. context_management: nothing upstream can honour it
+        });
         out.put("stream", true);
         out.put("store", false);
         List<String> stops = new ArrayList<>();

@@ -26,6 +26,12 @@ public final class ChatToResponsesRequest {
     /** Sent as {@code instructions} when the client gave no system prompt (the ChatGPT backend requires one). */
     public static final String DEFAULT_INSTRUCTIONS = "You are a helpful assistant.";
 
+    /** Fields this converter reads; anything else a client sends is named in {@code dropped}. */
+    private static final Set<String> KNOWN = Set.of("model", "messages", "tools", "functions", "tool_choice",
+            "parallel_tool_calls", "temperature", "top_p", "user", "metadata", "service_tier", "max_tokens",
+            "max_completion_tokens", "reasoning_effort", "response_format", "stream", "stream_options", "n", "stop",
+            "store");
+
     private final UnaryOperator<String> modelMapping;
     private final boolean reasoningSummaries;
 
@@ -89,7 +95,9 @@ public final class ChatToResponsesRequest {
         out.put("stream", true);
         out.put("store", false);
 
-        for (String f : DROPPED) if (chat.hasNonNull(f)) dropped.add(f);
+        chat.fieldNames().forEachRemaining(f -> {
+            if (chat.hasNonNull(f) && (DROPPED.contains(f) || !KNOWN.contains(f))) dropped.add(f);
+        });
         boolean stream = chat.path("stream").asBoolean(false);
         boolean includeUsage = stream && chat.path("stream_options").path("include_usage").asBoolean(false);
         List<String> stops = new ArrayList<>();

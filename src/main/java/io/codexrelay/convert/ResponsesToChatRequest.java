@@ -43,9 +43,12 @@ public final class ResponsesToChatRequest {
             messages.addObject().put("role", "user").put("content", input.asText());
         } else if (input != null) {
             int reasoningDropped = 0;
+            ArrayNode toolImages = Json.array();
             for (JsonNode item : input) {
                 String type = Json.text(item, "type");
                 if (type == null && item.has("role")) type = "message";
+                boolean toolOutput = "function_call_output".equals(type) || "custom_tool_call_output".equals(type);
+                if (!toolOutput && !"reasoning".equals(type)) flushToolImages(toolImages, messages);
                 switch (String.valueOf(type)) {
                     case "message" -> addMessage(item, messages);
                     case "function_call" -> addToolCall(messages, Json.text(item, "call_id"), Json.text(item, "name"),
@@ -54,11 +57,12 @@ public final class ResponsesToChatRequest {
                             Json.write(Json.object().put("input", item.path("input").asText(""))));
                     case "local_shell_call" -> addToolCall(messages, firstNonNull(Json.text(item, "call_id"), Json.text(item, "id")),
                             UpstreamRequest.LOCAL_SHELL, Json.write(CodexTools.localShellArguments(item)));
-                    case "function_call_output", "custom_tool_call_output" -> addToolOutput(item, messages);
+                    case "function_call_output", "custom_tool_call_output" -> addToolOutput(item, messages, toolImages);
                     case "reasoning" -> reasoningDropped++;
                     default -> dropped.add("input[type=" + type + "]");
                 }
             }
+            flushToolImages(toolImages, messages);
             if (reasoningDropped > 0) dropped.add("input[type=reasoning] x" + reasoningDropped);
         }
 
@@ -163,16 +167,22 @@ public final class ResponsesToChatRequest {
         c.putObject("function").put("name", name).put("arguments", arguments);
     }
 
-    private static void addToolOutput(JsonNode item, ArrayNode messages) {
+    private static void addToolOutput(JsonNode item, ArrayNode messages, ArrayNode toolImages) {
         JsonNode output = item.get("output");
         messages.addObject().put("role", "tool").put("tool_call_id", Json.text(item, "call_id"))
                 .put("content", CodexTools.outputText(output));
-        // tool messages carry text only; images a tool returned (view_image) follow as a user message
-        ArrayNode images = CodexTools.outputImages(output);
-        if (!images.isEmpty()) {
-            ArrayNode parts = messages.addObject().put("role", "user").putArray("content");
-            for (JsonNode url : images) parts.addObject().put("type", "image_url").putObject("image_url").set("url", url);
-        }
+        toolImages.addAll(CodexTools.outputImages(output));
+    }
+
+    /**
+     * Tool messages carry text only, so images a tool returned ({@code view_image}) follow as one user message, after
+     * the whole run of tool messages: a user message between them would break "tool messages answer the calls".
+     */
+    private static void flushToolImages(ArrayNode toolImages, ArrayNode messages) {
+        if (toolImages.isEmpty()) return;
+        ArrayNode parts = messages.addObject().put("role", "user").putArray("content");
+        for (JsonNode url : toolImages) parts.addObject().put("type", "image_url").putObject("image_url").set("url", url);
+        toolImages.removeAll();
     }
 
     private static ObjectNode function(String name, String description, JsonNode parameters, JsonNode strict) {

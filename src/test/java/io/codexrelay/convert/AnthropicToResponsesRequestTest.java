@@ -69,9 +69,11 @@ class AnthropicToResponsesRequestTest {
 
     @Test
     void toolChoiceVariantsAndThinkingBudgets() {
-        JsonNode any = converter.translate(Fixtures.parse("{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,"
+        TranslatedRequest anyRequest = converter.translate(Fixtures.parse("{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"tool_choice\":{\"type\":\"any\",\"disable_parallel_tool_use\":true},"
-                + "\"temperature\":0.3}")).body();
+                + "\"temperature\":0.3,\"context_management\":{\"edits\":[]}}"));
+        assertThat(anyRequest.dropped()).containsExactly("context_management");
+        JsonNode any = anyRequest.body();
         assertThat(any.path("model").asText()).isEqualTo("gpt-5-mini");
         assertThat(any.path("tool_choice").asText()).isEqualTo("required");
         assertThat(any.path("parallel_tool_calls").asBoolean(true)).isFalse();

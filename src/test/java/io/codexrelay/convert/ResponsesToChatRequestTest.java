@@ -79,6 +79,20 @@ class ResponsesToChatRequestTest {
     }
 
     @Test
+    void imagesFromParallelToolOutputsFollowTheWholeRunOfToolMessages() {
+        UpstreamRequest r = new ResponsesToChatRequest().translate(Fixtures.parse("{\"model\":\"m\",\"input\":["
+                + "{\"type\":\"function_call\",\"name\":\"view_image\",\"arguments\":\"{}\",\"call_id\":\"a\"},"
+                + "{\"type\":\"function_call\",\"name\":\"shell\",\"arguments\":\"{}\",\"call_id\":\"b\"},"
+                + "{\"type\":\"function_call_output\",\"call_id\":\"a\",\"output\":[{\"type\":\"input_image\",\"image_url\":\"data:image/png;base64,QQ==\"}]},"
+                + "{\"type\":\"function_call_output\",\"call_id\":\"b\",\"output\":\"ok\"}]}"));
+        List<String> roles = new ArrayList<>();
+        for (JsonNode m : r.body().path("messages")) roles.add(m.path("role").asText());
+        assertThat(roles).containsExactly("assistant", "tool", "tool", "user");
+        assertThat(r.body().path("messages").get(3).path("content").get(0).path("image_url").path("url").asText())
+                .isEqualTo("data:image/png;base64,QQ==");
+    }
+
+    @Test
     void jsonSchemaOutputAndTokenLimitAreKept() {
         UpstreamRequest r = new ResponsesToChatRequest().translate(Fixtures.parse("{\"model\":\"deepseek-chat\",\"input\":\"hi\","
                 + "\"max_output_tokens\":500,\"temperature\":0.1,\"text\":{\"format\":{\"type\":\"json_schema\",\"name\":\"out\","
