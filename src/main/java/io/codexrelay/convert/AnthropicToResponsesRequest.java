@@ -22,7 +22,8 @@ import java.util.function.UnaryOperator;
 public final class AnthropicToResponsesRequest {
     /** Fields this converter reads; anything else a client sends is named in {@code dropped}. */
     private static final Set<String> KNOWN = Set.of("model", "messages", "system", "tools", "tool_choice",
-            "max_tokens", "thinking", "temperature", "top_p", "top_k", "metadata", "stop_sequences", "stream");
+            "max_tokens", "thinking", "temperature", "top_p", "top_k", "metadata", "stop_sequences", "stream",
+            "output_config");
 
     private final UnaryOperator<String> modelMapping;
 
@@ -46,7 +47,8 @@ public final class AnthropicToResponsesRequest {
         if (system != null && system.isTextual()) instructions.append(system.asText());
         else if (system != null) for (JsonNode b : system) {
             String t = Json.text(b, "text");
-            if (t == null || t.isEmpty()) continue;
+            // Claude Code's first system block is a billing line for Anthropic, not an instruction for the model
+            if (t == null || t.isEmpty() || t.startsWith("x-anthropic-billing-header:")) continue;
             if (instructions.length() > 0) instructions.append("\n\n");
             instructions.append(t);
         }
@@ -86,10 +88,22 @@ public final class AnthropicToResponsesRequest {
         JsonNode max = req.get("max_tokens");
         if (max != null && max.isNumber()) out.put("max_output_tokens", max.asInt());
         JsonNode thinking = req.get("thinking");
-        if (thinking != null && thinking.isObject() && !"disabled".equals(Json.text(thinking, "type"))) {
+        boolean thinkingOn = thinking != null && thinking.isObject() && !"disabled".equals(Json.text(thinking, "type"));
+        // Claude Code 2.x sends thinking {type: adaptive} plus output_config.effort; older clients a token budget
+        String effort = effortName(Json.text(req.path("output_config"), "effort"));
+        if (thinkingOn || effort != null) {
             ObjectNode r = out.putObject("reasoning");
-            r.put("effort", effortFor(thinking));
-            r.put("summary", "auto");
+            r.put("effort", effort != null ? effort : effortFor(thinking));
+            // "display": "omitted" means the client will not show thinking: do not pay for summaries
+            if (thinkingOn && !"omitted".equals(Json.text(thinking, "display"))) r.put("summary", "auto");
+        }
+        JsonNode format = req.path("output_config").get("format");
+        if (format != null && "json_schema".equals(Json.text(format, "type"))) {
+            ObjectNode f = out.putObject("text").putObject("format");
+            f.put("type", "json_schema");
+            f.put("name", "output");
+            f.set("schema", format.get("schema"));
+            f.put("strict", false);
         }
         // Anthropic requires temperature 1 with thinking; with Responses reasoning models it must be absent
         if (thinking == null || "disabled".equals(Json.text(thinking, "type"))) {
@@ -111,6 +125,16 @@ public final class AnthropicToResponsesRequest {
         return new TranslatedRequest(out, model, req.path("stream").asBoolean(false), false, stops, dropped);
     }
 
+    /** Anthropic's effort levels; "max" has no portable Responses equivalent above "high". */
+    static String effortName(String anthropicEffort) {
+        if (anthropicEffort == null) return null;
+        return switch (anthropicEffort) {
+            case "low", "medium", "high" -> anthropicEffort;
+            case "max", "xhigh" -> "high";
+            default -> null;
+        };
+    }
+
     /** Thinking budget to effort: Claude Code asks 4k ("think"), ~10k ("think hard") and 32k ("ultrathink"). */
     static String effortFor(JsonNode thinking) {
         if (!"enabled".equals(Json.text(thinking, "type"))) return "medium"; // "adaptive": let the model decide
@@ -122,8 +146,18 @@ public final class AnthropicToResponsesRequest {
 
     private static void addMessage(JsonNode m, ArrayNode input) {
         String role = Json.text(m, "role");
+        if ("system".equals(role)) {
+            // Claude Code 2.x puts late system notes (environment, reminders) among the messages
+            String t = Json.joinText(m.get("content"));
+            if (!t.isEmpty()) {
+                ArrayNode parts = Json.array();
+                parts.addObject().put("type", "input_text").put("text", t);
+                input.add(message("developer", parts));
+            }
+            return;
+        }
         if (!"user".equals(role) && !"assistant".equals(role))
-            throw new ConversionException("messages: role must be 'user' or 'assistant', not '" + role + "'");
+            throw new ConversionException("messages: role must be 'user', 'assistant' or 'system', not '" + role + "'");
         boolean assistant = "assistant".equals(role);
         JsonNode content = m.get("content");
         if (content == null || content.isNull()) return;

@@ -67,6 +67,35 @@ class AnthropicToResponsesRequestTest {
         assertThat(t.dropped()).containsExactly("tools[type=web_search_20250305]");
     }
 
+    /** Recorded from Claude Code 2.1.328 ({@code claude -p}) against a loopback server; texts shortened. */
+    @Test
+    void claudeCode2RequestWithSystemMessageAdaptiveThinkingAndOutputConfig() {
+        TranslatedRequest t = converter.translate(Fixtures.json("anthropic-request-claude-code-2.1.328.json"));
+        JsonNode body = t.body();
+        assertThat(t.clientModel()).isEqualTo("claude-opus-5-5");
+        assertThat(body.path("instructions").asText()).startsWith("You are a Claude agent").doesNotContain("x-anthropic-billing-header");
+        JsonNode input = body.path("input");
+        assertThat(input).hasSize(2);
+        assertThat(input.get(0).path("role").asText()).isEqualTo("user");
+        assertThat(input.get(0).path("content").get(1).path("text").asText()).isEqualTo("weather?");
+        assertThat(input.get(1).path("role").asText()).as("a system message among the messages stays in place").isEqualTo("developer");
+        assertThat(input.get(1).path("content").get(0).path("text").asText()).startsWith("# Environment");
+        assertThat(body.path("reasoning").path("effort").asText()).as("output_config.effort").isEqualTo("medium");
+        assertThat(body.path("reasoning").has("summary")).as("display: omitted").isFalse();
+        assertThat(body.path("max_output_tokens").asInt()).isEqualTo(128000);
+        assertThat(body.path("tools").findValuesAsText("name")).containsExactly("Agent", "Bash", "Edit");
+        assertThat(t.dropped()).containsExactly("context_management");
+    }
+
+    @Test
+    void outputConfigFormatBecomesJsonSchemaOutput() {
+        JsonNode body = converter.translate(Fixtures.parse("{\"model\":\"m\",\"max_tokens\":10,\"messages\":[],"
+                + "\"output_config\":{\"effort\":\"max\",\"format\":{\"type\":\"json_schema\",\"schema\":{\"type\":\"object\"}}}}")).body();
+        assertThat(body.path("text").path("format").path("type").asText()).isEqualTo("json_schema");
+        assertThat(body.path("text").path("format").path("schema").path("type").asText()).isEqualTo("object");
+        assertThat(body.path("reasoning").path("effort").asText()).isEqualTo("high");
+    }
+
     @Test
     void toolChoiceVariantsAndThinkingBudgets() {
         TranslatedRequest anyRequest = converter.translate(Fixtures.parse("{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,"
@@ -95,8 +124,8 @@ class AnthropicToResponsesRequestTest {
     void badRequestsSayWhatIsWrong() {
         assertThatThrownBy(() -> converter.translate(Fixtures.parse("{\"max_tokens\":1,\"messages\":[]}")))
                 .isInstanceOf(ConversionException.class).hasMessageContaining("model");
-        assertThatThrownBy(() -> converter.translate(Fixtures.parse("{\"model\":\"m\",\"messages\":[{\"role\":\"system\",\"content\":\"x\"}]}")))
-                .hasMessageContaining("role must be 'user' or 'assistant'");
+        assertThatThrownBy(() -> converter.translate(Fixtures.parse("{\"model\":\"m\",\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}")))
+                .hasMessageContaining("role must be 'user', 'assistant' or 'system'");
         assertThatThrownBy(() -> converter.translate(Fixtures.parse("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":"
                 + "[{\"type\":\"image\",\"source\":{\"type\":\"file\",\"file_id\":\"f\"}}]}]}")))
                 .hasMessageContaining("base64 or url");
