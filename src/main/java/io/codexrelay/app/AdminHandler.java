@@ -41,7 +41,10 @@ import java.util.Map;
  * POST /accounts/chatgpt-login {"name":null,"tokens":{"id_token",..,"access_token",..,"refresh_token",..,"account_id",..}}
  *                                                                -> AccountStatus
  * POST /accounts/export-codex {"name":"..","codexHome":"/abs"}   -> {"file":"..","backup":".."}
- * GET  /requests?limit=N     [RequestRecord, newest first]
+ * GET  /requests?limit=N     [RequestView, newest first]
+ * POST /requests/page        {filter, offset, limit} -> [RequestView] (the log window's pages, answered in SQL)
+ * POST /requests/count       {filter} -> {count}
+ * POST /requests/usage       {from, bucketMs} -> [UsageBucket]
  * GET  /config               {"section.key": value, ...}
  * POST /config               {"changes":{"section.key": value}}  -> {"restartNeeded":["section.key"]}
  * POST /ui/show-settings                                         -> {"ok":true}  (400 when the daemon has no window)
@@ -185,7 +188,7 @@ public final class AdminHandler extends Handler.Abstract {
                 JsonNode t = b.get("tokens");
                 if (t == null || !t.isObject()) throw new HttpError(400, "tokens is required.");
                 String last = text(t, "last_refresh");
-                var tokens = new io.codexrelay.account.Credentials.ChatGptTokens(text(t, "id_token"), text(t, "access_token"),
+                var tokens = new LoginTokens(text(t, "id_token"), text(t, "access_token"),
                         text(t, "refresh_token"), text(t, "account_id"), last == null ? null : java.time.Instant.parse(last));
                 return control.addChatGptLogin(text(b, "name"), tokens);
             }
@@ -207,6 +210,27 @@ public final class AdminHandler extends Handler.Abstract {
                 }
                 return control.recentRequests(n);
             }
+            case "/requests/page" -> {
+                requireMethod(post);
+                JsonNode b = body(raw);
+                return control.queryRequests(filter(b), b.path("offset").asLong(0), b.path("limit").asInt(100));
+            }
+            case "/requests/count" -> {
+                requireMethod(post);
+                return Map.of("count", control.countRequests(filter(body(raw))));
+            }
+            case "/requests/usage" -> {
+                requireMethod(post);
+                JsonNode b = body(raw);
+                String from = text(b, "from");
+                long ms = b.path("bucketMs").asLong(0);
+                if (from == null || ms <= 0) throw new HttpError(400, "from (an instant) and bucketMs (> 0) are required.");
+                try {
+                    return control.requestUsage(java.time.Instant.parse(from), java.time.Duration.ofMillis(ms));
+                } catch (java.time.format.DateTimeParseException e) {
+                    throw new HttpError(400, "from must be an ISO-8601 instant like 2026-03-10T12:00:00Z.");
+                }
+            }
             case "/config" -> {
                 if (get) return control.config();
                 requireMethod(post);
@@ -222,6 +246,16 @@ public final class AdminHandler extends Handler.Abstract {
                 return ok();
             }
             default -> throw new HttpError(404, "No admin route " + route + ".");
+        }
+    }
+
+    private LogQuery.Filter filter(JsonNode body) throws HttpError {
+        JsonNode f = body.get("filter");
+        if (f == null || f.isNull()) return LogQuery.Filter.ALL;
+        try {
+            return json.treeToValue(f, LogQuery.Filter.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            throw new HttpError(400, "filter must be {account, status, text, maxId}.");
         }
     }
 

@@ -1,17 +1,13 @@
 package io.codexrelay.app;
 
-import io.codexrelay.account.Credentials;
 import io.codexrelay.events.EventBus;
-import io.codexrelay.store.RequestLogQuery;
-import io.codexrelay.store.RequestRecord;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What the UI and the CLI may ask of the relay. Implemented in-process by the daemon, by an HTTP client of
@@ -49,7 +45,7 @@ public interface ControlApi {
      * Adds the ChatGPT account of a login made by {@code accounts login}, or gives the account with the same ChatGPT
      * account id the new tokens (its name and settings stay). {@code name} null: derived from the e-mail.
      */
-    default AccountStatus addChatGptLogin(String name, Credentials.ChatGptTokens tokens) throws ControlException {
+    default AccountStatus addChatGptLogin(String name, LoginTokens tokens) throws ControlException {
         throw new ControlException("Adding a ChatGPT login is not available here; run `codex-relay accounts login`.");
     }
 
@@ -65,7 +61,7 @@ public interface ControlApi {
     record CodexExport(String file, String backup) {}
 
     /** Newest first. */
-    List<RequestRecord> recentRequests(int limit) throws ControlException;
+    List<RequestView> recentRequests(int limit) throws ControlException;
 
     /** Current configuration values keyed {@code section.key}. */
     Map<String, Object> config() throws ControlException;
@@ -76,43 +72,14 @@ public interface ControlApi {
      */
     List<String> applyConfig(Map<String, Object> changes) throws ControlException;
 
-    /**
-     * One page of the request log, newest first, matching {@code filter} (the log window pages through 100 000+ rows
-     * this way). The daemon answers from SQL ({@link RequestLogQuery}); this default filters
-     * {@link #recentRequests} and so only sees the newest 10 000 rows.
-     */
-    default List<RequestRecord> queryRequests(RequestLogQuery.Filter filter, long offset, int limit) throws ControlException {
-        List<RequestRecord> all = recentRequests(10_000).stream().filter(filter::matches).toList();
-        if (offset >= all.size()) return List.of();
-        return all.subList((int) offset, (int) Math.min(all.size(), offset + limit));
-    }
+    /** One page of the request log, newest first, matching {@code filter} (the log window pages through 100 000+ rows). */
+    List<RequestView> queryRequests(LogQuery.Filter filter, long offset, int limit) throws ControlException;
 
     /** How many rows match {@code filter}. */
-    default long countRequests(RequestLogQuery.Filter filter) throws ControlException {
-        return recentRequests(10_000).stream().filter(filter::matches).count();
-    }
+    long countRequests(LogQuery.Filter filter) throws ControlException;
 
     /** Requests and tokens per account per {@code bucket} since {@code from} (the log window's chart). */
-    default List<RequestLogQuery.UsageBucket> requestUsage(Instant from, Duration bucket) throws ControlException {
-        long ms = bucket.toMillis();
-        record Key(long bucket, String account) {}
-        Map<Key, long[]> sums = new LinkedHashMap<>();
-        for (RequestRecord r : recentRequests(10_000)) {
-            if (r.startedAt().isBefore(from)) continue;
-            long b = r.startedAt().toEpochMilli() / ms;
-            long[] s = sums.computeIfAbsent(new Key(b, r.account() == null ? "" : r.account()), k -> new long[6]);
-            s[1]++;
-            s[2] += r.inputTokens() == null ? 0 : r.inputTokens();
-            s[3] += r.cachedTokens() == null ? 0 : r.cachedTokens();
-            s[4] += r.outputTokens() == null ? 0 : r.outputTokens();
-            s[5] += r.reasoningTokens() == null ? 0 : r.reasoningTokens();
-        }
-        List<RequestLogQuery.UsageBucket> out = new ArrayList<>();
-        sums.forEach((k, s) -> out.add(new RequestLogQuery.UsageBucket(Instant.ofEpochMilli(k.bucket() * ms), k.account(),
-                s[1], s[2], s[3], s[4], s[5])));
-        out.sort(java.util.Comparator.comparing(RequestLogQuery.UsageBucket::start).thenComparing(RequestLogQuery.UsageBucket::account));
-        return out;
-    }
+    List<LogQuery.UsageBucket> requestUsage(Instant from, Duration bucket) throws ControlException;
 
     /** Whether Codex's config routes through this relay ({@code codex on}); null when not known. */
     default Boolean codexRouted() throws ControlException { return null; }
@@ -123,58 +90,18 @@ public interface ControlApi {
     }
 
     /**
-     * Starts "Log in with ChatGPT" in this process (OAuth PKCE with the local callback on 127.0.0.1:1455, as Codex
-     * does), saving the account through {@link #addChatGptLogin}. The caller shows or opens
+     * Starts "Log in with ChatGPT" in this process ({@link ChatGptLogins}: OAuth PKCE with the local callback on
+     * 127.0.0.1:1455, as Codex does), saving the account through {@link #addChatGptLogin}. The caller shows or opens
      * {@link ChatGptLogin#authorizeUrl()}; the flow ends by the browser's redirect or by the pasted redirect URL.
      */
-    default ChatGptLogin startChatGptLogin(String name) throws ControlException {
-        Object issuer = config().getOrDefault("upstream.oauth_issuer", "https://auth.openai.com");
-        var login = new io.codexrelay.account.OAuthLogin(String.valueOf(issuer).replaceAll("/+$", ""),
-                java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build(), java.time.Clock.systemUTC());
-        io.codexrelay.account.OAuthLogin.Session session;
-        try {
-            session = login.start(true);
-        } catch (io.codexrelay.account.OAuthLogin.LoginException e) {
-            throw new ControlException(e.getMessage(), e);
-        }
-        var out = new java.util.concurrent.CompletableFuture<AccountStatus>();
-        session.result().whenComplete((r, ex) -> {
-            try {
-                if (ex != null) {
-                    Throwable c = ex instanceof java.util.concurrent.CompletionException && ex.getCause() != null ? ex.getCause() : ex;
-                    out.completeExceptionally(c instanceof ControlException ? c : new ControlException(c.getMessage(), c));
-                } else {
-                    out.complete(addChatGptLogin(name, r.tokens()));
-                }
-            } catch (ControlException e) {
-                out.completeExceptionally(e);
-            } finally {
-                session.close();
-            }
-        });
-        // Nobody signs in for ten minutes: give up and free the callback port, as the CLI does.
-        java.util.concurrent.CompletableFuture.delayedExecutor(io.codexrelay.account.OAuthLogin.DEFAULT_TIMEOUT.toMillis(),
-                java.util.concurrent.TimeUnit.MILLISECONDS).execute(() -> { if (!out.isDone()) session.cancel(); });
-        return new ChatGptLogin() {
-            @Override public String authorizeUrl() { return session.authorizeUrl(); }
-            @Override public java.util.concurrent.CompletableFuture<AccountStatus> result() { return out; }
-            @Override public void completeWith(String redirectUrl) throws ControlException {
-                try {
-                    session.completeWith(redirectUrl);
-                } catch (io.codexrelay.account.OAuthLogin.LoginException e) {
-                    throw new ControlException(e.getMessage(), e);
-                }
-            }
-            @Override public void cancel() { session.cancel(); }
-        };
-    }
+    ChatGptLogin startChatGptLogin(String name) throws ControlException;
 
     /** A login in progress. */
     interface ChatGptLogin {
         String authorizeUrl();
 
         /** Completes with the new (or updated) account, or exceptionally with a {@link ControlException}. */
-        java.util.concurrent.CompletableFuture<AccountStatus> result();
+        CompletableFuture<AccountStatus> result();
 
         /** The paste fallback: the full URL the browser ended on after signing in. */
         void completeWith(String redirectUrl) throws ControlException;

@@ -7,6 +7,7 @@ import io.codexrelay.platform.SingleInstance;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -19,6 +20,23 @@ import java.util.OptionalLong;
 public final class Controls {
     private Controls() {}
 
+    /**
+     * The front ends' door: the control of the relay home {@code env} names ({@code CODEX_RELAY_HOME}, else
+     * {@code ~/.codex-relay}). A broken {@code config.toml} is a {@link BadConfigException}.
+     */
+    public static ControlHandle open(Map<String, String> env, Clock clock) throws ControlException {
+        try {
+            return open(RelayHome.fromEnvironment(env), clock);
+        } catch (ConfigException e) {
+            throw new BadConfigException(e.getMessage(), e);
+        }
+    }
+
+    /** The pid of the daemon holding the relay home {@code env} names (0 when unknown), or empty when none holds it. */
+    public static OptionalLong runningDaemon(Map<String, String> env) throws IOException {
+        return SingleInstance.holder(RelayHome.fromEnvironment(env).lockFile());
+    }
+
     public static ControlHandle open(RelayHome home, Clock clock) throws ControlException, ConfigException {
         return open(home, clock, Duration.ofSeconds(5), Duration.ofSeconds(30));
     }
@@ -30,7 +48,7 @@ public final class Controls {
         while (true) {
             Optional<AdminFile.Info> info = AdminFile.read(home);
             if (info.isPresent()) {
-                RemoteControl remote = new RemoteControl(info.get(), requestTimeout);
+                RemoteControl remote = new RemoteControl(info.get(), requestTimeout, clock);
                 try {
                     remote.ping();
                     return remote;

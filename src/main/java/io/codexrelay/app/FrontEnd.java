@@ -24,4 +24,21 @@ public interface FrontEnd {
 
     /** Called when the daemon stops, before the relay closes. */
     void close();
+
+    /**
+     * {@code sessions window}: shows the Sessions window on {@code sessions} and returns when it is closed; false when
+     * this front end has no such window.
+     */
+    default boolean showSessionsAndWait(SessionsService sessions) throws Exception { return false; }
+
+    /**
+     * The Sessions window of the first front end that has one (found like the tray, through {@code META-INF/services},
+     * so {@code cli} opens it without importing {@code ui}); false when none is on the class path.
+     */
+    static boolean openSessionsAndWait(SessionsService sessions) throws Exception {
+        for (FrontEnd f : java.util.ServiceLoader.load(FrontEnd.class)) {
+            if (f.showSessionsAndWait(sessions)) return true;
+        }
+        return false;
+    }
 }

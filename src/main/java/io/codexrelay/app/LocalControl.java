@@ -6,12 +6,7 @@ import io.codexrelay.account.CodexAuthExport;
 import io.codexrelay.account.CodexAuthFile;
 import io.codexrelay.account.Credentials;
 import io.codexrelay.account.Jwt;
-import io.codexrelay.codex.CodexConfigException;
-import io.codexrelay.codex.CodexConfigPatch;
-import io.codexrelay.codex.CodexHome;
-import io.codexrelay.codex.CodexWiring;
 import io.codexrelay.config.AtomicFiles;
-import io.codexrelay.config.ClientKey;
 import io.codexrelay.config.ConfigException;
 import io.codexrelay.config.ConfigFilePatcher;
 import io.codexrelay.config.ConfigLoader;
@@ -19,16 +14,12 @@ import io.codexrelay.config.ConfigSchema;
 import io.codexrelay.config.RelayConfig;
 import io.codexrelay.config.RelayHome;
 import io.codexrelay.events.EventBus;
-import io.codexrelay.events.RelayEvent;
 import io.codexrelay.pool.AccountPool;
-import io.codexrelay.pool.AccountRuntime;
 import io.codexrelay.pool.PoolServices;
-import io.codexrelay.pool.QuotaTracker;
 import io.codexrelay.store.Database;
 import io.codexrelay.store.RelayState;
 import io.codexrelay.store.RequestLog;
 import io.codexrelay.store.RequestLogQuery;
-import io.codexrelay.store.RequestRecord;
 import io.codexrelay.store.StoreException;
 
 import java.io.IOException;
@@ -36,6 +27,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,70 +39,56 @@ import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 
 /**
- * {@link ControlApi} in the same process as the files. Two modes:
+ * {@link ControlApi} in the same process as the files, in one of two modes behind this one type:
  * <ul>
- *   <li><b>live</b> ({@link #live}): inside the daemon, next to the running {@link AccountPool}; account changes go to
- *       the repository and then {@link AccountPool#reload()}, mode changes go to the pool, so they take effect at once;</li>
- *   <li><b>offline</b> ({@link #offline}): the CLI without a daemon; it opens {@code relay.db} itself and writes the
- *       pinned/paused state straight into {@link RelayState}, which the pool reads when the daemon next starts.</li>
+ *   <li>{@link LiveControl} ({@link #live}): inside the daemon, next to the running {@link AccountPool}; account
+ *       changes go to the repository and then {@link AccountPool#reload()}, mode changes go to the pool, so they take
+ *       effect at once;</li>
+ *   <li>{@link OfflineControl} ({@link #offline}): the CLI without a daemon; it opens {@code relay.db} itself and
+ *       writes the pinned/paused state straight into {@link RelayState}, which the pool reads when the daemon next
+ *       starts.</li>
  * </ul>
+ * What both modes do alike (checking and saving accounts, the request log, the configuration file, Codex routing)
+ * is written once here; what differs is a handful of hooks the two subclasses fill in, not {@code if (pool != null)}.
  * Every failure is a {@link ControlException} with a message that says what to do; secrets never appear in one.
  */
-public final class LocalControl implements ControlHandle {
+public abstract sealed class LocalControl implements ControlHandle permits LiveControl, OfflineControl {
     public static final int DEFAULT_PRIORITY = 100;
 
-    private final RelayHome home;
-    private final AccountRepository accounts;
-    private final RelayState state;
-    private final AccountPool pool;             // null offline
-    private final EventBus events;              // null offline
-    private final IntSupplier serverInFlight;
-    private final Consumer<RelayConfig> configApplier;
-    private final Clock clock;
-    private final RelayConfig startConfig;      // what the running server was started with (restart-needed keys)
-    private final Database ownedDb;             // offline: opened here, closed by close()
+    final RelayHome home;
+    final AccountRepository accounts;
+    final Clock clock;
     private final String description;
-    private volatile RelayConfig config;
-    private RequestLog requestLog;              // offline: opened lazily, closed by close()
-    private final boolean ownsLog;
     private final Database database;            // the request log's read side and the log window's queries
+    volatile RelayConfig config;
     private RequestLogQuery logQuery;           // opened lazily, closed by close()
     private volatile Runnable showSettings;     // set by the tray; null when headless
-    private volatile PoolServices services;     // live: quota polling, fresh tokens for export
+    private final ChatGptLogins logins;
 
-    private LocalControl(RelayHome home, RelayConfig config, AccountRepository accounts, RelayState state, AccountPool pool,
-                         RequestLog requestLog, EventBus events, IntSupplier serverInFlight,
-                         Consumer<RelayConfig> configApplier, Clock clock, Database ownedDb, Database database, String description) {
+    LocalControl(RelayHome home, RelayConfig config, AccountRepository accounts, Clock clock, Database database, String description) {
         this.home = home;
         this.config = config;
-        this.startConfig = config;
         this.accounts = accounts;
-        this.state = state;
-        this.pool = pool;
-        this.requestLog = requestLog;
-        this.ownsLog = requestLog == null;
-        this.events = events;
-        this.serverInFlight = serverInFlight;
-        this.configApplier = configApplier;
         this.clock = clock;
-        this.ownedDb = ownedDb;
         this.database = database;
         this.description = description;
+        this.logins = ChatGptLogins.create(clock, config.upstream().connectTimeout());
     }
 
     /**
      * The daemon's control. {@code configApplier} receives a newly written configuration to apply live (pool limits,
      * log level, ...); {@code serverInFlight} counts requests in the relay.
      */
-    public static LocalControl live(RelayHome home, RelayConfig config, Database database, AccountRepository accounts, RelayState state,
-                                    AccountPool pool, RequestLog requestLog, EventBus events, IntSupplier serverInFlight,
-                                    Consumer<RelayConfig> configApplier, Clock clock, String description) {
-        return new LocalControl(home, config, accounts, state, Objects.requireNonNull(pool), Objects.requireNonNull(requestLog),
-                events, serverInFlight, configApplier, clock, null, Objects.requireNonNull(database), description);
+    public static LiveControl live(RelayHome home, RelayConfig config, Database database, AccountRepository accounts, RelayState state,
+                                   AccountPool pool, PoolServices services, RequestLog requestLog, EventBus events,
+                                   IntSupplier serverInFlight,
+                                   Consumer<RelayConfig> configApplier, Clock clock, String description) {
+        return new LiveControl(home, config, Objects.requireNonNull(database), accounts, Objects.requireNonNull(pool),
+                Objects.requireNonNull(services), Objects.requireNonNull(requestLog), events, serverInFlight, configApplier, clock, description);
     }
 
     /** Works on the files of {@code home} with no daemon running. Creates the home and config file when missing. */
-    public static LocalControl offline(RelayHome home, Clock clock) throws ConfigException, ControlException {
+    public static OfflineControl offline(RelayHome home, Clock clock) throws ConfigException, ControlException {
         try {
             home.ensureExists();
         } catch (IOException e) {
@@ -123,58 +102,40 @@ public final class LocalControl implements ControlHandle {
         } catch (StoreException e) {
             throw new ControlException(e.getMessage(), e);
         }
-        return new LocalControl(home, cfg, new AccountRepository(db, clock), new RelayState(db), null, null, null,
-                () -> 0, c -> { }, clock, db, db, "offline (relay not running; changes apply when it starts)");
+        return new OfflineControl(home, cfg, db, clock);
     }
 
-    /** Live: the pool services (quota refresh, freshest tokens for exports). */
-    public LocalControl attach(PoolServices services) {
-        this.services = services;
-        return this;
-    }
-
-    @Override public boolean daemonRunning() { return pool != null; }
     @Override public String describe() { return description; }
-    @Override public EventBus events() { return events; }
 
     /** The configuration in force (live) or on disk (offline). */
     public RelayConfig currentConfig() { return config; }
 
+    // ---- what the two modes do differently -------------------------------------------------------------------
+
+    /** The pinned account's name, or null when the pool chooses. */
+    abstract String pinnedName() throws ControlException;
+
+    /** Pins {@code name}, or lets the pool choose when null. */
+    abstract void setPinned(String name) throws ControlException;
+
+    /** After accounts were saved: the live pool reloads and the change is announced. */
+    abstract void accountsChanged() throws ControlException;
+
+    /** The account with the freshest tokens there are (live: the pool's, which may have refreshed since it was stored). */
+    Account freshest(Account stored) { return stored; }
+
+    /** The request log's write side (its {@code newest} rows). */
+    abstract RequestLog requestLog();
+
+    /** Lets the log writer catch up before the first page is read, so a request that just finished is in it. */
+    void flushLog() { }
+
+    /** {@code next} was written to config.toml: applies it where it can; returns the keys that need a restart. */
+    abstract List<String> configApplied(RelayConfig next);
+
     // ---- status ----------------------------------------------------------------------------------------------
 
-    @Override
-    public PoolStatus status() throws ControlException {
-        if (pool != null) {
-            String pinned = pool.pinned();
-            List<AccountStatus> list = new ArrayList<>();
-            for (AccountRuntime r : pool.runtime()) list.add(fromRuntime(r, pinned));
-            return new PoolStatus(pinned == null, pinned, pool.serving(), pool.paused(), serverInFlight.getAsInt(),
-                    pool.earliestReset(), List.copyOf(list));
-        }
-        String pinned = store(() -> state.get(RelayState.PINNED_ACCOUNT).orElse(null));
-        boolean paused = store(() -> state.get(RelayState.PAUSED).map(Boolean::parseBoolean).orElse(false));
-        // The last quota the daemon knew (relay.db), shown as of now (windows whose reset passed show as reset).
-        QuotaTracker lastKnown = new QuotaTracker(accounts.database(), null, clock, Runnable::run);
-        store(() -> { lastKnown.load(); return null; });
-        List<AccountStatus> list = new ArrayList<>();
-        for (Account a : store(accounts::list)) list.add(fromStored(a, pinned, lastKnown.current(a.id())));
-        return new PoolStatus(pinned == null, pinned, null, paused, 0, null, List.copyOf(list));
-    }
-
-    private AccountStatus fromRuntime(AccountRuntime r, String pinned) {
-        Account a = r.account();
-        return new AccountStatus(a.name(), a.kind().label(), a.email(), a.plan(), baseUrl(a), a.enabled(), a.priority(),
-                r.maxConcurrent(), a.credentials().hint(), r.state(), r.until(), r.reason(), r.inFlight(),
-                a.name().equals(pinned), r.quota());
-    }
-
-    private AccountStatus fromStored(Account a, String pinned, io.codexrelay.events.QuotaSnapshot quota) {
-        return new AccountStatus(a.name(), a.kind().label(), a.email(), a.plan(), baseUrl(a), a.enabled(), a.priority(),
-                AccountPool.maxConcurrent(a, config.pool()), a.credentials().hint(), a.enabled() ? "ready" : "disabled", null, null, 0,
-                a.name().equals(pinned), quota);
-    }
-
-    private String baseUrl(Account a) {
+    String baseUrl(Account a) {
         if (a.credentials() instanceof Credentials.ApiKey k && k.baseUrl() != null) return k.baseUrl();
         return a.kind() == Account.Kind.CHATGPT ? config.upstream().chatgptBaseUrl() : config.upstream().defaultApiBaseUrl();
     }
@@ -278,41 +239,17 @@ public final class LocalControl implements ControlHandle {
         Account a = require(name);
         if (!a.enabled())
             throw new ControlException("'" + a.name() + "' is disabled. Enable it first: codex-relay accounts set \"" + a.name() + "\" --enable");
-        if (pool != null) store(() -> { pool.pin(a.name()); return null; });
-        else store(() -> { state.put(RelayState.PINNED_ACCOUNT, a.name()); return null; });
+        setPinned(a.name());
     }
 
     @Override
     public synchronized void auto() throws ControlException {
-        if (pool != null) store(() -> { pool.auto(); return null; });
-        else store(() -> { state.put(RelayState.PINNED_ACCOUNT, null); return null; });
+        setPinned(null);
     }
 
     @Override
-    public synchronized void setPaused(boolean paused) throws ControlException {
-        if (pool != null) store(() -> { pool.setPaused(paused); return null; });
-        else store(() -> { state.put(RelayState.PAUSED, Boolean.toString(paused)); return null; });
-    }
-
-    @Override
-    public void refreshQuota() throws ControlException {
-        if (pool == null) throw new ControlException("Quota can only be polled while the relay runs. Start it with `codex-relay`.");
-        PoolServices s = services;
-        if (s == null) return;
-        try {
-            s.refreshQuota(java.time.Duration.ofSeconds(90));
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new ControlException("Polling the accounts' quota took longer than 90 s; it goes on in the background.");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ControlException("Interrupted while polling quota.");
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new ControlException("Polling quota failed: " + e.getCause().getMessage());
-        }
-    }
-
-    @Override
-    public synchronized AccountStatus addChatGptLogin(String name, Credentials.ChatGptTokens t) throws ControlException {
+    public synchronized AccountStatus addChatGptLogin(String name, LoginTokens tokens) throws ControlException {
+        Credentials.ChatGptTokens t = tokens == null ? null : tokens.credentials();
         if (t == null || t.accessToken() == null || t.refreshToken() == null || t.accountId() == null)
             throw new ControlException("The login is incomplete (no access token, refresh token or account id). Log in again.");
         Jwt.Identity ident = Jwt.identity(t.idToken());
@@ -337,8 +274,7 @@ public final class LocalControl implements ControlHandle {
     public synchronized CodexExport exportCodex(String name, Path codexHome) throws ControlException {
         if (codexHome == null) throw new ControlException("No Codex home given.");
         Account a = require(name);
-        PoolServices s = services;
-        Account current = s != null ? s.current(a) : a;
+        Account current = freshest(a);
         CodexAuthExport.Exported e;
         try {
             e = CodexAuthExport.export(current, codexHome.toAbsolutePath().normalize(), home.backupsDir(), accounts, clock);
@@ -349,43 +285,36 @@ public final class LocalControl implements ControlHandle {
         return new CodexExport(e.file().toString(), e.backup() == null ? null : e.backup().toString());
     }
 
-    private String pinnedName() throws ControlException {
-        if (pool != null) return pool.pinned();
-        return store(() -> state.get(RelayState.PINNED_ACCOUNT).orElse(null));
-    }
-
     // ---- request log -----------------------------------------------------------------------------------------
 
     @Override
-    public List<RequestRecord> recentRequests(int limit) throws ControlException {
+    public List<RequestView> recentRequests(int limit) throws ControlException {
         int n = Math.max(1, Math.min(limit, 10_000));
-        RequestLog log;
-        synchronized (this) {
-            if (requestLog == null) requestLog = new RequestLog(ownedDb, config.log(), clock);
-            log = requestLog;
-        }
-        return store(() -> log.newest(n));
+        RequestLog log = requestLog();
+        return store(() -> log.newest(n)).stream().map(LogQuery::view).toList();
     }
 
     @Override
-    public List<RequestRecord> queryRequests(RequestLogQuery.Filter filter, long offset, int limit) throws ControlException {
+    public List<RequestView> queryRequests(LogQuery.Filter filter, long offset, int limit) throws ControlException {
         // The first page is what a reload shows: let the writer catch up so a request that just finished is in it.
-        if (offset == 0 && requestLog != null) requestLog.flush();
+        if (offset == 0) flushLog();
         RequestLogQuery q = logQuery();
-        return store(() -> q.page(filter, offset, Math.max(0, Math.min(limit, 10_000))));
+        var f = LogQuery.toStore(filter);
+        return store(() -> q.page(f, offset, Math.max(0, Math.min(limit, 10_000)))).stream().map(LogQuery::view).toList();
     }
 
     @Override
-    public long countRequests(RequestLogQuery.Filter filter) throws ControlException {
+    public long countRequests(LogQuery.Filter filter) throws ControlException {
         RequestLogQuery q = logQuery();
-        return store(() -> q.count(filter));
+        var f = LogQuery.toStore(filter);
+        return store(() -> q.count(f));
     }
 
     @Override
-    public List<RequestLogQuery.UsageBucket> requestUsage(java.time.Instant from, java.time.Duration bucket) throws ControlException {
+    public List<LogQuery.UsageBucket> requestUsage(Instant from, Duration bucket) throws ControlException {
         if (bucket.isNegative() || bucket.isZero()) throw new ControlException("The usage bucket must be longer than zero.");
         RequestLogQuery q = logQuery();
-        return store(() -> q.usage(from, bucket));
+        return store(() -> q.usage(from, bucket)).stream().map(LogQuery::view).toList();
     }
 
     private synchronized RequestLogQuery logQuery() {
@@ -397,37 +326,17 @@ public final class LocalControl implements ControlHandle {
 
     @Override
     public Boolean codexRouted() throws ControlException {
-        try {
-            var s = new CodexWiring(home, clock).status(codexHome());
-            return s.view() != null && s.view().pointsAtRelay();
-        } catch (CodexConfigException e) {
-            throw new ControlException(e.getMessage(), e);
-        }
+        return CodexRouting.routed(home, clock);
     }
 
     @Override
     public synchronized void setCodexRouted(boolean on) throws ControlException {
-        var wiring = new CodexWiring(home, clock);
-        try {
-            if (on) {
-                RelayConfig cfg = config;
-                String host = cfg.server().listen().equals("::1") || cfg.server().listen().equals("[::1]") ? "[::1]" : "127.0.0.1";
-                long idle = Math.max(600_000L, cfg.upstream().idleTimeout().toMillis() + 60_000L);
-                var spec = new CodexConfigPatch.ProviderSpec("http://" + host + ":" + cfg.server().port() + "/v1",
-                        ClientKey.loadOrCreate(home).value(), idle);
-                wiring.on(codexHome(), spec);
-            } else {
-                wiring.off(codexHome(), false);
-            }
-        } catch (CodexConfigException e) {
-            throw new ControlException(e.getMessage(), e);
-        } catch (IOException e) {
-            throw new ControlException("Could not read the relay's client key: " + e.getMessage(), e);
-        }
+        CodexRouting.set(home, config, clock, on);
     }
 
-    private static CodexHome codexHome() {
-        return CodexHome.locate(null, System.getenv(), System.getProperty("user.home"));
+    @Override
+    public ControlApi.ChatGptLogin startChatGptLogin(String name) throws ControlException {
+        return logins.start(this, name);
     }
 
     // ---- windows of the tray ---------------------------------------------------------------------------------
@@ -502,22 +411,12 @@ public final class LocalControl implements ControlHandle {
             }
         }
         this.config = next;
-        if (pool != null) {
-            configApplier.accept(next);
-            if (events != null) events.publish(new RelayEvent.ConfigChanged());
-            List<String> restart = new ArrayList<>();
-            for (var k : ConfigSchema.keys().values()) {
-                if (k.restartNeeded() && !ConfigValues.same(startConfig.values().get(k.path()), next.values().get(k.path())))
-                    restart.add(k.path());
-            }
-            return List.copyOf(restart);
-        }
-        return List.of();
+        return configApplied(next);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
-    private Account require(String name) throws ControlException {
+    Account require(String name) throws ControlException {
         if (name == null || name.isBlank()) throw new ControlException("Give an account name; `codex-relay accounts list` shows them.");
         Optional<Account> a = store(() -> accounts.findByName(name.trim()));
         if (a.isEmpty()) {
@@ -583,16 +482,10 @@ public final class LocalControl implements ControlHandle {
         for (int i = 1; ; i++) if (!taken.contains("codex-" + i)) return "codex-" + i;
     }
 
-    /** The pool publishes ModeChanged itself; accounts changes are announced here, after the pool has reloaded. */
-    private void accountsChanged() throws ControlException {
-        if (pool != null) store(() -> { pool.reload(); return null; });
-        if (events != null) events.publish(new RelayEvent.AccountsChanged());
-    }
-
     @FunctionalInterface
-    private interface StoreWork<T> { T run() throws StoreException; }
+    interface StoreWork<T> { T run() throws StoreException; }
 
-    private static <T> T store(StoreWork<T> work) throws ControlException {
+    static <T> T store(StoreWork<T> work) throws ControlException {
         try {
             return work.run();
         } catch (StoreException e) {
@@ -606,8 +499,5 @@ public final class LocalControl implements ControlHandle {
     public synchronized void close() {
         if (logQuery != null) logQuery.close();
         logQuery = null;
-        if (ownsLog && requestLog != null) requestLog.close();
-        requestLog = null;
-        if (ownedDb != null) ownedDb.close();
     }
 }

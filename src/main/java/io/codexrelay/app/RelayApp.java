@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -31,8 +32,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The daemon, wired in one place: relay home -> single-instance lock -> config -> Database -> AccountRepository,
- * RelayState -> EventBus -> AccountPool -> RequestLog (subscribed to RequestFinished) -> RelayServer with the admin API
- * mounted -> admin.json. {@link #start} returns a running relay; {@link #stop} takes it down in reverse order.
+ * RelayState -> EventBus -> PoolServices (quota, affinity, routing, tokens, polling) and the AccountPool built on them
+ * -> RequestLog (subscribed to RequestFinished) -> RelayServer (given the pool and its services) -> LiveSettings ->
+ * LocalControl -> the admin API mounted -> admin.json. Every part gets what it needs through its constructor. {@link #start} returns a running relay; {@link #stop} takes it down in reverse order.
  *
  * <pre>
  * RelayApp app = RelayApp.start(new RelayApp.Options(home, Clock.systemUTC(), null));
@@ -50,7 +52,12 @@ public final class RelayApp implements AutoCloseable {
     /**
      * @param portOverride when not null, replaces {@code server.port} (0 = any free port; tests and {@code serve --port})
      */
-    public record Options(RelayHome home, Clock clock, Integer portOverride) {}
+    public record Options(RelayHome home, Clock clock, Integer portOverride) {
+        /** The relay home {@code env} names ({@code CODEX_RELAY_HOME}, else {@code ~/.codex-relay}). */
+        public static Options fromEnvironment(Map<String, String> env, Clock clock, Integer portOverride) {
+            return new Options(RelayHome.fromEnvironment(env), clock, portOverride);
+        }
+    }
 
     /** The daemon could not start; the message says why and what to do. */
     public static final class StartException extends Exception {
@@ -58,6 +65,7 @@ public final class RelayApp implements AutoCloseable {
     }
 
     private final RelayHome home;
+    private SessionsService sessions;   // sessions(): built on first use
     private final Clock clock;
     private final SingleInstance lock;
     private final Database database;
@@ -71,16 +79,14 @@ public final class RelayApp implements AutoCloseable {
     private final LocalControl control;
     private final AdminFile.Info adminInfo;
     private final Deque<AutoCloseable> closeLast;
-    private final Integer portOverride;
+    private final LiveSettings live;
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile RelayConfig config;
     private boolean stopping;
 
     private RelayApp(Builder b) {
         this.home = b.home;
         this.clock = b.clock;
         this.lock = b.lock;
-        this.config = b.config;
         this.database = b.database;
         this.accounts = b.accounts;
         this.state = b.state;
@@ -92,7 +98,7 @@ public final class RelayApp implements AutoCloseable {
         this.control = b.control;
         this.adminInfo = b.adminInfo;
         this.closeLast = b.closeables;
-        this.portOverride = b.portOverride;
+        this.live = b.live;
     }
 
     /** Mutable holder used while starting, so a failure half way closes exactly what was opened. */
@@ -112,6 +118,7 @@ public final class RelayApp implements AutoCloseable {
         LocalControl control;
         AdminFile.Info adminInfo;
         Integer portOverride;
+        LiveSettings live;
         final Deque<AutoCloseable> closeables = new ArrayDeque<>();
         RelayApp app;
 
@@ -158,7 +165,7 @@ public final class RelayApp implements AutoCloseable {
     private static void startComponents(Builder b, Options options) throws ConfigException, StartException {
         RelayConfig fileConfig = ConfigLoader.loadOrCreate(b.home.configFile());
         b.portOverride = options.portOverride();
-        RelayConfig cfg = effective(fileConfig, b.portOverride);
+        RelayConfig cfg = LiveSettings.effective(fileConfig, b.portOverride);
         b.config = cfg;
         LogSetup.level(cfg.log().level());
         AutoCloseable logFile = LogSetup.attachFile(b.home.logsDir());
@@ -170,26 +177,24 @@ public final class RelayApp implements AutoCloseable {
             b.state = new RelayState(b.database);
             b.events = new EventBus();
             b.closeables.push(b.events);
-            b.pool = new AccountPool(b.accounts, b.state, cfg, b.events, b.clock);
+            // Quota, routing policy, affinity, token refresh, usage polling, and the pool built on them.
+            b.poolServices = PoolServices.start(cfg, b.database, b.accounts, b.state, b.events, b.clock);
+            b.pool = b.poolServices.pool();
             b.closeables.push(b.pool);
-            // Quota, routing policy, affinity, token refresh, usage polling (issue 3), plugged into the pool.
-            b.poolServices = PoolServices.start(cfg, b.database, b.accounts, b.events, b.pool, b.clock);
             b.closeables.push(b.poolServices);
             b.requestLog = new RequestLog(b.database, cfg.log(), b.clock);
             b.closeables.push(b.requestLog);
             RequestLog requestLog = b.requestLog;
             b.closeables.push(b.events.subscribe(RelayEvent.RequestFinished.class, e -> requestLog.append(e.record())));
             ClientKey clientKey = ClientKey.loadOrCreate(b.home);
-            b.server = new RelayServer(cfg, b.pool, b.events, clientKey, b.clock);
-            b.server.setAccountServices(b.poolServices);
+            b.server = new RelayServer(cfg, b.pool, b.poolServices, b.events, clientKey, b.clock);
             b.closeables.push(b.server);
             String token = AdminFile.newToken();
             RelayServer server = b.server;
-            // The applier needs the app (it swaps the live config); the control needs the applier: close the loop late.
-            RelayApp[] self = new RelayApp[1];
-            b.control = LocalControl.live(b.home, fileConfig, b.database, b.accounts, b.state, b.pool, b.requestLog, b.events, server::inFlight,
-                    next -> self[0].applyLive(next), b.clock, "daemon pid " + ProcessHandle.current().pid() + " (this process)")
-                    .attach(b.poolServices);
+            b.live = new LiveSettings(cfg, b.portOverride, b.pool, server, b.requestLog, b.poolServices);
+            b.control = LocalControl.live(b.home, fileConfig, b.database, b.accounts, b.state, b.pool, b.poolServices,
+                    b.requestLog, b.events, server::inFlight, b.live, b.clock,
+                    "daemon pid " + ProcessHandle.current().pid() + " (this process)");
             b.closeables.push(b.control);
             b.server.mount(AdminHandler.PREFIX, new AdminHandler(b.control, token, VERSION));
             try {
@@ -201,7 +206,6 @@ public final class RelayApp implements AutoCloseable {
                     token, VERSION, b.clock.instant());
             AdminFile.write(b.home, b.adminInfo);
             b.app = new RelayApp(b);
-            self[0] = b.app;
         } catch (StoreException e) {
             throw new StartException(e.getMessage(), e);
         } catch (IOException e) {
@@ -227,27 +231,12 @@ public final class RelayApp implements AutoCloseable {
         return listen;
     }
 
-    /** The file's configuration with the command line's port (serve --port) on top. */
-    private static RelayConfig effective(RelayConfig fileConfig, Integer portOverride) {
-        return portOverride == null ? fileConfig : fileConfig.with(Map.of("server.port", portOverride.longValue()));
-    }
-
-    private void applyLive(RelayConfig fileConfig) {
-        RelayConfig next = effective(fileConfig, portOverride);
-        this.config = next;
-        pool.applyConfig(next);
-        server.applyConfig(next);
-        requestLog.applyConfig(next.log());
-        poolServices.applyConfig(next);
-        LogSetup.level(next.log().level());
-    }
-
     // ---- accessors for front ends (tray, sessions) -------------------------------------------------------------
 
     public RelayHome home() { return home; }
     public Clock clock() { return clock; }
     /** The configuration in force (changes made through {@link #control()} included; {@code serve --port} applied). */
-    public RelayConfig config() { return config; }
+    public RelayConfig config() { return live.current(); }
     /** The in-process control: what the tray calls. */
     public LocalControl control() { return control; }
     public EventBus events() { return events; }
@@ -261,6 +250,18 @@ public final class RelayApp implements AutoCloseable {
     public int port() { return server.port(); }
     public String baseUrl() { return "http://" + adminInfo.host() + ":" + port() + "/v1"; }
     public AdminFile.Info adminInfo() { return adminInfo; }
+
+    /**
+     * The Sessions window's service, built on first use and then kept: the Codex home of {@code env} plus
+     * {@code codex.extra_homes}, on the daemon's database. Front ends take it ready from here, never build their own.
+     */
+    public synchronized SessionsService sessions(Map<String, String> env) {
+        if (sessions == null) sessions = SessionsService.forDaemon(home, database, live.current().codex().extraHomes(), env, clock);
+        return sessions;
+    }
+
+    /** The relay home directory {@code env} names ({@code CODEX_RELAY_HOME}, else {@code ~/.codex-relay}). */
+    public static Path homeDir(Map<String, String> env) { return RelayHome.fromEnvironment(env).dir(); }
 
     // ---- lifecycle -------------------------------------------------------------------------------------------
 

@@ -12,7 +12,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,11 +27,18 @@ public final class RemoteControl implements ControlHandle {
     private final String token;
     private final AdminFile.Info info;
     private final Duration timeout;
+    private final ChatGptLogins logins;
 
     public RemoteControl(AdminFile.Info info, Duration timeout) {
+        this(info, timeout, Clock.systemUTC());
+    }
+
+    /** {@code clock}: the time of ChatGPT logins started through this control. */
+    public RemoteControl(AdminFile.Info info, Duration timeout, Clock clock) {
         this.info = info;
         this.token = info.token();
         this.timeout = timeout;
+        this.logins = ChatGptLogins.create(clock, Duration.ofSeconds(10));
         String host = info.host() == null ? "127.0.0.1" : info.host();
         if (host.contains(":") && !host.startsWith("[")) host = "[" + host + "]";
         this.base = "http://" + host + ":" + info.port() + AdminHandler.PREFIX;
@@ -103,7 +112,7 @@ public final class RemoteControl implements ControlHandle {
     }
 
     @Override
-    public AccountStatus addChatGptLogin(String name, io.codexrelay.account.Credentials.ChatGptTokens tokens) throws ControlException {
+    public AccountStatus addChatGptLogin(String name, LoginTokens tokens) throws ControlException {
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("id_token", tokens.idToken());
         t.put("access_token", tokens.accessToken());
@@ -125,9 +134,36 @@ public final class RemoteControl implements ControlHandle {
     }
 
     @Override
-    public List<io.codexrelay.store.RequestRecord> recentRequests(int limit) throws ControlException {
+    public List<RequestView> recentRequests(int limit) throws ControlException {
         JsonNode n = call("GET", "/requests?limit=" + limit, null, timeout);
-        return json.convertValue(n, new TypeReference<List<io.codexrelay.store.RequestRecord>>() { });
+        return json.convertValue(n, new TypeReference<List<RequestView>>() { });
+    }
+
+    @Override
+    public List<RequestView> queryRequests(LogQuery.Filter filter, long offset, int limit) throws ControlException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("filter", filter);
+        body.put("offset", offset);
+        body.put("limit", limit);
+        return json.convertValue(call("POST", "/requests/page", body, timeout), new TypeReference<List<RequestView>>() { });
+    }
+
+    @Override
+    public long countRequests(LogQuery.Filter filter) throws ControlException {
+        return call("POST", "/requests/count", Map.of("filter", filter == null ? LogQuery.Filter.ALL : filter), timeout).path("count").asLong();
+    }
+
+    @Override
+    public List<LogQuery.UsageBucket> requestUsage(Instant from, Duration bucket) throws ControlException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("from", from.toString());
+        body.put("bucketMs", bucket.toMillis());
+        return json.convertValue(call("POST", "/requests/usage", body, timeout), new TypeReference<List<LogQuery.UsageBucket>>() { });
+    }
+
+    @Override
+    public ChatGptLogin startChatGptLogin(String name) throws ControlException {
+        return logins.start(this, name);
     }
 
     @Override

@@ -149,13 +149,27 @@ public final class SessionsService implements AutoCloseable {
         return new SessionsService(rh, db, list, problems, clock);
     }
 
+    /**
+     * The daemon's service (the tray's Sessions window): the Codex home of {@code env} plus {@code extraHomes}, on the
+     * daemon's own database, which the daemon closes.
+     */
+    static SessionsService forDaemon(RelayHome relayHome, Database db, List<String> extraHomes, Map<String, String> env, Clock clock) {
+        Set<Path> homes = new LinkedHashSet<>();
+        homes.add(defaultCodexHome(env));
+        for (String h : extraHomes) homes.add(expandHome(h));
+        List<Path> list = new ArrayList<>();
+        for (Path h : homes) list.add(h.toAbsolutePath().normalize());
+        return new SessionsService(relayHome, db, list, List.of(), clock);
+    }
+
     public static Path defaultCodexHome(Map<String, String> env) {
         String h = env.get("CODEX_HOME");
         if (h != null && !h.isBlank()) return Path.of(h);
         return Path.of(System.getProperty("user.home"), ".codex");
     }
 
-    private static Path expandHome(String p) {
+    /** {@code ~} and {@code ~/...} in a configured path mean the user's home (the one copy of that rule). */
+    static Path expandHome(String p) {
         if (p.equals("~") || p.startsWith("~/")) return Path.of(System.getProperty("user.home") + p.substring(1));
         return Path.of(p);
     }
@@ -163,6 +177,9 @@ public final class SessionsService implements AutoCloseable {
     public List<Path> codexHomes() { return codexHomes; }
 
     public RelayHome relayHome() { return relayHome; }
+
+    /** Where a window of this service keeps its size ({@code name} in the relay home). */
+    public Path uiStateFile(String name) { return relayHome.dir().resolve(name); }
 
     // ---- reading --------------------------------------------------------------------------------------------------
 

@@ -1,21 +1,18 @@
 package io.codexrelay.cli;
 
-import io.codexrelay.account.OAuthLogin;
 import io.codexrelay.app.AccountStatus;
+import io.codexrelay.app.ChatGptLogins;
 import io.codexrelay.app.ControlApi;
+import io.codexrelay.app.ControlException;
 import io.codexrelay.app.ControlHandle;
-import io.codexrelay.config.ConfigLoader;
-import io.codexrelay.config.RelayConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 
@@ -43,21 +40,20 @@ final class AccountLoginCommands {
 
         @Override
         int run(ControlHandle control) throws Exception {
-            RelayConfig cfg = ConfigLoader.loadOrCreate(ctx().home().configFile());
-            List<Integer> ports = callbackPorts == null || callbackPorts.isEmpty() ? OAuthLogin.DEFAULT_PORTS : callbackPorts;
-            OAuthLogin login = new OAuthLogin(cfg.upstream().oauthIssuer(), HttpClient.newBuilder()
-                    .connectTimeout(cfg.upstream().connectTimeout()).build(), ctx().clock(), new SecureRandom(), ports);
+            Object connectMs = control.config().get("upstream.connect_timeout_ms");
+            ChatGptLogins logins = ChatGptLogins.create(ctx().clock(),
+                    Duration.ofMillis(connectMs instanceof Number n ? n.longValue() : 10_000L));
             Duration timeout = Duration.ofMinutes(Math.max(1, timeoutMinutes));
-            OAuthLogin.Result r;
+            var before = control.status().accounts().stream().map(AccountStatus::name).toList();
+            AccountStatus a;
             try {
-                r = manual
-                        ? login.loginManual(new BufferedReader(new InputStreamReader(ctx().in(), StandardCharsets.UTF_8)), out(), timeout)
-                        : login.loginWithBrowser(OAuthLogin.Browser.desktop(), out(), timeout);
-            } catch (OAuthLogin.LoginException e) {
+                a = manual
+                        ? logins.manual(control, name, new BufferedReader(new InputStreamReader(ctx().in(), StandardCharsets.UTF_8)), out(),
+                                callbackPorts, timeout)
+                        : logins.inBrowser(control, name, out(), callbackPorts, timeout);
+            } catch (ControlException e) {
                 throw new CliFailure(1, e.getMessage());
             }
-            var before = control.status().accounts().stream().map(AccountStatus::name).toList();
-            AccountStatus a = control.addChatGptLogin(name, r.tokens());
             out().println((before.contains(a.name()) ? "Updated '" : "Added '") + a.name() + "' (" + AccountsCommand.describe(a)
                     + "); " + effect(control) + ".");
             return 0;

@@ -1,7 +1,5 @@
 package io.codexrelay.cli;
 
-import io.codexrelay.config.RelayHome;
-
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -18,7 +16,6 @@ public record CliContext(Map<String, String> env, PrintStream out, PrintStream e
         return new CliContext(System.getenv(), System.out, System.err, System.in, Clock.systemUTC());
     }
 
-    public RelayHome home() { return RelayHome.fromEnvironment(env); }
 
     /** The Codex home: {@code CODEX_HOME}, else {@code ~/.codex}. */
     public Path codexHome() {

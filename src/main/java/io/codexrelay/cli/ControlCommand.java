@@ -2,6 +2,7 @@ package io.codexrelay.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.codexrelay.app.AppJson;
+import io.codexrelay.app.ControlApi;
 import io.codexrelay.app.ControlHandle;
 import io.codexrelay.app.Controls;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
 
-/** A command that acts through {@link io.codexrelay.app.ControlApi}: the running daemon, else the files offline. */
+/** A command that acts through {@link ControlApi}: the running daemon, else the files offline. */
 abstract class ControlCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -21,7 +22,7 @@ abstract class ControlCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
-        try (ControlHandle control = Controls.open(ctx().home(), ctx().clock())) {
+        try (ControlHandle control = Controls.open(ctx().env(), ctx().clock())) {
             return run(control);
         }
     }

@@ -1,7 +1,7 @@
 package io.codexrelay.cli;
 
 import io.codexrelay.app.ControlHandle;
-import io.codexrelay.store.RequestRecord;
+import io.codexrelay.app.RequestView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,7 +29,7 @@ final class LogsCommand {
         @Override
         int run(ControlHandle control) throws Exception {
             if (lines < 1 || lines > 10_000) throw new CliFailure(2, "-n must be between 1 and 10000.");
-            List<RequestRecord> rows = new ArrayList<>(control.recentRequests(lines));
+            List<RequestView> rows = new ArrayList<>(control.recentRequests(lines));
             Collections.reverse(rows);
             if (json) {
                 printJson(rows);
@@ -40,7 +40,7 @@ final class LogsCommand {
                 return 0;
             }
             Table t = new Table("TIME", "ACCOUNT", "MODEL", "PATH", "STATUS", "TTFB", "DURATION", "IN/CACHED/OUT/REASONING", "NOTE");
-            for (RequestRecord r : rows) {
+            for (RequestView r : rows) {
                 t.row(TIME.format(r.startedAt().atZone(ZoneId.systemDefault())), r.account(), r.model(), r.path(), r.status(),
                         r.ttfbMs() == null ? null : r.ttfbMs() + " ms", millis(r.durationMs()), tokens(r), note(r));
             }
@@ -52,14 +52,14 @@ final class LogsCommand {
             return ms < 1000 ? ms + " ms" : String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0);
         }
 
-        private static String tokens(RequestRecord r) {
+        private static String tokens(RequestView r) {
             if (r.inputTokens() == null && r.outputTokens() == null) return null;
             return n(r.inputTokens()) + "/" + n(r.cachedTokens()) + "/" + n(r.outputTokens()) + "/" + n(r.reasoningTokens());
         }
 
         private static String n(Long v) { return v == null ? "-" : v.toString(); }
 
-        private static String note(RequestRecord r) {
+        private static String note(RequestView r) {
             List<String> parts = new ArrayList<>();
             if (r.failoverChain() != null && r.failoverChain().size() > 1) parts.add(String.join(" -> ", r.failoverChain()));
             if (r.failureClass() != null) parts.add(r.failureClass());

@@ -2,17 +2,21 @@ package io.codexrelay.cli;
 
 import io.codexrelay.app.ControlException;
 import io.codexrelay.app.Daemon;
+import io.codexrelay.app.FrontEnd;
 import io.codexrelay.app.LogSetup;
 import io.codexrelay.app.RelayApp;
-import io.codexrelay.config.ConfigException;
+import io.codexrelay.app.BadConfigException;
+import io.codexrelay.app.Controls;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 
 /**
- * {@code codex-relay [command]}. With no command it starts the daemon, with the tray when a {@link io.codexrelay.app.FrontEnd}
+ * {@code codex-relay [command]}. With no command it starts the daemon, with the tray when a {@link FrontEnd}
  * is available (else headless, like {@code serve}). Exit codes: 0 ok, 1 failure, 2 usage or configuration error.
  */
 @Command(name = "codex-relay", mixinStandardHelpOptions = true, version = "codex-relay " + RelayApp.VERSION,
@@ -42,18 +46,18 @@ public final class RootCommand implements Callable<Integer> {
     public Integer call() {
         Integer handedOff = handOffToRunningDaemon();
         if (handedOff != null) return handedOff;
-        return Daemon.run(new RelayApp.Options(context.home(), context.clock(), null), true, RelayApp.DEFAULT_STOP_GRACE, context.err());
+        return Daemon.run(RelayApp.Options.fromEnvironment(context.env(), context.clock(), null), true, RelayApp.DEFAULT_STOP_GRACE, context.err());
     }
 
     private Integer handOffToRunningDaemon() {
-        java.util.OptionalLong holder;
+        OptionalLong holder;
         try {
-            holder = io.codexrelay.platform.SingleInstance.holder(context.home().lockFile());
-        } catch (java.io.IOException e) {
+            holder = Controls.runningDaemon(context.env());
+        } catch (IOException e) {
             return null;
         }
         if (holder.isEmpty()) return null;
-        try (var control = io.codexrelay.app.Controls.open(context.home(), context.clock())) {
+        try (var control = Controls.open(context.env(), context.clock())) {
             if (!control.daemonRunning()) return null;   // it stopped meanwhile: start normally
             try {
                 control.showSettings();
@@ -63,7 +67,7 @@ public final class RootCommand implements Callable<Integer> {
                 context.err().println("codex-relay is already running (" + control.describe() + "): " + e.getMessage());
                 return EXIT_FAILURE;
             }
-        } catch (ControlException | ConfigException e) {
+        } catch (ControlException e) {
             context.err().println("codex-relay: " + e.getMessage());
             return EXIT_FAILURE;
         }
@@ -97,7 +101,7 @@ public final class RootCommand implements Callable<Integer> {
             if (ex instanceof CliFailure f) {
                 code = f.exitCode();
                 message = f.getMessage();
-            } else if (ex instanceof ConfigException) {
+            } else if (ex instanceof BadConfigException) {
                 code = EXIT_USAGE;
                 message = ex.getMessage();
             } else if (ex instanceof ControlException) {

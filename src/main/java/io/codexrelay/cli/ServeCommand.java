@@ -31,6 +31,6 @@ final class ServeCommand implements Callable<Integer> {
         CliContext ctx = ((RootCommand) spec.root().userObject()).context();
         if (port != null && (port < 0 || port > 65535)) throw new CliFailure(RootCommand.EXIT_USAGE, "--port must be 0-65535.");
         if (stopGraceSeconds < 0) throw new CliFailure(RootCommand.EXIT_USAGE, "--stop-grace must not be negative.");
-        return Daemon.run(new RelayApp.Options(ctx.home(), ctx.clock(), port), false, Duration.ofSeconds(stopGraceSeconds), ctx.err());
+        return Daemon.run(RelayApp.Options.fromEnvironment(ctx.env(), ctx.clock(), port), false, Duration.ofSeconds(stopGraceSeconds), ctx.err());
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.codexrelay.app.FrontEnd;
 import io.codexrelay.app.SessionsService;
 import io.codexrelay.app.SessionsService.Details;
 import io.codexrelay.app.SessionsService.Finding;
@@ -682,13 +683,13 @@ public final class SessionsCommand implements Callable<Integer> {
             }
             SessionsService svc = parent.open();
             try {
-                // The CLI sees only app/; the window is found by name so cli never imports ui.
-                Class<?> w = Class.forName("io.codexrelay.ui.SessionsWindow");
-                w.getMethod("showAndWait", SessionsService.class).invoke(null, svc);
-                return OK;
-            } catch (ReflectiveOperationException e) {
-                Throwable cause = e.getCause() == null ? e : e.getCause();
-                err.println("Could not open the Sessions window: " + cause);
+                // The CLI sees only app/: the window comes from the front end app finds (the tray's, in ui).
+                if (FrontEnd.openSessionsAndWait(svc)) return OK;
+                err.println("Could not open the Sessions window: this build has no desktop front end.");
+                err.flush();
+                return ERROR;
+            } catch (Exception e) {
+                err.println("Could not open the Sessions window: " + e);
                 err.flush();
                 return ERROR;
             } finally {

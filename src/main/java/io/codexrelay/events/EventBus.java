@@ -5,9 +5,12 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -59,7 +62,11 @@ public final class EventBus implements AutoCloseable {
     public void drain() {
         try {
             dispatch.submit(() -> { }).get(5, TimeUnit.SECONDS);
-        } catch (Exception ignored) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();   // the caller is being stopped: let it see that
+        } catch (ExecutionException | TimeoutException
+                 | RejectedExecutionException e) {
+            // closed, or a listener still busy after 5 s: draining is best effort, shutdown goes on
         }
     }
 

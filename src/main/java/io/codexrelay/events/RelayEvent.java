@@ -1,14 +1,12 @@
 package io.codexrelay.events;
 
-import io.codexrelay.store.RequestRecord;
-
 import java.time.Instant;
 
 /** Everything the relay tells its observers (UI, notifier, request log). */
 public sealed interface RelayEvent {
 
-    /** A proxied request ended (successfully or not); carries the log row. */
-    record RequestFinished(RequestRecord record) implements RelayEvent {}
+    /** A proxied request ended (successfully or not); the request log turns {@code record} into its row. */
+    record RequestFinished(FinishedRequest record) implements RelayEvent {}
 
     /** A request started on an account (for in-flight counts). */
     record RequestStarted(String account, String sessionId) implements RelayEvent {}

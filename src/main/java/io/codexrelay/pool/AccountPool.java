@@ -33,6 +33,12 @@ import java.util.concurrent.TimeUnit;
  * per-account cooldowns and concurrency gates, keeps pinned/auto/paused mode (persisted in {@link RelayState}), and
  * publishes what changes (AccountExhausted, AccountRecovered, AccountSwitched, PoolExhausted, ModeChanged, ...).
  *
+ * <p>One road in and one back (HikariCP's acquire -> lease -> close): {@link #acquire} hands out a {@link Lease}, and
+ * everything an attempt teaches the pool comes back on it: the answer's quota headers ({@link Lease#answered}) and the
+ * attempt's {@link AttemptOutcome} ({@link Lease#close}), from which cooldowns, the quota readings and thread
+ * affinity update here. The quota tracker and affinity are given to the constructor; the tracker's readings from any
+ * source come back to {@link #updateQuota}.
+ *
  * <p>Nothing here blocks a request thread: {@link #acquire} answers with a future that completes when a permit is
  * free, or when the wait budget of every candidate has run out. Database access happens only in the control calls
  * (constructor, {@link #reload}, {@link #pin}, {@link #auto}, {@link #setPaused}).
@@ -56,7 +62,10 @@ public final class AccountPool implements AutoCloseable {
     private final Object lock = new Object();
     private final DateTimeFormatter hhmm;
 
-    private volatile ResponseObserver observer = (account, status, header) -> { };
+    /** Quota readings (null: the pool keeps only what {@link #updateQuota} is told). */
+    private final QuotaTracker quotaTracker;
+    /** Thread affinity (null: threads are not bound). */
+    private final Affinity affinity;
     private volatile RelayConfig config;
     private volatile RoutingPolicy routing;
     private volatile List<Account> all;
@@ -71,7 +80,18 @@ public final class AccountPool implements AutoCloseable {
 
     public AccountPool(AccountRepository accounts, RelayState state, RelayConfig config, EventBus events, Clock clock,
                        RoutingPolicy routing) throws StoreException {
+        this(accounts, state, config, events, clock, routing, null, null);
+    }
+
+    /**
+     * The pool with the services an attempt's outcome feeds ({@link Lease#answered}, {@link Lease#close}): the quota
+     * tracker (its changes come back to {@link #updateQuota}) and thread affinity. Either may be null.
+     */
+    public AccountPool(AccountRepository accounts, RelayState state, RelayConfig config, EventBus events, Clock clock,
+                       RoutingPolicy routing, QuotaTracker quotaTracker, Affinity affinity) throws StoreException {
         this.accounts = accounts;
+        this.quotaTracker = quotaTracker;
+        this.affinity = affinity;
         this.state = state;
         this.config = config;
         this.events = events;
@@ -97,6 +117,8 @@ public final class AccountPool implements AutoCloseable {
         synchronized (lock) {
             lastServing = computeServing();
         }
+        // Quota readings from any source (answers, errors, polls) keep the pool's view and cooldowns in step.
+        if (quotaTracker != null) quotaTracker.onChange((a, view) -> updateQuota(a.name(), view));
     }
 
     // ---- mode ------------------------------------------------------------------------------------------------
@@ -180,20 +202,6 @@ public final class AccountPool implements AutoCloseable {
     }
 
     public RelayConfig config() { return config; }
-
-    /** Installs the observer of upstream answers (quota tracking); replaces the previous one. */
-    public void setResponseObserver(ResponseObserver observer) {
-        this.observer = Objects.requireNonNull(observer);
-    }
-
-    /** Called by the relay for every upstream answer's status and headers; never throws, never blocks. */
-    public void observeResponse(Account account, int status, java.util.function.Function<String, String> header) {
-        try {
-            observer.observed(account, status, header);
-        } catch (RuntimeException e) {
-            log.warn("Response observer failed for {}: {}", account.name(), e.toString());
-        }
-    }
 
     // ---- what the UI sees ------------------------------------------------------------------------------------
 
@@ -358,13 +366,45 @@ public final class AccountPool implements AutoCloseable {
         return a.kind() == Account.Kind.CHATGPT ? settings.chatgptMaxConcurrent() : settings.apiKeyMaxConcurrent();
     }
 
-    // ---- outcomes (from Lease) -------------------------------------------------------------------------------
+    // ---- outcomes (from Lease: the one road back) ------------------------------------------------------------
 
-    void attemptSucceeded(Account a) {
-        cooldowns.succeeded(a.name());
+    /** An attempt's answer arrived: its quota headers become a reading. */
+    void answered(Account a, java.util.function.Function<String, String> header) {
+        if (quotaTracker == null) return;
+        try {
+            quotaTracker.recordHeaders(a, header);
+        } catch (RuntimeException e) {
+            log.warn("Reading the quota headers of {} failed: {}", a.name(), e.toString());
+        }
     }
 
-    void attemptFailed(Account a, FailureClass cause, Instant until, String reason) {
+    /** An attempt ended: cooldowns, quota and thread affinity follow from its outcome. */
+    void closed(Account a, AttemptOutcome outcome) {
+        if (outcome instanceof AttemptOutcome.Answered) {
+            cooldowns.succeeded(a.name());
+        } else if (outcome instanceof AttemptOutcome.Failed f) {
+            attemptFailed(a, f.cause(), f.until(), f.reason());
+            if (f.cause() == FailureClass.QUOTA) recordQuotaFailure(a, f);
+        }
+        String thread = outcome.servedThread();
+        if (thread != null && affinity != null) affinity.bind(thread, a.id());
+    }
+
+    private void recordQuotaFailure(Account a, AttemptOutcome.Failed f) {
+        if (quotaTracker == null) return;
+        try {
+            String code = f.quotaCode();
+            if (f.until() != null || code == null || code.equals("usage_limit_reached")) {
+                quotaTracker.recordUsageLimit(a, new QuotaTracker.UsageLimit(f.until(), f.planType()));
+            } else {
+                quotaTracker.recordQuotaError(a, code);
+            }
+        } catch (RuntimeException e) {
+            log.debug("Recording exhaustion failed: {}", e.toString());
+        }
+    }
+
+    private void attemptFailed(Account a, FailureClass cause, Instant until, String reason) {
         if (cause == FailureClass.QUOTA && until == null) {
             // No reset in the error itself: the quota readings may know when the full window resets.
             Instant now = clock.instant();

@@ -4,13 +4,13 @@ import io.codexrelay.account.Account;
 import io.codexrelay.account.TokenRefreshException;
 import io.codexrelay.events.QuotaSnapshot;
 
-import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * What the relay's forwarder asks of the pool's services around one upstream attempt: fresh credentials, a token
- * refresh after a 401, quota failures, and the quota view Codex should see (every answer's quota headers reach the pool
- * through its {@link ResponseObserver}). Every method
+ * refresh after a 401, and the quota view Codex should see. What an attempt teaches the pool (quota headers, failures,
+ * thread affinity) does not go through here: it goes back on the lease ({@link Lease#answered}, {@link Lease#close}).
+ * Every method
  * is called on a request path and must not block; futures complete on other threads. {@link #NONE} does nothing
  * (credentials as stored, no quota tracking) — what the relay does without the pool services.
  */
@@ -29,12 +29,6 @@ public interface AccountServices {
         return CompletableFuture.failedFuture(new TokenRefreshException("the credentials were refused and cannot be refreshed",
                 true, null));
     }
-
-    /**
-     * The account ran out of quota: 429 {@code usage_limit_reached} ({@code until}: its reset, {@code planType}: the plan
-     * it names, both may be null), or another quota code.
-     */
-    default void quotaExhausted(Account account, Instant until, String code, String planType) { }
 
     /**
      * The quota Codex should see on an answer served by {@code serving} (null: the pool's view for the usage

@@ -2,15 +2,15 @@ package io.codexrelay.pool;
 
 import io.codexrelay.account.Account;
 
-import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 
 /**
  * The right to send request attempts with an account: the account (credentials as of the lease) and a concurrency
- * permit. Exactly one of the outcome calls ({@link #succeeded}, {@link #failed}, {@link #abandoned}) takes effect;
- * later ones are ignored.
+ * permit. It goes back with {@link #close(AttemptOutcome)}, the only road from a request to the pool (HikariCP's
+ * acquire -> lease -> close): cooldowns, quota and thread affinity all update from that one call.
  *
  * <p>The outcome reaches the pool at once (cooldowns, events), but the permit goes back only when the upstream
  * exchange the lease was last used for ({@link #use}) has closed: an attempt the relay aborted (failover, Codex gone,
@@ -50,28 +50,24 @@ public final class Lease {
     /** Completes once the exchange registered last has closed (at once when there was none). */
     public synchronized CompletionStage<?> idle() { return exchange; }
 
-    /** The attempt was answered normally (including request errors that are Codex's to see). */
-    public void succeeded() {
-        if (done.compareAndSet(false, true)) {
-            pool.attemptSucceeded(account);
-            end();
-        }
+    /**
+     * The upstream answered this attempt with these headers (any status): the quota they report reaches the pool now,
+     * before the answer is committed, so the quota headers the client sees already include this reading.
+     * {@code header} looks a response header up by name (case-insensitive). Never blocks.
+     */
+    public void answered(Function<String, String> header) {
+        pool.answered(account, header);
     }
 
     /**
-     * The attempt failed this way. {@code until} is when the upstream said the account comes back (quota reset,
-     * Retry-After), null if it did not say; {@code reason} is a short phrase for the user ("usage limit reached").
+     * The one way back to the pool: how the attempt ended. Only the first call takes effect; later ones are ignored.
+     * The permit is released once the last registered exchange has closed.
      */
-    public void failed(FailureClass cause, Instant until, String reason) {
+    public void close(AttemptOutcome outcome) {
         if (done.compareAndSet(false, true)) {
-            pool.attemptFailed(account, cause, until, reason);
+            pool.closed(account, outcome);
             end();
         }
-    }
-
-    /** The attempt ended without a verdict on the account (client went away, relay stopping). */
-    public void abandoned() {
-        if (done.compareAndSet(false, true)) end();
     }
 
     private void end() {

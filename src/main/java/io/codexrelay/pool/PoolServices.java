@@ -9,7 +9,7 @@ import io.codexrelay.events.EventBus;
 import io.codexrelay.events.QuotaSnapshot;
 import io.codexrelay.events.RelayEvent;
 import io.codexrelay.store.Database;
-import io.codexrelay.store.RequestRecord;
+import io.codexrelay.store.RelayState;
 import io.codexrelay.store.StoreException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,8 +41,9 @@ import java.util.concurrent.LinkedBlockingQueue;
  *
  * <p>Threads: one "relay-pool-store" thread writes the database, one "relay-pool-poll" thread polls usage and does
  * periodic upkeep, a small "relay-token-refresh" pool refreshes tokens. Nothing here blocks a request thread.
- * The quota tracker feeds the pool ({@link AccountPool#updateQuota}), which publishes {@code QuotaChanged} and keeps
- * its quota cooldowns in step with the readings (reset-aware).
+ * The pool is built here, on the quota tracker and affinity its leases' outcomes feed; the tracker's readings (answers,
+ * errors, polls) come back to {@link AccountPool#updateQuota}, which publishes {@code QuotaChanged} and keeps its quota
+ * cooldowns in step with the readings (reset-aware).
  */
 public final class PoolServices implements AccountServices, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PoolServices.class);
@@ -67,10 +68,10 @@ public final class PoolServices implements AccountServices, AutoCloseable {
     private volatile Map<String, Account> byName = Map.of();
     private volatile Instant lastPurge = Instant.EPOCH;
 
-    private PoolServices(RelayConfig config, Database db, AccountRepository repo, AccountPool pool, Clock clock) {
+    private PoolServices(RelayConfig config, Database db, AccountRepository repo, RelayState state, EventBus events,
+                         Clock clock) throws StoreException {
         this.config = config;
         this.repo = repo;
-        this.pool = pool;
         this.clock = clock;
         this.writer = Executors.newSingleThreadExecutor(daemon("relay-pool-store"));
         this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("relay-pool-poll"));
@@ -88,15 +89,24 @@ public final class PoolServices implements AccountServices, AutoCloseable {
         this.poller = new UsagePoller(config.upstream().chatgptBaseUrl(), this::pollable, tokens, quota, http, scheduler, clock,
                 config.pool().usagePollInterval(), callTimeout);
         this.routing = new QuotaRouting(() -> this.config.pool(), affinity, clock);
+        // The pool is built last, on the parts its leases' outcomes feed: quota readings and thread affinity.
+        try {
+            this.pool = new AccountPool(repo, state, config, events, clock, routing, quota, affinity);
+        } catch (StoreException | RuntimeException e) {
+            scheduler.shutdownNow();
+            refreshThreads.shutdownNow();
+            writer.shutdownNow();
+            throw e;
+        }
     }
 
     /**
-     * Builds the services, loads what {@code relay.db} remembers (quota, affinity), plugs routing and quota into the
-     * pool and starts polling. Call once, before the relay serves.
+     * Builds the services and the {@link AccountPool} on them, loads what {@code relay.db} remembers (quota, affinity)
+     * and starts polling. Call once, before the relay serves; the pool is {@link #pool()}.
      */
-    public static PoolServices start(RelayConfig config, Database db, AccountRepository repo, EventBus events,
-                                     AccountPool pool, Clock clock) throws StoreException {
-        PoolServices s = new PoolServices(config, db, repo, pool, clock);
+    public static PoolServices start(RelayConfig config, Database db, AccountRepository repo, RelayState state,
+                                     EventBus events, Clock clock) throws StoreException {
+        PoolServices s = new PoolServices(config, db, repo, state, events, clock);
         try {
             s.wire(events);
         } catch (StoreException | RuntimeException e) {
@@ -110,7 +120,6 @@ public final class PoolServices implements AccountServices, AutoCloseable {
         reloadAccounts();
         quota.load();
         affinity.load();
-        quota.onChange((a, view) -> pool.updateQuota(a.name(), view));
         // What relay.db remembers goes to the pool first, so an account exhausted before a restart stays out.
         for (Account a : byName.values()) {
             QuotaSnapshot q = quota.current(a.id());
@@ -124,10 +133,7 @@ public final class PoolServices implements AccountServices, AutoCloseable {
             }
         });
         tokens.onReloginNeeded((a, reason) -> pool.markRelogin(a.name(), reason));
-        pool.setRoutingPolicy(routing);
-        pool.setResponseObserver((account, status, header) -> quota.recordHeaders(account, header));
         subscriptions.add(history.subscribe(events, this::idOf));
-        subscriptions.add(events.subscribe(RelayEvent.RequestFinished.class, e -> bindThread(e.record())));
         subscriptions.add(events.subscribe(RelayEvent.AccountsChanged.class, e -> accountsChanged()));
         poller.start(FIRST_POLL_DELAY);
         scheduler.scheduleWithFixedDelay(this::upkeep, 1, 1, TimeUnit.MINUTES);
@@ -158,15 +164,6 @@ public final class PoolServices implements AccountServices, AutoCloseable {
     public CompletableFuture<Account> afterUnauthorized(Account sent) {
         if (!(sent.credentials() instanceof Credentials.ChatGptTokens t)) return AccountServices.super.afterUnauthorized(sent);
         return tokens.refreshAfterUnauthorized(sent, t.accessToken()).thenApply(sent::withCredentials);
-    }
-
-    @Override
-    public void quotaExhausted(Account account, Instant until, String code, String planType) {
-        if (until != null || code == null || code.equals("usage_limit_reached")) {
-            quota.recordUsageLimit(account, new QuotaTracker.UsageLimit(until, planType));
-        } else {
-            quota.recordQuotaError(account, code);
-        }
     }
 
     @Override
@@ -203,6 +200,9 @@ public final class PoolServices implements AccountServices, AutoCloseable {
         affinity.setIdle(next.pool().affinityIdle());
     }
 
+    /** The pool these services were built for. */
+    public AccountPool pool() { return pool; }
+
     public QuotaTracker quota() { return quota; }
     public UsageHistory history() { return history; }
     public Affinity affinity() { return affinity; }
@@ -223,13 +223,6 @@ public final class PoolServices implements AccountServices, AutoCloseable {
     private OptionalLong idOf(String name) {
         Account a = byName.get(name);
         return a == null ? OptionalLong.empty() : OptionalLong.of(a.id());
-    }
-
-    /** A thread that got an answer stays with the account that gave it. */
-    private void bindThread(RequestRecord r) {
-        if (r.sessionId() == null || r.account() == null || r.status() < 200 || r.status() >= 300) return;
-        Account a = byName.get(r.account());
-        if (a != null) affinity.bind(r.sessionId(), a.id());
     }
 
     private void accountsChanged() {

@@ -3,7 +3,7 @@ package io.codexrelay.pool;
 import io.codexrelay.events.EventBus;
 import io.codexrelay.events.RelayEvent;
 import io.codexrelay.store.Database;
-import io.codexrelay.store.RequestRecord;
+import io.codexrelay.events.FinishedRequest;
 import io.codexrelay.store.StoreException;
 
 import java.time.Duration;
@@ -41,7 +41,7 @@ public final class UsageHistory {
      */
     public AutoCloseable subscribe(EventBus bus, Function<String, OptionalLong> idByName) {
         return bus.subscribe(RelayEvent.RequestFinished.class, e -> {
-            RequestRecord r = e.record();
+            FinishedRequest r = e.record();
             if (r.account() == null) return;
             OptionalLong id = idByName.apply(r.account());
             if (id.isEmpty()) return;

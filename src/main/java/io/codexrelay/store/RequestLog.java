@@ -3,6 +3,7 @@ package io.codexrelay.store;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.codexrelay.config.RelayConfig;
+import io.codexrelay.events.FinishedRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +56,13 @@ public final class RequestLog implements AutoCloseable {
         this.writer = new Thread(this::run, "request-log-writer");
         writer.setDaemon(true);
         writer.start();
+    }
+
+    /** Queues the row of a finished request (what the relay published); never blocks. */
+    public void append(FinishedRequest f) {
+        append(new RequestRecord(0, f.startedAt(), f.account(), f.model(), f.path(), f.status(), f.ttfbMs(),
+                f.durationMs(), f.inputTokens(), f.cachedTokens(), f.outputTokens(), f.reasoningTokens(),
+                f.failoverChain(), f.failureClass(), f.sessionId(), f.error()));
     }
 
     /** Queues a record; never blocks. When the queue is full (the disk is far behind), the record is dropped. */

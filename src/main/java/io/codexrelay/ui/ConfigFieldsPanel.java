@@ -1,6 +1,7 @@
 package io.codexrelay.ui;
 
-import io.codexrelay.config.ConfigSchema;
+import io.codexrelay.app.SettingsDraft;
+import io.codexrelay.app.SettingsDraft.SettingKey;
 
 import javax.swing.BorderFactory;
 import javax.swing.JCheckBox;
@@ -22,8 +23,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Rows of config fields generated from {@link ConfigSchema}: a check box for booleans, a choice for keys with
- * allowed values, a text field otherwise; each validated as you type through {@link SettingsForm}, with the
+ * Rows of config fields generated from the settings schema: a check box for booleans, a choice for keys with
+ * allowed values, a text field otherwise; each validated as you type through {@link SettingsDraft}, with the
  * problem shown under the field and the field outlined red.
  */
 public final class ConfigFieldsPanel extends JPanel {
@@ -66,13 +67,13 @@ public final class ConfigFieldsPanel extends JPanel {
     static final Map<String, Character> MNEMONICS = Map.of("pool.routing", 'P', "server.port", 'T', "ui.theme", 'H',
             "ui.notify_threshold_percent", 'W', "log.retention_days", 'K');
 
-    private final SettingsForm form;
+    private final SettingsDraft form;
     private final Runnable onChange;
     private final Map<String, JComponent> editors = new LinkedHashMap<>();
     private final Map<String, JLabel> notes = new LinkedHashMap<>();
     private boolean syncing;
 
-    public ConfigFieldsPanel(SettingsForm form, List<Group> groups, Runnable onChange) {
+    public ConfigFieldsPanel(SettingsDraft form, List<Group> groups, Runnable onChange) {
         super(new GridBagLayout());
         this.form = form;
         this.onChange = onChange;
@@ -91,7 +92,7 @@ public final class ConfigFieldsPanel extends JPanel {
     }
 
     private int addRow(String path, int row) {
-        ConfigSchema.Key k = ConfigSchema.key(path).orElseThrow();
+        SettingKey k = SettingsDraft.key(path).orElseThrow();
         String label = LABELS.getOrDefault(path, path);
         JComponent editor;
         switch (k.type()) {
@@ -108,7 +109,7 @@ public final class ConfigFieldsPanel extends JPanel {
                     combo.addActionListener(e -> { if (combo.getSelectedItem() != null) edited(path, (String) combo.getSelectedItem()); });
                     editor = combo;
                 } else {
-                    JTextField tf = new JTextField(k.type() == ConfigSchema.Type.STRING || k.type() == ConfigSchema.Type.STRING_LIST ? 28 : 10);
+                    JTextField tf = new JTextField(k.type() == SettingsDraft.Type.STRING || k.type() == SettingsDraft.Type.STRING_LIST ? 28 : 10);
                     tf.setName(path);
                     tf.getDocument().addDocumentListener(new DocumentListener() {
                         @Override public void insertUpdate(DocumentEvent e) { edited(path, tf.getText()); }
@@ -122,7 +123,7 @@ public final class ConfigFieldsPanel extends JPanel {
         String tip = k.help() + (k.restartNeeded() ? " (takes effect after a restart)" : "") + "  [" + path + "]";
         editor.setToolTipText(tip);
         editors.put(path, editor);
-        if (k.type() == ConfigSchema.Type.BOOLEAN) {
+        if (k.type() == SettingsDraft.Type.BOOLEAN) {
             add(editor, gbc(0, row++, 2, new Insets(3, 0, 0, 0)));
         } else {
             JLabel l = new JLabel(label + (k.restartNeeded() ? " *" : ""));
@@ -141,8 +142,8 @@ public final class ConfigFieldsPanel extends JPanel {
         note.setFont(note.getFont().deriveFont(note.getFont().getSize2D() - 1f));
         note.setForeground(muted());
         notes.put(path, note);
-        add(note, gbc(k.type() == ConfigSchema.Type.BOOLEAN ? 0 : 1, row++, k.type() == ConfigSchema.Type.BOOLEAN ? 2 : 1,
-                new Insets(1, k.type() == ConfigSchema.Type.BOOLEAN ? 28 : 0, 2, 0)));
+        add(note, gbc(k.type() == SettingsDraft.Type.BOOLEAN ? 0 : 1, row++, k.type() == SettingsDraft.Type.BOOLEAN ? 2 : 1,
+                new Insets(1, k.type() == SettingsDraft.Type.BOOLEAN ? 28 : 0, 2, 0)));
         return row;
     }
 
@@ -181,7 +182,7 @@ public final class ConfigFieldsPanel extends JPanel {
     private void showNote(String path, String problem) {
         JLabel n = notes.get(path);
         if (problem == null) {
-            n.setText(help(ConfigSchema.key(path).orElseThrow()));
+            n.setText(help(SettingsDraft.key(path).orElseThrow()));
             n.setForeground(muted());
         } else {
             n.setText("Must " + (problem.startsWith("must ") ? problem.substring(5) : problem));
@@ -190,7 +191,7 @@ public final class ConfigFieldsPanel extends JPanel {
         }
     }
 
-    private static String help(ConfigSchema.Key k) {
+    private static String help(SettingKey k) {
         String h = k.help();
         return h.length() > 110 ? h.substring(0, 107) + "…" : h;
     }

@@ -6,9 +6,7 @@ import io.codexrelay.app.ControlException;
 import io.codexrelay.app.PoolStatus;
 import io.codexrelay.events.EventBus;
 import io.codexrelay.events.RelayEvent;
-import io.codexrelay.platform.Autostart;
-import io.codexrelay.platform.DesktopNotify;
-import io.codexrelay.platform.Os;
+import io.codexrelay.app.Desktop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +46,7 @@ public final class DesktopUi implements AutoCloseable {
      * @param quit          stops the daemon (the Quit entry)
      * @param openSessions  opens the Sessions window; null when there is none
      */
-    public record Options(Path stateDir, Map<String, String> env, Clock clock, ZoneId zone, Os os, boolean forceControlWindow,
+    public record Options(Path stateDir, Map<String, String> env, Clock clock, ZoneId zone, Desktop desktop, boolean forceControlWindow,
                           Runnable quit, Runnable openSessions) {}
 
     private volatile ControlApi control;   // null until attach()
@@ -110,7 +108,7 @@ public final class DesktopUi implements AutoCloseable {
     private void showSurface() throws Exception {
         // Swing and FlatLaf are loaded only when a window is first shown: a tray that is never opened does not pay for them.
         String[] why = {"the control window was asked for (CODEX_RELAY_NO_TRAY)"};
-        TraySurface s = o.forceControlWindow() ? null : Tray.create(o.os(), painter, this::chosen, why);
+        TraySurface s = o.forceControlWindow() ? null : Tray.create(o.desktop().family(), painter, this::chosen, why);
         if (s == null) {
             log.warn("No tray icon: {}. Showing the codex-relay control window instead.", why[0]);
             ControlWindow[] w = new ControlWindow[1];
@@ -140,15 +138,15 @@ public final class DesktopUi implements AutoCloseable {
         theme = String.valueOf(config.getOrDefault("ui.theme", "system"));
         this.control = control;
 
-        DesktopNotify desktop = new DesktopNotify(o.os(), o.env(), writeNotificationIcon());
+        Desktop.Notifications desktop = o.desktop().notifications(writeNotificationIcon());
         Notifier n = new Notifier(note -> {
             log.info("Notification: {}{}", note.title(), note.body() == null ? "" : " — " + note.body().replace('\n', ' '));
             if (desktop.send(note.title(), note.body(), note.urgent())) return;
             // Windows (and any desktop without a service we can call): the tray balloon, else a small window.
-            if (o.os() != Os.LINUX && Balloon.show(painter, note.title(), note.body(), note.urgent(), timer)) return;
+            if (o.desktop().family() != Desktop.Family.LINUX && Balloon.show(painter, note.title(), note.body(), note.urgent(), timer)) return;
             toast(note.title(), note.body(), note.urgent());
         }, o.clock(), o.zone(), Notifier.on(timer), () -> Notifier.Prefs.from(config));
-        if (desktop.method() == DesktopNotify.Method.NONE) {
+        if (!desktop.available()) {
             log.info("No desktop notification service found; notifications appear as small windows in the corner.");
         }
         notifier = n;
@@ -248,7 +246,7 @@ public final class DesktopUi implements AutoCloseable {
             theme = t;
             SwingUtilities.invokeLater(() -> {
                 if (!themed) return;   // applied when the first window opens
-                Theme.install(t, o.os(), o.env());
+                Theme.install(t, o.desktop());
                 FlatLaf.updateUI();
             });
         }
@@ -301,7 +299,7 @@ public final class DesktopUi implements AutoCloseable {
     /** Installs the look (FlatLaf, light or dark) before the first window; EDT. */
     private void ensureTheme() {
         if (themed) return;
-        Theme.install(theme, o.os(), o.env());
+        Theme.install(theme, o.desktop());
         icons = painter.windowIcons(new IconState(0.0, 0.0, IconState.Mark.NONE));
         themed = true;
     }
@@ -325,7 +323,7 @@ public final class DesktopUi implements AutoCloseable {
     SettingsWindow settings() {
         ensureTheme();
         if (settings == null) {
-            Autostart autostart = Autostart.forCurrentProcess(o.env());
+            Desktop.StartAtLogin autostart = o.desktop().startAtLogin();
             settings = new SettingsWindow(control, tasks, autostart, memory, o.clock(), o.zone(), o.env(), icons, changes -> {
                 timer.execute(this::reloadConfig);
                 requestRefresh();

@@ -2,9 +2,9 @@ package io.codexrelay.ui;
 
 import io.codexrelay.app.AccountStatus;
 import io.codexrelay.app.ControlApi;
-import io.codexrelay.store.RequestLogQuery.Filter;
-import io.codexrelay.store.RequestLogQuery.StatusClass;
-import io.codexrelay.store.RequestRecord;
+import io.codexrelay.app.LogQuery.Filter;
+import io.codexrelay.app.LogQuery.StatusClass;
+import io.codexrelay.app.RequestView;
 
 import javax.swing.BorderFactory;
 import javax.swing.JButton;
@@ -70,7 +70,7 @@ public final class LogWindow {
         this.clock = clock;
         this.zone = zone;
         this.model = new RequestLogTableModel(new RequestLogTableModel.Source() {
-            @Override public List<RequestRecord> page(Filter f, long offset, int limit) throws Exception { return control.queryRequests(f, offset, limit); }
+            @Override public List<RequestView> page(Filter f, long offset, int limit) throws Exception { return control.queryRequests(f, offset, limit); }
             @Override public long count(Filter f) throws Exception { return control.countRequests(f); }
         }, zone);
         table = new JTable(model);
@@ -224,7 +224,7 @@ public final class LogWindow {
     }
 
     private void showDetails() {
-        RequestRecord r = model.recordAt(table.getSelectedRow());
+        RequestView r = model.recordAt(table.getSelectedRow());
         if (r == null) {
             details.setText(table.getSelectedRow() < 0 ? "Select a request to see its details." : "Loading…");
             return;

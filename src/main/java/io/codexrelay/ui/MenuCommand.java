@@ -1,6 +1,8 @@
 package io.codexrelay.ui;
 
 import io.codexrelay.app.AccountStatus;
+import io.codexrelay.app.ControlApi;
+import io.codexrelay.app.ControlException;
 import io.codexrelay.app.PoolStatus;
 
 /**
@@ -23,7 +25,7 @@ public record MenuCommand(Kind kind, String account, boolean on) {
     }
 
     /** Runs a control command on the relay. */
-    public void runOn(io.codexrelay.app.ControlApi control) throws io.codexrelay.app.ControlException {
+    public void runOn(ControlApi control) throws ControlException {
         switch (kind) {
             case PIN -> control.pin(account);
             case AUTO -> control.auto();

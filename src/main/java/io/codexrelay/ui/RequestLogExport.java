@@ -1,7 +1,7 @@
 package io.codexrelay.ui;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.codexrelay.store.RequestRecord;
+import io.codexrelay.app.RequestView;
 
 import java.io.Writer;
 import java.util.LinkedHashMap;
@@ -14,7 +14,7 @@ public final class RequestLogExport {
     public enum Format { CSV, JSONL }
 
     /** Reads rows of the filter being exported, newest first. */
-    public interface Pages { List<RequestRecord> page(long offset, int limit) throws Exception; }
+    public interface Pages { List<RequestView> page(long offset, int limit) throws Exception; }
 
     static final int PAGE = 2000;
     static final List<String> COLUMNS = List.of("id", "started_at", "account", "model", "path", "status", "ttfb_ms", "duration_ms",
@@ -28,8 +28,8 @@ public final class RequestLogExport {
         if (format == Format.CSV) out.write(String.join(",", COLUMNS) + "\r\n");
         long n = 0;
         for (long offset = 0; ; offset += PAGE) {
-            List<RequestRecord> rows = pages.page(offset, PAGE);
-            for (RequestRecord r : rows) {
+            List<RequestView> rows = pages.page(offset, PAGE);
+            for (RequestView r : rows) {
                 Map<String, Object> m = row(r);
                 if (format == Format.CSV) {
                     StringBuilder sb = new StringBuilder();
@@ -51,7 +51,7 @@ public final class RequestLogExport {
         return n;
     }
 
-    static Map<String, Object> row(RequestRecord r) {
+    static Map<String, Object> row(RequestView r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", r.id());
         m.put("started_at", r.startedAt().toString());

@@ -1,7 +1,7 @@
 package io.codexrelay.ui;
 
-import io.codexrelay.store.RequestLogQuery.Filter;
-import io.codexrelay.store.RequestRecord;
+import io.codexrelay.app.LogQuery.Filter;
+import io.codexrelay.app.RequestView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +34,7 @@ public final class RequestLogTableModel extends AbstractTableModel {
 
     /** Where rows come from (the ControlApi in the app). Called only from the loader thread. */
     public interface Source {
-        List<RequestRecord> page(Filter filter, long offset, int limit) throws Exception;
+        List<RequestView> page(Filter filter, long offset, int limit) throws Exception;
         long count(Filter filter) throws Exception;
     }
 
@@ -53,8 +53,8 @@ public final class RequestLogTableModel extends AbstractTableModel {
     private final Source source;
     private final ZoneId zone;
     private final ExecutorService loader;
-    private final Map<Integer, List<RequestRecord>> pages = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override protected boolean removeEldestEntry(Map.Entry<Integer, List<RequestRecord>> e) { return size() > MAX_PAGES; }
+    private final Map<Integer, List<RequestView>> pages = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override protected boolean removeEldestEntry(Map.Entry<Integer, List<RequestView>> e) { return size() > MAX_PAGES; }
     };
     private final Set<Integer> loading = new HashSet<>();
 
@@ -131,7 +131,7 @@ public final class RequestLogTableModel extends AbstractTableModel {
         Filter f = filter;
         loader.execute(() -> {
             try {
-                List<RequestRecord> first = source.page(f, 0, PAGE);
+                List<RequestView> first = source.page(f, 0, PAGE);
                 Long anchor = first.isEmpty() ? null : first.get(0).id();
                 Filter a = f.withMaxId(anchor == null ? 0L : anchor);
                 long n = first.size() < PAGE ? first.size() : source.count(a);
@@ -158,10 +158,10 @@ public final class RequestLogTableModel extends AbstractTableModel {
     }
 
     /** The record at a view row, or null while its page loads (the load is started). EDT. */
-    public RequestRecord recordAt(int row) {
+    public RequestView recordAt(int row) {
         if (row < 0 || row >= rowCount) return null;
         int page = row / PAGE;
-        List<RequestRecord> p = pages.get(page);
+        List<RequestView> p = pages.get(page);
         if (p == null) {
             requestPage(page);
             return null;
@@ -176,7 +176,7 @@ public final class RequestLogTableModel extends AbstractTableModel {
         Filter a = anchored;
         loader.execute(() -> {
             try {
-                List<RequestRecord> rows = source.page(a, (long) page * PAGE, PAGE);
+                List<RequestView> rows = source.page(a, (long) page * PAGE, PAGE);
                 SwingUtilities.invokeLater(() -> {
                     if (gen != generation) return;
                     loading.remove(page);
@@ -216,12 +216,12 @@ public final class RequestLogTableModel extends AbstractTableModel {
 
     @Override
     public Object getValueAt(int row, int col) {
-        RequestRecord r = recordAt(row);
+        RequestView r = recordAt(row);
         if (r == null) return col == 0 ? "…" : "";
         return cell(r, Column.values()[col]);
     }
 
-    String cell(RequestRecord r, Column c) {
+    String cell(RequestView r, Column c) {
         return switch (c) {
             case TIME -> TIME.format(r.startedAt().atZone(zone));
             case ACCOUNT -> r.account() == null ? "—" : r.account();

@@ -62,7 +62,7 @@ public final class SessionsWindow {
         f.setName("sessions-window");
         f.setDefaultCloseOperation(JFrame.DISPOSE_ON_CLOSE);
         f.setContentPane(panel);
-        Path sizeFile = service.relayHome().dir().resolve("sessions-window.properties");
+        Path sizeFile = service.uiStateFile("sessions-window.properties");
         f.setSize(loadSize(sizeFile));
         f.setLocationRelativeTo(null);
         f.getRootPane().getInputMap(JComponent.WHEN_IN_FOCUSED_WINDOW).put(KeyStroke.getKeyStroke(KeyEvent.VK_ESCAPE, 0), "close");

@@ -1,8 +1,8 @@
 package io.codexrelay.ui;
 
 import io.codexrelay.app.ControlApi;
-import io.codexrelay.config.RelayConfig;
-import io.codexrelay.platform.Autostart;
+import io.codexrelay.app.SettingsDraft;
+import io.codexrelay.app.Desktop;
 
 import javax.swing.BorderFactory;
 import javax.swing.JButton;
@@ -52,10 +52,10 @@ public final class SettingsWindow {
 
     private final ControlApi control;
     private final UiTasks tasks;
-    private final Autostart autostart;
+    private final Desktop.StartAtLogin autostart;
     private final Consumer<Map<String, Object>> onApplied;
     private final JFrame frame = new JFrame("codex-relay settings");
-    private final SettingsForm form;
+    private final SettingsDraft form;
     private final AccountsPanel accounts;
     private final ConfigFieldsPanel relay;
     private final ConfigFieldsPanel general;
@@ -64,9 +64,9 @@ public final class SettingsWindow {
     private final JButton apply = new JButton("Apply");
     private final JButton revert = new JButton("Revert");
     private final JCheckBox startAtLogin = new JCheckBox("Start codex-relay when I log in");
-    private Map<String, Object> current = new LinkedHashMap<>(RelayConfig.defaults().values());
+    private Map<String, Object> current = new LinkedHashMap<>(SettingsDraft.defaults());
 
-    public SettingsWindow(ControlApi control, UiTasks tasks, Autostart autostart, WindowMemory memory, Clock clock, ZoneId zone,
+    public SettingsWindow(ControlApi control, UiTasks tasks, Desktop.StartAtLogin autostart, WindowMemory memory, Clock clock, ZoneId zone,
                           Map<String, String> env, List<java.awt.Image> icons, Consumer<Map<String, Object>> onApplied) {
         this.control = control;
         this.tasks = tasks;
@@ -75,7 +75,7 @@ public final class SettingsWindow {
         List<String> keys = new ArrayList<>();
         for (var g : RELAY_GROUPS) keys.addAll(g.keys());
         for (var g : GENERAL_GROUPS) keys.addAll(g.keys());
-        form = new SettingsForm(keys, current);
+        form = new SettingsDraft(keys, current);
         accounts = new AccountsPanel(control, tasks, clock, zone, env);
         relay = new ConfigFieldsPanel(form, RELAY_GROUPS, this::formChanged);
         general = new ConfigFieldsPanel(form, GENERAL_GROUPS, this::formChanged);
@@ -155,7 +155,7 @@ public final class SettingsWindow {
             updateButtons();
         }, e -> showError("Could not read the settings: " + e));
         if (autostart != null && autostart.supported()) {
-            tasks.run(autostart::isEnabled, startAtLogin::setSelected, e -> { });
+            tasks.run(autostart::enabled, startAtLogin::setSelected, e -> { });
         }
     }
 
@@ -207,7 +207,7 @@ public final class SettingsWindow {
 
     private void toggleAutostart() {
         boolean on = startAtLogin.isSelected();
-        tasks.run(() -> { if (on) autostart.enable(); else autostart.disable(); return on; },
+        tasks.run(() -> { autostart.set(on); return on; },
                 v -> { message.setForeground(UIManager.getColor("Label.foreground")); message.setText(v ? "codex-relay will start at login." : "codex-relay will no longer start at login."); },
                 e -> { startAtLogin.setSelected(!on); showError("Could not change start at login: " + e); });
     }

@@ -3,7 +3,7 @@ package io.codexrelay.ui;
 import com.formdev.flatlaf.FlatDarkLaf;
 import com.formdev.flatlaf.FlatLaf;
 import com.formdev.flatlaf.FlatLightLaf;
-import io.codexrelay.platform.Os;
+import io.codexrelay.app.Desktop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,11 +53,11 @@ public final class Theme {
     }
 
     /** Installs FlatLaf: {@code theme} is "light", "dark" or "system". Call on the EDT. Returns whether dark was chosen. */
-    public static boolean install(String theme, Os os, Map<String, String> env) {
+    public static boolean install(String theme, Desktop desktop) {
         boolean dark = switch (theme == null ? "system" : theme) {
             case "dark" -> true;
             case "light" -> false;
-            default -> systemPrefersDark(os, env);
+            default -> systemPrefersDark(desktop);
         };
         UIManager.put("TitlePane.unifiedBackground", true);
         UIManager.put("Table.showHorizontalLines", true);
@@ -70,9 +70,9 @@ public final class Theme {
     }
 
     /** Asks the desktop whether it prefers a dark appearance; false when it cannot tell. */
-    static boolean systemPrefersDark(Os os, Map<String, String> env) {
+    static boolean systemPrefersDark(Desktop desktop) {
         try {
-            switch (os) {
+            switch (desktop.family()) {
                 case MAC -> {
                     return run("defaults", "read", "-g", "AppleInterfaceStyle").toLowerCase(Locale.ROOT).contains("dark");
                 }
@@ -82,9 +82,9 @@ public final class Theme {
                     return out.contains("0x0");
                 }
                 default -> {
-                    String gtk = env.getOrDefault("GTK_THEME", "").toLowerCase(Locale.ROOT);
+                    String gtk = desktop.env().getOrDefault("GTK_THEME", "").toLowerCase(Locale.ROOT);
                     if (gtk.contains("dark")) return true;
-                    if (os.which("gsettings", env).isEmpty()) return false;
+                    if (desktop.which("gsettings").isEmpty()) return false;
                     String scheme = run("gsettings", "get", "org.gnome.desktop.interface", "color-scheme");
                     if (scheme.contains("prefer-dark")) return true;
                     return run("gsettings", "get", "org.gnome.desktop.interface", "gtk-theme").toLowerCase(Locale.ROOT).contains("dark");

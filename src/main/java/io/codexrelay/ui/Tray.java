@@ -5,7 +5,7 @@ import dorkbox.systemTray.Entry;
 import dorkbox.systemTray.MenuItem;
 import dorkbox.systemTray.Separator;
 import dorkbox.systemTray.SystemTray;
-import io.codexrelay.platform.Os;
+import io.codexrelay.app.Desktop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,12 +50,12 @@ final class Tray implements TraySurface {
      * but only after {@code java.awt.SystemTray.isSupported()} confirmed a tray host (the Gtk type reports success
      * even without one). Returns null, with the reason in {@code why[0]}, when there is no tray.
      */
-    static Tray create(Os os, TrayIconPainter painter, Actions actions, String[] why) {
+    static Tray create(Desktop.Family os, TrayIconPainter painter, Actions actions, String[] why) {
         try {
             dorkbox.updates.Updates.INSTANCE.setENABLE(false);
             SystemTray.ENABLE_ROOT_CHECK = false;
             SystemTray.DEBUG = Boolean.getBoolean("codexrelay.tray.debug");
-            if (os == Os.LINUX) {
+            if (os == Desktop.Family.LINUX) {
                 if (!java.awt.SystemTray.isSupported()) {
                     why[0] = "no system tray host is running (java.awt.SystemTray reports none)";
                     return null;

@@ -1,20 +1,14 @@
 package io.codexrelay.ui;
 
+import io.codexrelay.app.Desktop;
 import io.codexrelay.app.FrontEnd;
 import io.codexrelay.app.RelayApp;
 import io.codexrelay.app.SessionsService;
-import io.codexrelay.config.RelayHome;
-import io.codexrelay.platform.Os;
 
 import javax.swing.JFrame;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.ZoneId;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,19 +24,18 @@ public final class TrayFrontEnd implements FrontEnd {
     private volatile boolean preparingStarted;
     private volatile Runnable requestStop;
     private DesktopUi ui;
-    private SessionsService sessions;   // EDT; shares the daemon's database, which the daemon closes
     private JFrame sessionsFrame;       // EDT
 
     @Override
     public boolean available() {
-        return Os.current().hasDisplay(env);
+        return Desktop.current(env).hasDisplay();
     }
 
     @Override
     public void prepare() {
         boolean noTray = "1".equals(env.get("CODEX_RELAY_NO_TRAY")) || "true".equalsIgnoreCase(env.get("CODEX_RELAY_NO_TRAY"));
-        var options = new DesktopUi.Options(RelayHome.fromEnvironment(env).dir(), env, Clock.systemUTC(), ZoneId.systemDefault(),
-                Os.current(), noTray, this::quit, this::openSessions);
+        var options = new DesktopUi.Options(RelayApp.homeDir(env), env, Clock.systemUTC(), ZoneId.systemDefault(),
+                Desktop.current(env), noTray, this::quit, this::openSessions);
         preparingStarted = true;
         Thread t = new Thread(() -> {
             try {
@@ -81,17 +74,13 @@ public final class TrayFrontEnd implements FrontEnd {
             WindowMemory.bringForward(sessionsFrame);
             return;
         }
-        if (sessions == null) {
-            Set<Path> homes = new LinkedHashSet<>();
-            homes.add(SessionsService.defaultCodexHome(env));
-            for (String h : app.config().codex().extraHomes()) {
-                homes.add(h.equals("~") || h.startsWith("~/") ? Path.of(System.getProperty("user.home") + h.substring(1)) : Path.of(h));
-            }
-            List<Path> list = new ArrayList<>();
-            for (Path h : homes) list.add(h.toAbsolutePath().normalize());
-            sessions = new SessionsService(app.home(), app.database(), list, List.of(), app.clock());
-        }
-        sessionsFrame = SessionsWindow.open(sessions);
+        sessionsFrame = SessionsWindow.open(app.sessions(env));
+    }
+
+    @Override
+    public boolean showSessionsAndWait(SessionsService sessions) throws Exception {
+        SessionsWindow.showAndWait(sessions);
+        return true;
     }
 
     @Override

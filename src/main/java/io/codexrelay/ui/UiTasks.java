@@ -4,9 +4,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.swing.SwingUtilities;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -52,7 +55,11 @@ public final class UiTasks implements AutoCloseable {
     public void drain() {
         try {
             exec.submit(() -> { }).get(30, TimeUnit.SECONDS);
-        } catch (Exception ignored) {
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();   // the caller is being stopped: let it see that
+        } catch (ExecutionException | TimeoutException
+                 | RejectedExecutionException e) {
+            // closed, or a task still running after 30 s: draining is best effort
         }
     }
 

@@ -1,6 +1,6 @@
 package io.codexrelay.ui;
 
-import io.codexrelay.store.RequestLogQuery.UsageBucket;
+import io.codexrelay.app.LogQuery.UsageBucket;
 
 import javax.swing.JComponent;
 import javax.swing.ToolTipManager;

@@ -1,6 +1,6 @@
 package io.codexrelay.ui;
 
-import io.codexrelay.config.AtomicFiles;
+import io.codexrelay.app.UiStateFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,7 +93,7 @@ public final class WindowMemory {
         try {
             StringWriter w = new StringWriter();
             props.store(w, "codex-relay window sizes");
-            AtomicFiles.writeString(file, w.toString(), true);
+            UiStateFiles.write(file, w.toString(), true);
         } catch (IOException e) {
             log.debug("Could not save window sizes to {}: {}", file, e.toString());
         }

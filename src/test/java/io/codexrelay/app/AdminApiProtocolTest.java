@@ -2,7 +2,7 @@ package io.codexrelay.app;
 
 import io.codexrelay.events.QuotaSnapshot;
 import io.codexrelay.events.QuotaWindow;
-import io.codexrelay.store.RequestRecord;
+import io.codexrelay.app.RequestView;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterEach;
@@ -62,11 +62,21 @@ class AdminApiProtocolTest {
         @Override public void auto() { calls.add("auto"); }
         @Override public void setPaused(boolean paused) { calls.add("paused " + paused); }
         @Override public void refreshQuota() { calls.add("refresh"); }
-        @Override public List<RequestRecord> recentRequests(int limit) {
+        @Override public List<RequestView> recentRequests(int limit) {
             calls.add("requests " + limit);
-            return List.of(new RequestRecord(7, T, "B", "gpt-5", "/v1/responses", 200, 120L, 3400, 1000L, 200L, 50L, 10L,
+            return List.of(new RequestView(7, T, "B", "gpt-5", "/v1/responses", 200, 120L, 3400, 1000L, 200L, 50L, 10L,
                     List.of("A:429 usage_limit_reached", "B:200"), null, "sess-1", null));
         }
+        @Override public List<RequestView> queryRequests(LogQuery.Filter f, long offset, int limit) {
+            calls.add("page " + f.account() + " " + f.status().name() + " " + offset + " " + limit);
+            return recentRequests(limit);
+        }
+        @Override public long countRequests(LogQuery.Filter f) { calls.add("count " + f.status().name()); return 42; }
+        @Override public List<LogQuery.UsageBucket> requestUsage(java.time.Instant from, java.time.Duration bucket) {
+            calls.add("usage " + bucket.toMinutes());
+            return List.of(new LogQuery.UsageBucket(T, "B", 3, 100, 10, 20, 5));
+        }
+        @Override public ChatGptLogin startChatGptLogin(String name) { throw new UnsupportedOperationException("not over the wire"); }
         @Override public Map<String, Object> config() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("server.port", 17771L);
@@ -168,6 +178,17 @@ class AdminApiProtocolTest {
 
         assertThat(calls).contains("add K sk-123 https://h/v1 5 null", "import /tmp/codex-home null", "remove A",
                 "update A null 4 false", "pin B", "auto", "paused true", "refresh", "requests 25", "apply {server.port=18000}");
+    }
+
+    @Test
+    void theLogWindowsQueriesGoToTheDaemonNotToAnInMemoryFilter() throws Exception {
+        var filter = new LogQuery.Filter("B", LogQuery.StatusClass.RATE_LIMITED, "gpt", 99L);
+        assertThat(remote.queryRequests(filter, 200, 100)).containsExactlyElementsOf(stub.recentRequests(100));
+        assertThat(remote.countRequests(filter)).isEqualTo(42);
+        assertThat(remote.requestUsage(T.minusSeconds(3600), java.time.Duration.ofMinutes(15)))
+                .containsExactly(new LogQuery.UsageBucket(T, "B", 3, 100, 10, 20, 5));
+        assertThat(calls).contains("page B RATE_LIMITED 200 100", "count RATE_LIMITED", "usage 15");
+        assertThat(calls).doesNotContain("requests 10000");
     }
 
     @Test

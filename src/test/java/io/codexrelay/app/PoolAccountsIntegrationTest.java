@@ -6,7 +6,7 @@ import io.codexrelay.account.Credentials;
 import io.codexrelay.cli.CliContext;
 import io.codexrelay.cli.RootCommand;
 import io.codexrelay.events.RelayEvent;
-import io.codexrelay.store.RequestRecord;
+import io.codexrelay.events.FinishedRequest;
 import io.codexrelay.testing.FakeUpstream;
 import io.codexrelay.testing.PoolDaemon;
 import io.codexrelay.testing.TestAccounts;
@@ -61,7 +61,7 @@ class PoolAccountsIntegrationTest {
     }
 
     /** The log row of the request of this session (rows may be published out of request order). */
-    RequestRecord record(String session) throws InterruptedException {
+    FinishedRequest record(String session) throws InterruptedException {
         for (int i = 0; i < 200; i++) {
             for (var e : d.events(RelayEvent.RequestFinished.class)) {
                 if (session.equals(e.record().sessionId())) return e.record();

@@ -124,7 +124,7 @@ class AccountPoolTest {
         pool.pin("B");
         Lease l = lease(Set.of());
         assertThat(l.name()).isEqualTo("B");
-        l.failed(FailureClass.QUOTA, T0.plusSeconds(600), "usage limit reached");
+        l.close(new AttemptOutcome.Failed(FailureClass.QUOTA, T0.plusSeconds(600), "usage limit reached"));
 
         assertThat(pool.serving()).isEqualTo("A");
         assertThat(pool.pinned()).isEqualTo("B");
@@ -146,9 +146,9 @@ class AccountPoolTest {
         add("A", 1, true);
         add("B", 2, true);
         pool();
-        lease(Set.of()).failed(FailureClass.QUOTA, T0.plusSeconds(900), "q");
+        lease(Set.of()).close(new AttemptOutcome.Failed(FailureClass.QUOTA, T0.plusSeconds(900), "q"));
         assertThat(pool.earliestReset()).isNull();
-        lease(Set.of()).failed(FailureClass.QUOTA, T0.plusSeconds(300), "q");
+        lease(Set.of()).close(new AttemptOutcome.Failed(FailureClass.QUOTA, T0.plusSeconds(300), "q"));
         assertThat(pool.serving()).isNull();
         assertThat(pool.earliestReset()).isEqualTo(T0.plusSeconds(300));
         assertThat(eventsOf(RelayEvent.PoolExhausted.class)).singleElement()
@@ -178,7 +178,7 @@ class AccountPoolTest {
         assertThat(lease(Set.of()).name()).isEqualTo("B");
         lease(Set.of());
         assertThat(pool.acquire(RouteRequest.none(), Set.of()).get()).isEqualTo(new Acquisition.AllBusy(2));
-        a1.succeeded();
+        a1.close(new AttemptOutcome.Answered(null));
         assertThat(lease(Set.of()).name()).isEqualTo("A");
         assertThat(pool.inFlight()).isEqualTo(4);
     }
@@ -193,7 +193,7 @@ class AccountPoolTest {
         assertThat(l.use(exchange)).isTrue();
 
         // failed over: the outcome counts at once, but the aborted exchange still holds the account's only slot
-        l.failed(FailureClass.TRANSIENT, null, "502");
+        l.close(new AttemptOutcome.Failed(FailureClass.TRANSIENT, null, "502"));
         assertThat(pool.acquire(RouteRequest.none(), Set.of()).get()).isEqualTo(new Acquisition.AllBusy(1));
         assertThat(pool.runtime().get(0).inFlight()).isEqualTo(1);
         assertThat(l.idle()).isNotDone();
@@ -204,7 +204,7 @@ class AccountPoolTest {
         assertThat(next.name()).isEqualTo("A");
 
         // a lease that has ended cannot be used for another exchange
-        next.abandoned();
+        next.close(AttemptOutcome.ABANDONED);
         assertThat(next.use(new java.util.concurrent.CompletableFuture<Void>())).isFalse();
         assertThat(pool.runtime().get(0).inFlight()).isZero();
     }
@@ -223,7 +223,7 @@ class AccountPoolTest {
         add("B", 2, true);
         pool();
         Lease held = lease(Set.of());
-        lease(Set.of("A")).failed(FailureClass.QUOTA, T0.plusSeconds(900), "q");
+        lease(Set.of("A")).close(new AttemptOutcome.Failed(FailureClass.QUOTA, T0.plusSeconds(900), "q"));
         add("C", 3, true);
         repo.update(new Account(a.id(), "A", a.kind(), true, 1, 5, a.credentials(), null, null, null, null, null));
         pool.reload();
@@ -232,7 +232,7 @@ class AccountPoolTest {
         assertThat(rt.get(0).inFlight()).isEqualTo(1);
         assertThat(rt.get(0).maxConcurrent()).isEqualTo(5);
         assertThat(rt.get(1).state()).isEqualTo("exhausted");
-        held.succeeded();
+        held.close(new AttemptOutcome.Answered(null));
         assertThat(pool.runtime().get(0).inFlight()).isZero();
 
         repo.delete("B");
@@ -247,7 +247,7 @@ class AccountPoolTest {
     void newCredentialsLiftARelogin() throws Exception {
         Account a = add("A", 1, true);
         pool();
-        lease(Set.of()).failed(FailureClass.AUTH, null, "401");
+        lease(Set.of()).close(new AttemptOutcome.Failed(FailureClass.AUTH, null, "401"));
         assertThat(pool.runtime().get(0).state()).isEqualTo("relogin");
         assertThat(eventsOf(RelayEvent.ReloginNeeded.class)).hasSize(1);
         repo.updateCredentials(a.id(), new Credentials.ChatGptTokens("id", "fresh", "r2", "acc-A", T0));
@@ -287,5 +287,35 @@ class AccountPoolTest {
         pool.applyConfig(config.with(Map.of("pool.chatgpt_max_concurrent", 3L)));
         assertThat(lease(Set.of()).name()).isEqualTo("A");
         assertThat(pool.runtime().get(0).maxConcurrent()).isEqualTo(3);
+    }
+
+    @Test
+    void aLeaseClosedWithItsOutcomeUpdatesQuotaCooldownAndAffinityInOneCall() throws Exception {
+        Account a = add("A", 1, true);
+        Account b = add("B", 2, true);
+        QuotaTracker tracker = new QuotaTracker(null, null, clock, Runnable::run);
+        Affinity affinity = new Affinity(null, clock, Duration.ofHours(1), Runnable::run);
+        pool = new AccountPool(repo, state, config, events, clock, RoutingPolicy.PRIORITY, tracker, affinity);
+
+        Lease onA = lease(Set.of());
+        assertThat(onA.name()).isEqualTo("A");
+        onA.close(new AttemptOutcome.Failed(FailureClass.QUOTA, T0.plusSeconds(600), "usage limit reached",
+                "usage_limit_reached", "plus", null));
+
+        assertThat(tracker.current(a.id())).isNotNull();
+        assertThat(pool.quota("A")).isNotNull();
+        assertThat(pool.runtime()).filteredOn(r -> r.account().name().equals("A"))
+                .singleElement().satisfies(r -> assertThat(r.state()).isEqualTo("exhausted"));
+        assertThat(affinity.lookup("thread-1")).isEmpty();
+
+        Lease onB = lease(Set.of());
+        assertThat(onB.name()).isEqualTo("B");
+        onB.close(new AttemptOutcome.Answered("thread-1"));
+        assertThat(affinity.lookup("thread-1")).hasValue(b.id());
+
+        Lease abandoned = lease(Set.of());
+        abandoned.close(new AttemptOutcome.Abandoned(null));
+        abandoned.close(new AttemptOutcome.Answered("thread-2")); // only the first outcome counts
+        assertThat(affinity.lookup("thread-2")).isEmpty();
     }
 }

@@ -5,7 +5,7 @@ import io.codexrelay.account.AccountRepository;
 import io.codexrelay.events.EventBus;
 import io.codexrelay.events.RelayEvent;
 import io.codexrelay.store.Database;
-import io.codexrelay.store.RequestRecord;
+import io.codexrelay.events.FinishedRequest;
 import io.codexrelay.testing.ManualClock;
 import io.codexrelay.testing.TestAccounts;
 import org.junit.jupiter.api.Test;
@@ -59,7 +59,7 @@ class UsageHistoryTest {
 
     static RelayEvent.RequestFinished finished(Instant at, String account, int status, Long in, Long cached, Long out,
                                                Long reasoning, String failure) {
-        return new RelayEvent.RequestFinished(new RequestRecord(0, at, account, "gpt-5", "/v1/responses", status, 10L, 20,
+        return new RelayEvent.RequestFinished(new FinishedRequest(at, account, "gpt-5", "/v1/responses", status, 10L, 20,
                 in, cached, out, reasoning, List.of(), failure, "sess", null));
     }
 }

@@ -2,7 +2,8 @@ package io.codexrelay.proxy;
 
 import io.codexrelay.events.RelayEvent;
 import io.codexrelay.pool.AccountRuntime;
-import io.codexrelay.store.RequestRecord;
+import io.codexrelay.events.FinishedRequest;
+import io.codexrelay.pool.AccountPool;
 import io.codexrelay.testing.FakeUpstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,7 +69,7 @@ class ForwardingTest {
         assertThat(req.header("x-relay-key")).isNull();
         assertThat(req.headers().values()).noneMatch(v -> v.contains(h.key.value()) || v.contains("codex-own-token"));
 
-        RequestRecord rec = h.awaitRecords(1).get(0);
+        FinishedRequest rec = h.awaitRecords(1).get(0);
         assertThat(rec.account()).isEqualTo("A");
         assertThat(rec.status()).isEqualTo(200);
         assertThat(rec.model()).isEqualTo("gpt-5-codex");
@@ -121,7 +122,7 @@ class ForwardingTest {
 
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("response.completed");
-        RequestRecord rec = h.awaitRecords(1).get(0);
+        FinishedRequest rec = h.awaitRecords(1).get(0);
         assertThat(rec.account()).isEqualTo("B");
         assertThat(rec.failoverChain()).containsExactly("A:429 usage_limit_reached", "B:200");
         assertThat(rec.failureClass()).isEqualTo("quota");
@@ -179,7 +180,7 @@ class ForwardingTest {
         HttpResponse<String> r = h.post(RelayHarness.body("m"));
 
         assertThat(r.statusCode()).isEqualTo(200);
-        RequestRecord rec = h.awaitRecords(1).get(0);
+        FinishedRequest rec = h.awaitRecords(1).get(0);
         assertThat(rec.failoverChain()).containsExactly("A:502", "B:200");
         assertThat(rec.failureClass()).isEqualTo("transient");
         assertThat(h.pool.runtime().get(0).state()).isEqualTo("ready");
@@ -264,7 +265,7 @@ class ForwardingTest {
         assertThat(r.statusCode()).isEqualTo(400);
         assertThat(r.body()).isEqualTo(bad.body());
         assertThat(h.fake.received("/responses")).hasSize(1);
-        RequestRecord rec = h.awaitRecords(1).get(0);
+        FinishedRequest rec = h.awaitRecords(1).get(0);
         assertThat(rec.failoverChain()).containsExactly("A:400 unsupported_parameter");
         assertThat(rec.failureClass()).isEqualTo("request");
         assertThat(h.pool.runtime().get(0).state()).isEqualTo("ready");
@@ -370,7 +371,7 @@ class ForwardingTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("partial answer").doesNotContain("response.completed");
         assertThat(h.fake.received("/responses")).hasSize(1);
-        RequestRecord rec = h.awaitRecords(1).get(0);
+        FinishedRequest rec = h.awaitRecords(1).get(0);
         assertThat(rec.error()).containsAnyOf("stream cut", "without response.completed");
         assertThat(rec.failureClass()).isEqualTo("transient");
     }
@@ -411,19 +412,26 @@ class ForwardingTest {
     }
 
     @Test
-    void theResponseObserverSeesEveryUpstreamAnswer() throws Exception {
+    void everyUpstreamAnswersQuotaHeadersReachThePoolOnItsLease() throws Exception {
         h.chatgpt("A", 1, null);
         h.chatgpt("B", 2, null);
-        h.start();
+        // A pool with quota tracking: the lease's answered(headers) is the road the readings take.
         List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-        h.pool.setResponseObserver((account, status, header) ->
-                seen.add(account.name() + ":" + status + ":" + header.apply("X-Codex-Primary-Used-Percent")));
+        io.codexrelay.pool.QuotaTracker tracker = new io.codexrelay.pool.QuotaTracker(null, null, h.clock, Runnable::run);
+        tracker.onChange((account, view) -> {
+            if (io.codexrelay.pool.QuotaTracker.SOURCE_HEADERS.equals(view.source())) {
+                seen.add(account.name() + ":" + view.primary().usedPercent());
+            }
+        });
+        h.pool = new AccountPool(h.repo, h.state, h.config, h.events, h.clock, io.codexrelay.pool.RoutingPolicy.PRIORITY,
+                tracker, null);
+        h.relay = new RelayServer(h.config, h.pool, h.events, h.key, h.clock);
         h.startServer();
         h.fake.enqueue("tokA", FakeUpstream.usageLimit(RelayHarness.T0.getEpochSecond() + 60, "plus"));
 
         h.post(RelayHarness.body("m"));
 
-        assertThat(seen).containsExactly("A:429:100.0", "B:200:10.0");
+        assertThat(seen).containsExactly("A:100.0", "B:10.0");
     }
 
     @Test

@@ -11,7 +11,7 @@ import io.codexrelay.events.RelayEvent;
 import io.codexrelay.pool.AccountPool;
 import io.codexrelay.store.Database;
 import io.codexrelay.store.RelayState;
-import io.codexrelay.store.RequestRecord;
+import io.codexrelay.events.FinishedRequest;
 import io.codexrelay.testing.FakeUpstream;
 import io.codexrelay.testing.ManualClock;
 
@@ -132,9 +132,9 @@ final class RelayHarness implements AutoCloseable {
     }
 
     /** The finished-request records published so far (after delivering pending events). */
-    List<RequestRecord> records() {
+    List<FinishedRequest> records() {
         events.drain();
-        List<RequestRecord> out = new ArrayList<>();
+        List<FinishedRequest> out = new ArrayList<>();
         for (RelayEvent e : seen) if (e instanceof RelayEvent.RequestFinished f) out.add(f.record());
         return out;
     }
@@ -156,7 +156,7 @@ final class RelayHarness implements AutoCloseable {
     }
 
     /** Waits until the relay recorded {@code n} finished requests. */
-    List<RequestRecord> awaitRecords(int n) throws InterruptedException {
+    List<FinishedRequest> awaitRecords(int n) throws InterruptedException {
         await(n + " finished request(s)", Duration.ofSeconds(10), () -> records().size() >= n);
         return records();
     }

@@ -16,21 +16,21 @@ class RequestReadingTest {
     void threadKeyComesFromTheSessionHeaderElseThreadIdElsePromptCacheKey() {
         byte[] withKey = body("{\"model\":\"gpt-5\",\"input\":[{\"type\":\"message\",\"prompt_cache_key\":\"inner\"}],"
                 + "\"prompt_cache_key\":\"pck-1\",\"stream\":true}");
-        assertThat(RelayServer.threadKey(Map.of("session-id", "sess-1", "thread-id", "thr-1")::get, withKey)).isEqualTo("sess-1");
-        assertThat(RelayServer.threadKey(Map.of("thread-id", "thr-1")::get, withKey)).isEqualTo("thr-1");
-        assertThat(RelayServer.threadKey(Map.<String, String>of()::get, withKey)).isEqualTo("pck-1");
-        assertThat(RelayServer.threadKey(Map.<String, String>of()::get, body("{\"input\":[]}"))).isNull();
-        assertThat(RelayServer.threadKey(Map.<String, String>of()::get, body("not json"))).isNull();
-        assertThat(RelayServer.threadKey(Map.<String, String>of()::get, body("{\"prompt_cache_key\":\"  \"}"))).isNull();
-        assertThat(RelayServer.threadKey(Map.of("session-id", "x".repeat(500))::get, null)).hasSize(Affinity.MAX_KEY);
+        assertThat(RelayRoutes.threadKey(Map.of("session-id", "sess-1", "thread-id", "thr-1")::get, withKey)).isEqualTo("sess-1");
+        assertThat(RelayRoutes.threadKey(Map.of("thread-id", "thr-1")::get, withKey)).isEqualTo("thr-1");
+        assertThat(RelayRoutes.threadKey(Map.<String, String>of()::get, withKey)).isEqualTo("pck-1");
+        assertThat(RelayRoutes.threadKey(Map.<String, String>of()::get, body("{\"input\":[]}"))).isNull();
+        assertThat(RelayRoutes.threadKey(Map.<String, String>of()::get, body("not json"))).isNull();
+        assertThat(RelayRoutes.threadKey(Map.<String, String>of()::get, body("{\"prompt_cache_key\":\"  \"}"))).isNull();
+        assertThat(RelayRoutes.threadKey(Map.of("session-id", "x".repeat(500))::get, null)).hasSize(Affinity.MAX_KEY);
     }
 
     @Test
     void modelIsTheTopLevelStringOrNothing() {
-        assertThat(RelayServer.modelOf(body("{\"input\":[{\"model\":\"inner\"}],\"model\":\"gpt-5\"}"))).isEqualTo("gpt-5");
-        assertThat(RelayServer.modelOf(body("{\"model\":5}"))).isNull();
-        assertThat(RelayServer.modelOf(body("[\"model\"]"))).isNull();
-        assertThat(RelayServer.modelOf(new byte[0])).isNull();
+        assertThat(RelayRoutes.modelOf(body("{\"input\":[{\"model\":\"inner\"}],\"model\":\"gpt-5\"}"))).isEqualTo("gpt-5");
+        assertThat(RelayRoutes.modelOf(body("{\"model\":5}"))).isNull();
+        assertThat(RelayRoutes.modelOf(body("[\"model\"]"))).isNull();
+        assertThat(RelayRoutes.modelOf(new byte[0])).isNull();
     }
 
     @Test

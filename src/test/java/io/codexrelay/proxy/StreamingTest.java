@@ -1,7 +1,7 @@
 package io.codexrelay.proxy;
 
 import io.codexrelay.config.ClientKey;
-import io.codexrelay.store.RequestRecord;
+import io.codexrelay.events.FinishedRequest;
 import io.codexrelay.testing.FakeUpstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,7 +101,7 @@ class StreamingTest {
 
         RelayHarness.await("upstream exchange aborted", Duration.ofSeconds(8), () -> h.fake.inFlight("tokA") == 0);
         RelayHarness.await("relay idle", Duration.ofSeconds(5), () -> h.relay.inFlight() == 0);
-        RequestRecord rec = h.awaitRecords(1).get(0);
+        FinishedRequest rec = h.awaitRecords(1).get(0);
         assertThat(rec.error()).contains("client closed");
         assertThat(rec.outputTokens()).isNull();
         assertThat(h.pool.runtime().get(0).inFlight()).isZero();
@@ -146,7 +146,7 @@ class StreamingTest {
             assertThat(tail).contains("response.completed");
             assertThat(total).isGreaterThan((long) deltas * 4096);
         }
-        RequestRecord rec = h.awaitRecords(1).get(0);
+        FinishedRequest rec = h.awaitRecords(1).get(0);
         assertThat(rec.status()).isEqualTo(200);
         assertThat(rec.error()).isNull();
     }
@@ -246,7 +246,7 @@ class StreamingTest {
 
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("response.output_text.delta").doesNotContain("response.completed");
-        RequestRecord rec = h.awaitRecords(1).get(0);
+        FinishedRequest rec = h.awaitRecords(1).get(0);
         assertThat(rec.error()).contains("stream cut").contains("timeout");
     }
 

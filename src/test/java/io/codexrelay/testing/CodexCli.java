@@ -24,29 +24,72 @@ import java.util.regex.Pattern;
  * Maven profile {@code codex-cli} or by {@code .ci/run}), else {@code codex} on {@code PATH}. When it is missing,
  * {@link #require()} fails the test in CI ({@code CI=true}) and skips it loudly elsewhere: never a silent skip.
  *
+ * <p>The newest release ({@value #NEXT_VERSION}, pinned as {@code codex.cli.next.version} in pom.xml) is
+ * {@link #require(String) required} by version: {@code CODEX_NEXT_BIN}, else {@code <project>/.codex-cli-next/}
+ * (installed the same way). Tests that must hold for both take the version as a parameter ({@link #VERSIONS}).
+ *
  * <p>Runs are isolated: a temp {@code CODEX_HOME} and {@code HOME}, a minimal environment (no inherited API keys),
  * stdin from {@code /dev/null}, a timeout. Captured output is redacted before it is shown.
  */
 public final class CodexCli {
     public static final String VERSION = "0.169.0";
+    /** The newest Codex release the e2e tests also run (keep in step with pom.xml and .ci/run). */
+    public static final String NEXT_VERSION = "0.171.0";
+    /** Both pinned versions, for parameterised tests. */
+    public static final List<String> VERSIONS = List.of(VERSION, NEXT_VERSION);
     private static final Pattern SECRETS = Pattern.compile(
             "(crk_[0-9a-fA-F]{8,}|sk-[A-Za-z0-9_-]{6,}|eyJ[A-Za-z0-9_-]{10,}\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*|(?i:bearer)\\s+[A-Za-z0-9._-]{8,})");
 
     private final Path binary;
+    private final String version;
 
-    private CodexCli(Path binary) {
+    private CodexCli(Path binary, String version) {
         this.binary = binary;
+        this.version = version;
     }
 
     public Path binary() { return binary; }
 
+    /** The pinned version this CLI was located as. */
+    public String version() { return version; }
+
     /** The located CLI, or a failed (CI) / skipped (elsewhere) test with a message that says how to get it. */
     public static CodexCli require() {
         Optional<Path> found = locate(System.getenv());
-        if (found.isPresent()) return new CodexCli(found.get());
+        if (found.isPresent()) return new CodexCli(found.get(), VERSION);
         String msg = "The real Codex CLI (@openai/codex@" + VERSION + ") was not found: set CODEX_BIN, or run "
                 + "`npm install --prefix .codex-cli @openai/codex@" + VERSION + "` in the project directory "
                 + "(`mvn verify` does this itself when npm is installed), or put `codex` on PATH.";
+        return missing(msg);
+    }
+
+    /** The pinned CLI of {@code version} ({@link #VERSION} or {@link #NEXT_VERSION}), or a failed (CI) / skipped test. */
+    public static CodexCli require(String version) {
+        if (version.equals(VERSION)) return require();
+        if (!version.equals(NEXT_VERSION)) throw new IllegalArgumentException("not a pinned Codex version: " + version);
+        Optional<Path> found = locateNext(System.getenv());
+        if (found.isPresent()) return new CodexCli(found.get(), NEXT_VERSION);
+        return missing("The newer pinned Codex CLI (@openai/codex@" + NEXT_VERSION + ") was not found: set CODEX_NEXT_BIN, or run "
+                + "`npm install --prefix .codex-cli-next @openai/codex@" + NEXT_VERSION + "` in the project directory "
+                + "(`mvn verify` does this itself when npm is installed).");
+    }
+
+    /** {@code CODEX_NEXT_BIN}, else the project's {@code .codex-cli-next} install (never PATH: the version must match). */
+    public static Optional<Path> locateNext(Map<String, String> env) {
+        String bin = env.get("CODEX_NEXT_BIN");
+        if (bin != null && !bin.isBlank()) {
+            Path p = Path.of(bin);
+            return Files.isExecutable(p) ? Optional.of(p) : Optional.empty();
+        }
+        Path project = projectDir();
+        if (project != null) {
+            Path local = project.resolve(".codex-cli-next/node_modules/.bin/codex");
+            if (Files.isExecutable(local)) return Optional.of(local);
+        }
+        return Optional.empty();
+    }
+
+    private static CodexCli missing(String msg) {
         if (isCi()) {
             Assertions.fail("CI=true and " + msg);
         }
@@ -130,6 +173,12 @@ public final class CodexCli {
 
     /** Runs the CLI with any arguments (e.g. {@code --version}). */
     public Result run(Path codexHome, Path workDir, Duration timeout, List<String> args) throws IOException, InterruptedException {
+        return run(codexHome, workDir, timeout, args, Map.of());
+    }
+
+    /** Like {@link #run(Path, Path, Duration, List)} with extra environment variables (e.g. a provider's {@code env_key}). */
+    public Result run(Path codexHome, Path workDir, Duration timeout, List<String> args, Map<String, String> extraEnv)
+            throws IOException, InterruptedException {
         Files.createDirectories(workDir);
         Path logs = Files.createTempDirectory(workDir, "codex-run-");
         Path out = logs.resolve("stdout.txt"), err = logs.resolve("stderr.txt");
@@ -149,6 +198,7 @@ public final class CodexCli {
         env.put("TERM", "dumb");
         env.put("NO_COLOR", "1");
         if (System.getenv("SYSTEMROOT") != null) env.put("SYSTEMROOT", System.getenv("SYSTEMROOT"));
+        env.putAll(extraEnv);
         long t0 = System.nanoTime();
         Process p = pb.start();
         boolean done = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);

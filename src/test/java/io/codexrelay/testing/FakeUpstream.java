@@ -35,6 +35,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Paths served: {@code /backend-api/codex/responses} (ChatGPT accounts), {@code /v1/responses} (API keys),
  * {@code /backend-api/codex/models}, {@code /v1/models}, {@code /backend-api/wham/usage}, {@code /oauth/token}.
  * Use {@link #chatgptBaseUrl()}, {@link #apiBaseUrl()} and {@link #issuerUrl()} for the relay's config.
+ *
+ * <p>Both Responses paths also accept a WebSocket upgrade (Responses over WebSocket, as Codex speaks it): script and
+ * inspect it through {@link #socket()}. {@link #responsesRequests()} lists every Responses request body that arrived,
+ * over HTTP or over a socket.
  */
 public final class FakeUpstream implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,6 +51,27 @@ public final class FakeUpstream implements AutoCloseable {
         public JsonNode json() {
             try { return JSON.readTree(body); } catch (Exception e) { throw new IllegalStateException(e); }
         }
+    }
+
+    /** How a Responses request reached the fake. */
+    public enum Transport { HTTP, WEBSOCKET }
+
+    /**
+     * One Responses request: an HTTP {@code POST .../responses}, or one {@code response.create} (or other) text frame
+     * on a socket. {@code connection} numbers the socket (as in {@link FakeUpstreamSocket.Handshake}), 0 for HTTP;
+     * {@code headers} are the POST's headers, or the upgrade request's for a frame.
+     */
+    public record ResponsesRequest(Transport transport, int connection, String path, Map<String, String> headers, String token,
+                                   byte[] body, long arrivedNanos) {
+        public String header(String name) { return headers.get(name.toLowerCase()); }
+        public String bodyText() { return new String(body, StandardCharsets.UTF_8); }
+        public JsonNode json() {
+            try { return JSON.readTree(body); } catch (Exception e) { throw new IllegalStateException(e); }
+        }
+        /** The anchor the request builds on, or null for a full request. */
+        public String previousResponseId() { return json().path("previous_response_id").asText(null); }
+        /** A {@code generate:false} warm-up that asks for no output. */
+        public boolean prewarm() { return json().has("generate") && !json().get("generate").asBoolean(true); }
     }
 
     /** How the fake answers one request. Build with the static factories. */
@@ -67,6 +92,8 @@ public final class FakeUpstream implements AutoCloseable {
     private final Server server;
     private final ServerConnector connector;
     private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final List<ResponsesRequest> responsesRequests = new CopyOnWriteArrayList<>();
+    private final FakeUpstreamSocket socket;
     private final Map<String, Queue<Reply>> scripts = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> peakInFlight = new ConcurrentHashMap<>();
@@ -86,6 +113,7 @@ public final class FakeUpstream implements AutoCloseable {
         connector.setPort(0);
         connector.setIdleTimeout(600_000);
         server.addConnector(connector);
+        socket = new FakeUpstreamSocket(this, server);
         server.setHandler(new Handler.Abstract.NonBlocking() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
@@ -142,8 +170,13 @@ public final class FakeUpstream implements AutoCloseable {
      */
     public FakeUpstream setAuthorizeCode(String code) { this.authorizeCode = code; return this; }
 
+    /** The WebSocket side: scripting ({@code 426} on demand, error frames, ...) and what arrived on sockets. */
+    public FakeUpstreamSocket socket() { return socket; }
+
     public void reset() {
         received.clear();
+        responsesRequests.clear();
+        socket.reset();
         scripts.clear();
         inFlight.clear();
         peakInFlight.clear();
@@ -155,6 +188,22 @@ public final class FakeUpstream implements AutoCloseable {
     // ---- what happened -----------------------------------------------------------------------------------------
 
     public List<Received> received() { return Collections.unmodifiableList(received); }
+
+    /** Every Responses request, over HTTP or WebSocket, in arrival order. */
+    public List<ResponsesRequest> responsesRequests() { return Collections.unmodifiableList(responsesRequests); }
+
+    /** The Responses requests that came over {@code transport}. */
+    public List<ResponsesRequest> responsesRequests(Transport transport) {
+        return responsesRequests.stream().filter(r -> r.transport() == transport).toList();
+    }
+
+    void recordSocketRequest(int connection, String path, Map<String, String> headers, String token, byte[] body) {
+        responsesRequests.add(new ResponsesRequest(Transport.WEBSOCKET, connection, path, headers, token, body, System.nanoTime()));
+    }
+
+    static String bearer(String authorization) {
+        return authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? authorization.substring(7).trim() : null;
+    }
 
     public List<Received> received(String pathSuffix) {
         return received.stream().filter(r -> r.path().endsWith(pathSuffix)).toList();
@@ -329,6 +378,10 @@ public final class FakeUpstream implements AutoCloseable {
     private void serve(Request request, Response response, Callback callback) {
         String token = null;
         try {
+            if (FakeUpstreamSocket.isUpgrade(request)) {
+                socket.upgrade(request, response, callback);
+                return;
+            }
             ByteBuffer bodyBuffer = Content.Source.asByteBuffer(request);
             byte[] body = new byte[bodyBuffer.remaining()]; // the backing array may be larger than the content
             bodyBuffer.get(body);
@@ -385,6 +438,7 @@ public final class FakeUpstream implements AutoCloseable {
                 writePlain(response, status(404, "{\"error\":{\"message\":\"fake upstream: no route " + path + "\"}}"), callback);
                 return;
             }
+            responsesRequests.add(new ResponsesRequest(Transport.HTTP, 0, path, headers, token, body, System.nanoTime()));
             String key = token == null ? "" : token;
             int now = inFlight.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             peakInFlight.computeIfAbsent(key, k -> new AtomicInteger()).accumulateAndGet(now, Math::max);

@@ -1,5 +1,6 @@
 package io.codexrelay.ui;
 
+import io.codexrelay.app.SettingsDraft;
 import io.codexrelay.config.RelayConfig;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,7 @@ class ConfigFieldsPanelTest {
     void typingAWrongValueShowsTheProblemUnderTheFieldAndOutlinesIt() throws Exception {
         List<String> keys = new ArrayList<>();
         for (var g : SettingsWindow.RELAY_GROUPS) keys.addAll(g.keys());
-        SettingsForm form = new SettingsForm(keys, RelayConfig.defaults().values());
+        SettingsDraft form = new SettingsDraft(keys, RelayConfig.defaults().values());
         AtomicInteger changes = new AtomicInteger();
         SwingUtilities.invokeAndWait(() -> {
             ConfigFieldsPanel panel = new ConfigFieldsPanel(form, SettingsWindow.RELAY_GROUPS, changes::incrementAndGet);

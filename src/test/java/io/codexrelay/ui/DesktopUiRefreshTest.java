@@ -2,7 +2,7 @@ package io.codexrelay.ui;
 
 import io.codexrelay.events.EventBus;
 import io.codexrelay.events.RelayEvent;
-import io.codexrelay.platform.Os;
+import io.codexrelay.app.Desktop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +37,7 @@ class DesktopUiRefreshTest {
     }
 
     private DesktopUi start(InMemoryControl control) {
-        var options = new DesktopUi.Options(null, Map.of(), Clock.systemUTC(), ZoneOffset.UTC, Os.LINUX, false, () -> { }, null);
+        var options = new DesktopUi.Options(null, Map.of(), Clock.systemUTC(), ZoneOffset.UTC, Desktop.of(Desktop.Family.LINUX, Map.of()), false, () -> { }, null);
         DesktopUi u = DesktopUi.onSurface(options, recording);
         u.attach(control, bus);
         return u;

@@ -5,7 +5,7 @@ import io.codexrelay.app.ControlApi;
 import io.codexrelay.app.ControlException;
 import io.codexrelay.app.PoolStatus;
 import io.codexrelay.config.RelayConfig;
-import io.codexrelay.store.RequestRecord;
+import io.codexrelay.app.RequestView;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,12 +53,12 @@ final class InMemoryControl implements ControlApi {
     @Override public void auto() { calls.add("auto"); pinned = null; }
     @Override public void setPaused(boolean p) { calls.add("paused " + p); paused = p; }
     @Override public void refreshQuota() { calls.add("refresh"); }
-    @Override public List<RequestRecord> recentRequests(int limit) { return List.of(); }
+    @Override public List<RequestView> recentRequests(int limit) { return List.of(); }
     @Override public Map<String, Object> config() { return Map.copyOf(config); }
     @Override public List<String> applyConfig(Map<String, Object> changes) { config.putAll(changes); return List.of(); }
     @Override public Boolean codexRouted() { return routed; }
 
-    @Override public AccountStatus addChatGptLogin(String name, io.codexrelay.account.Credentials.ChatGptTokens tokens) {
+    @Override public AccountStatus addChatGptLogin(String name, io.codexrelay.app.LoginTokens tokens) {
         calls.add("chatgpt-login " + name + " " + tokens.accountId());
         AccountStatus a = new AccountStatus(name == null ? "me" : name, "chatgpt", "me@example.com", "pro", null, true, 100, 2,
                 "…" + tokens.accountId().substring(tokens.accountId().length() - 4), "ready", null, null, 0, false, null);
@@ -66,4 +66,11 @@ final class InMemoryControl implements ControlApi {
         return a;
     }
     @Override public void setCodexRouted(boolean on) { calls.add("codex " + on); routed = on; }
+    @Override public List<RequestView> queryRequests(io.codexrelay.app.LogQuery.Filter f, long offset, int limit) { return List.of(); }
+    @Override public long countRequests(io.codexrelay.app.LogQuery.Filter f) { return 0; }
+    @Override public List<io.codexrelay.app.LogQuery.UsageBucket> requestUsage(java.time.Instant from, java.time.Duration bucket) { return List.of(); }
+    /** The real login flow of the app, saving through {@link #addChatGptLogin} as the daemon's control does. */
+    @Override public ChatGptLogin startChatGptLogin(String name) throws io.codexrelay.app.ControlException {
+        return new io.codexrelay.app.ChatGptLogins(java.time.Clock.systemUTC(), java.net.http.HttpClient.newHttpClient()).start(this, name);
+    }
 }

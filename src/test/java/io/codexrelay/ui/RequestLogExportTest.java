@@ -1,7 +1,7 @@
 package io.codexrelay.ui;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.codexrelay.store.RequestRecord;
+import io.codexrelay.app.RequestView;
 import org.junit.jupiter.api.Test;
 
 import java.io.StringWriter;
@@ -13,8 +13,8 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class RequestLogExportTest {
-    static RequestRecord rec(long id, String error) {
-        return new RequestRecord(id, Instant.parse("2026-03-10T12:00:00Z"), "Pro-1", "gpt-5", "/v1/responses", 502, 120L, 900,
+    static RequestView rec(long id, String error) {
+        return new RequestView(id, Instant.parse("2026-03-10T12:00:00Z"), "Pro-1", "gpt-5", "/v1/responses", 502, 120L, 900,
                 1000L, null, 50L, null, List.of("A:429 usage_limit_reached", "Pro-1:502"), "transient", "sess", error);
     }
 
@@ -34,7 +34,7 @@ class RequestLogExportTest {
 
     @Test
     void jsonlHasOneObjectPerRowAcrossPages() throws Exception {
-        List<RequestRecord> all = new ArrayList<>();
+        List<RequestView> all = new ArrayList<>();
         for (int i = 5000; i >= 1; i--) all.add(rec(i, null));
         StringWriter w = new StringWriter();
         List<Long> progress = new ArrayList<>();

@@ -2,9 +2,10 @@ package io.codexrelay.ui;
 
 import io.codexrelay.store.Database;
 import io.codexrelay.store.RequestLogQuery;
-import io.codexrelay.store.RequestLogQuery.Filter;
-import io.codexrelay.store.RequestLogQuery.StatusClass;
-import io.codexrelay.store.RequestRecord;
+import io.codexrelay.app.LogQuery;
+import io.codexrelay.app.LogQuery.Filter;
+import io.codexrelay.app.LogQuery.StatusClass;
+import io.codexrelay.app.RequestView;
 import io.codexrelay.testing.RequestLogRows;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,14 +38,14 @@ class RequestLogTableModelTest {
         RequestLogRows.fill(db, 100_000);
         query = new RequestLogQuery(db);
         model = new RequestLogTableModel(new RequestLogTableModel.Source() {
-            @Override public List<RequestRecord> page(Filter f, long offset, int limit) throws Exception {
+            @Override public List<RequestView> page(Filter f, long offset, int limit) throws Exception {
                 pageCalls.incrementAndGet();
                 callerThreads.add(Thread.currentThread().getName());
-                return query.page(f, offset, limit);
+                return query.page(LogQuery.toStore(f), offset, limit).stream().map(LogQuery::view).toList();
             }
             @Override public long count(Filter f) throws Exception {
                 callerThreads.add(Thread.currentThread().getName());
-                return query.count(f);
+                return query.count(LogQuery.toStore(f));
             }
         }, ZoneOffset.UTC);
     }
@@ -107,7 +108,7 @@ class RequestLogTableModelTest {
     void filterNarrowsTheRows() throws Exception {
         SwingUtilities.invokeAndWait(() -> model.setFilter(new Filter("B", StatusClass.RATE_LIMITED, null, null)));
         model.awaitIdle();
-        long expected = query.count(new Filter("B", StatusClass.RATE_LIMITED, null, null));
+        long expected = query.count(LogQuery.toStore(new Filter("B", StatusClass.RATE_LIMITED, null, null)));
         assertThat(expected).isGreaterThan(1000);
         assertThat(onEdt(model::getRowCount)).isEqualTo((int) expected);
         assertThat(onEdt(() -> model.getValueAt(0, 1))).isEqualTo("B");
@@ -135,7 +136,7 @@ class RequestLogTableModelTest {
 
     @Test
     void cellsReadWell() {
-        var r = new RequestRecord(7, RequestLogRows.T0, "A", "gpt-5", "/v1/responses", 200, 850L, 12_300L, 12_000L, 0L,
+        var r = new RequestView(7, RequestLogRows.T0, "A", "gpt-5", "/v1/responses", 200, 850L, 12_300L, 12_000L, 0L,
                 1_500L, null, List.of("B:429 usage_limit_reached", "A:200"), null, "s", null);
         assertThat(model.cell(r, RequestLogTableModel.Column.TIME)).isEqualTo("Mar 10 00:00:00");
         assertThat(model.cell(r, RequestLogTableModel.Column.TTFB)).isEqualTo("850 ms");

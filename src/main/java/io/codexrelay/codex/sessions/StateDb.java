@@ -82,22 +82,45 @@ public final class StateDb {
 
     /** A read-write connection for one repair. Foreign keys stay off so a delete never cascades beyond what we saved. */
     public static Connection openForRepair(Path db) throws SQLException {
+        return openForRepair(db, false);
+    }
+
+    /**
+     * As {@link #openForRepair(Path)}; {@code immediate} makes each transaction take the write lock when it begins, so a
+     * repair waits for Codex (busy timeout) before it reads the rows it is about to change, never half-way through.
+     */
+    public static Connection openForRepair(Path db, boolean immediate) throws SQLException {
         if (!Files.isRegularFile(db)) throw new SQLException("file not found: " + db);
         SQLiteConfig cfg = new SQLiteConfig();
         cfg.setBusyTimeout(BUSY_TIMEOUT_MS);
         cfg.enforceForeignKeys(false);
+        if (immediate) cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
         return cfg.createConnection("jdbc:sqlite:" + db.toAbsolutePath());
     }
 
     public static Set<String> columns(Connection c, String table) throws SQLException {
-        Set<String> cols = new LinkedHashSet<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT name FROM pragma_table_info(?)")) {
+        return new LinkedHashSet<>(columnNames(c, table, ""));
+    }
+
+    /** Columns an insert must fill: NOT NULL, no default, not the primary key. */
+    public static List<String> requiredColumns(Connection c, String table) throws SQLException {
+        return columnNames(c, table, " WHERE \"notnull\" = 1 AND dflt_value IS NULL AND pk = 0");
+    }
+
+    /** The primary key's columns in key order; empty for a table without one (rowid only). */
+    public static List<String> primaryKey(Connection c, String table) throws SQLException {
+        return columnNames(c, table, " WHERE pk > 0 ORDER BY pk");
+    }
+
+    private static List<String> columnNames(Connection c, String table, String condition) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT name FROM pragma_table_info(?)" + condition)) {
             ps.setString(1, table);
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) cols.add(rs.getString(1));
+                while (rs.next()) out.add(rs.getString(1));
             }
         }
-        return cols;
+        return out;
     }
 
     public static List<String> tables(Connection c) throws SQLException {

@@ -1,8 +1,10 @@
-package io.codexrelay.ui;
+package io.codexrelay.app;
 
 import io.codexrelay.config.ConfigException;
 import io.codexrelay.config.ConfigLoader;
+import io.codexrelay.config.ConfigFilePatcher;
 import io.codexrelay.config.ConfigSchema;
+import io.codexrelay.config.RelayConfig;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,18 +14,19 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The editable state of the Relay and General tabs, without Swing: the text of each field, its error as you type
+ * The settings window's draft: the editable state of the Relay and General tabs, without Swing (owned by {@code app},
+ * so the window needs neither the schema nor the loader): the text of each field, its error as you type
  * (the schema's rules, {@link ConfigSchema.Key#parseText}), and on Apply a whole-file check through
  * {@link ConfigLoader#parse} so that rules spanning keys (listen address vs allow_remote, URLs) are the loader's own.
  */
-public final class SettingsForm {
+public final class SettingsDraft {
     private final Map<String, ConfigSchema.Key> keys = new LinkedHashMap<>();
     private final Map<String, Object> baseline = new LinkedHashMap<>();
     private final Map<String, String> text = new LinkedHashMap<>();
     private final Map<String, String> errors = new LinkedHashMap<>();
 
     /** A form over {@code paths} (keys {@code section.name}) with the values the daemon runs with now. */
-    public SettingsForm(List<String> paths, Map<String, Object> current) {
+    public SettingsDraft(List<String> paths, Map<String, Object> current) {
         for (String p : paths) {
             var k = ConfigSchema.key(p).orElseThrow(() -> new IllegalArgumentException("unknown config key " + p));
             keys.put(p, k);
@@ -43,7 +46,23 @@ public final class SettingsForm {
         }
     }
 
-    public List<ConfigSchema.Key> keys() { return List.copyOf(keys.values()); }
+    public List<SettingKey> keys() { return keys.values().stream().map(SettingsDraft::view).toList(); }
+
+    /** One setting as a form shows it: its type, the values it allows (null = any), help, and whether it needs a restart. */
+    public record SettingKey(String path, Type type, List<String> allowed, String help, boolean restartNeeded, Object defaultValue) {}
+
+    /** How a setting is edited. */
+    public enum Type { STRING, INTEGER, BOOLEAN, FLOAT, STRING_LIST }
+
+    /** The setting at {@code path} ({@code section.name}). */
+    public static Optional<SettingKey> key(String path) { return ConfigSchema.key(path).map(SettingsDraft::view); }
+
+    /** Every setting's default value, keyed {@code section.name}: what a window shows before the daemon answers. */
+    public static Map<String, Object> defaults() { return RelayConfig.defaults().values(); }
+
+    private static SettingKey view(ConfigSchema.Key k) {
+        return new SettingKey(k.path(), Type.valueOf(k.type().name()), k.allowed(), k.help(), k.restartNeeded(), k.defaultValue());
+    }
     public String text(String path) { return text.get(path); }
     public Object baseline(String path) { return baseline.get(path); }
 
@@ -99,7 +118,7 @@ public final class SettingsForm {
             toml.append('[').append(section).append("]\n");
             for (var k : ConfigSchema.keys().values()) {
                 if (!k.section().equals(section) || !merged.containsKey(k.path())) continue;
-                toml.append(k.name()).append(" = ").append(io.codexrelay.config.ConfigFilePatcher.literal(normalise(k, merged.get(k.path())))).append('\n');
+                toml.append(k.name()).append(" = ").append(ConfigFilePatcher.literal(normalise(k, merged.get(k.path())))).append('\n');
             }
         }
         try {

@@ -1,5 +1,7 @@
 package io.codexrelay.ui;
 
+import io.codexrelay.app.SettingsDraft;
+
 import io.codexrelay.config.ConfigSchema;
 import io.codexrelay.config.RelayConfig;
 import org.junit.jupiter.api.Test;
@@ -10,7 +12,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-class SettingsFormTest {
+class SettingsDraftTest {
     private final Map<String, Object> current = new LinkedHashMap<>(RelayConfig.defaults().values());
     private final List<String> relayKeys = List.of("server.port", "server.listen", "server.allow_remote", "pool.routing",
             "pool.primary_threshold_percent", "pool.gate_wait_ms", "codex.extra_homes");
@@ -18,7 +20,7 @@ class SettingsFormTest {
     @Test
     void showsTheRunningValues() {
         current.put("server.port", 18000L);
-        var f = new SettingsForm(relayKeys, current);
+        var f = new SettingsDraft(relayKeys, current);
         assertThat(f.text("server.port")).isEqualTo("18000");
         assertThat(f.text("pool.primary_threshold_percent")).isEqualTo("95");
         assertThat(f.text("codex.extra_homes")).isEmpty();
@@ -28,7 +30,7 @@ class SettingsFormTest {
 
     @Test
     void validatesAsYouTypeWithTheLoadersRules() {
-        var f = new SettingsForm(relayKeys, current);
+        var f = new SettingsDraft(relayKeys, current);
         assertThat(f.setText("server.port", "70000")).contains("must be at most 65535");
         assertThat(f.setText("server.port", "12a")).contains("must be a whole number");
         assertThat(f.valid()).isFalse();
@@ -52,7 +54,7 @@ class SettingsFormTest {
 
     @Test
     void sameValueTypedDifferentlyIsNoChange() {
-        var f = new SettingsForm(relayKeys, current);
+        var f = new SettingsDraft(relayKeys, current);
         f.setText("pool.primary_threshold_percent", "95.0");
         f.setText("server.port", " 17771 ");
         f.setText("codex.extra_homes", "/a, /b");
@@ -62,7 +64,7 @@ class SettingsFormTest {
 
     @Test
     void wholeFileRulesComeFromTheLoader() {
-        var f = new SettingsForm(relayKeys, current);
+        var f = new SettingsDraft(relayKeys, current);
         f.setText("server.listen", "0.0.0.0");
         assertThat(f.valid()).isTrue();
         assertThat(f.checkWhole(current)).hasValueSatisfying(m -> assertThat(m)
@@ -84,7 +86,7 @@ class SettingsFormTest {
 
     @Test
     void resetDropsEdits() {
-        var f = new SettingsForm(relayKeys, current);
+        var f = new SettingsDraft(relayKeys, current);
         f.setText("server.port", "x");
         current.put("server.port", 19000L);
         f.reset(current);

@@ -1,0 +1,127 @@
+package io.codexrelay.app;
+
+import io.codexrelay.account.Account;
+import io.codexrelay.account.AccountRepository;
+import io.codexrelay.config.ConfigSchema;
+import io.codexrelay.config.RelayConfig;
+import io.codexrelay.config.RelayHome;
+import io.codexrelay.events.EventBus;
+import io.codexrelay.events.RelayEvent;
+import io.codexrelay.pool.AccountPool;
+import io.codexrelay.pool.AccountRuntime;
+import io.codexrelay.pool.PoolServices;
+import io.codexrelay.store.Database;
+import io.codexrelay.store.RequestLog;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.IntSupplier;
+
+/**
+ * The daemon's {@link LocalControl}: next to the running {@link AccountPool}, so every change takes effect at once
+ * (the pool reloads, modes go to the pool, a new configuration is applied live) and is announced on the event bus.
+ */
+public final class LiveControl extends LocalControl {
+    private final AccountPool pool;
+    private final RequestLog requestLog;
+    private final EventBus events;
+    private final IntSupplier serverInFlight;
+    private final Consumer<RelayConfig> configApplier;
+    private final RelayConfig startConfig;      // what the running server was started with (restart-needed keys)
+    private final PoolServices services;        // quota polling, fresh tokens for export
+
+    LiveControl(RelayHome home, RelayConfig config, Database database, AccountRepository accounts, AccountPool pool,
+                PoolServices services, RequestLog requestLog, EventBus events, IntSupplier serverInFlight, Consumer<RelayConfig> configApplier,
+                Clock clock, String description) {
+        super(home, config, accounts, clock, database, description);
+        this.pool = pool;
+        this.services = services;
+        this.requestLog = requestLog;
+        this.events = events;
+        this.serverInFlight = serverInFlight;
+        this.configApplier = configApplier;
+        this.startConfig = config;
+    }
+
+    @Override public boolean daemonRunning() { return true; }
+    @Override public EventBus events() { return events; }
+
+    @Override
+    public PoolStatus status() {
+        String pinned = pool.pinned();
+        List<AccountStatus> list = new ArrayList<>();
+        for (AccountRuntime r : pool.runtime()) {
+            Account a = r.account();
+            list.add(new AccountStatus(a.name(), a.kind().label(), a.email(), a.plan(), baseUrl(a), a.enabled(), a.priority(),
+                    r.maxConcurrent(), a.credentials().hint(), r.state(), r.until(), r.reason(), r.inFlight(),
+                    a.name().equals(pinned), r.quota()));
+        }
+        return new PoolStatus(pinned == null, pinned, pool.serving(), pool.paused(), serverInFlight.getAsInt(),
+                pool.earliestReset(), List.copyOf(list));
+    }
+
+    @Override String pinnedName() { return pool.pinned(); }
+
+    @Override
+    void setPinned(String name) throws ControlException {
+        store(() -> {
+            if (name == null) pool.auto(); else pool.pin(name);
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized void setPaused(boolean paused) throws ControlException {
+        store(() -> { pool.setPaused(paused); return null; });
+    }
+
+    @Override
+    public void refreshQuota() throws ControlException {
+        PoolServices s = services;
+        if (s == null) return;
+        try {
+            s.refreshQuota(Duration.ofSeconds(90));
+        } catch (TimeoutException e) {
+            throw new ControlException("Polling the accounts' quota took longer than 90 s; it goes on in the background.");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ControlException("Interrupted while polling quota.");
+        } catch (ExecutionException e) {
+            throw new ControlException("Polling quota failed: " + e.getCause().getMessage());
+        }
+    }
+
+    /** The pool publishes ModeChanged itself; accounts changes are announced here, after the pool has reloaded. */
+    @Override
+    void accountsChanged() throws ControlException {
+        store(() -> { pool.reload(); return null; });
+        if (events != null) events.publish(new RelayEvent.AccountsChanged());
+    }
+
+    @Override
+    Account freshest(Account stored) {
+        PoolServices s = services;
+        return s != null ? s.current(stored) : stored;
+    }
+
+    @Override RequestLog requestLog() { return requestLog; }
+
+    @Override void flushLog() { requestLog.flush(); }
+
+    @Override
+    List<String> configApplied(RelayConfig next) {
+        configApplier.accept(next);
+        if (events != null) events.publish(new RelayEvent.ConfigChanged());
+        List<String> restart = new ArrayList<>();
+        for (var k : ConfigSchema.keys().values()) {
+            if (k.restartNeeded() && !ConfigValues.same(startConfig.values().get(k.path()), next.values().get(k.path())))
+                restart.add(k.path());
+        }
+        return List.copyOf(restart);
+    }
+}

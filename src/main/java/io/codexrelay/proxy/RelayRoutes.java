@@ -1,0 +1,209 @@
+package io.codexrelay.proxy;
+
+import io.codexrelay.config.RelayConfig;
+import io.codexrelay.pool.AccountPool;
+import io.codexrelay.pool.Affinity;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The relay's routes (C2P): which path goes where, the guard every route passes (source checks; the client key on the
+ * proxied routes), the refusals with what to do, the body read once ({@link RequestBody}), and the hand-over of a
+ * request to the forwarder with its thread key and model. Never blocks a Jetty thread.
+ */
+final class RelayRoutes {
+    private static final Logger log = LoggerFactory.getLogger(RelayRoutes.class);
+
+    static final Set<String> RESPONSES_PATHS = Set.of("/v1/responses", "/responses", "/backend-api/codex/responses");
+    static final Set<String> MODELS_PATHS = Set.of("/v1/models", "/models", "/backend-api/codex/models");
+
+    /** A refused request's body is read and dropped up to this much (or twice server.max_body_mb) before the answer. */
+    private static final long DRAIN_MIN_BYTES = 64L << 20;
+
+    private final Supplier<RelayConfig> config;
+    private final RequestGuard guard;
+    private final AccountPool pool;
+    private final ResponsesForwarder forwarder;
+    private final UsageEndpoint usage;
+    private final BooleanSupplier stopping;
+
+    /** {@code config}: the live settings; {@code stopping}: whether the relay is stopping (new requests get a 503). */
+    RelayRoutes(Supplier<RelayConfig> config, RequestGuard guard, AccountPool pool, ResponsesForwarder forwarder,
+                UsageEndpoint usage, BooleanSupplier stopping) {
+        this.config = config;
+        this.guard = guard;
+        this.pool = pool;
+        this.forwarder = forwarder;
+        this.usage = usage;
+        this.stopping = stopping;
+    }
+
+    /** The handler tree: the guard in front of the mounted handlers, then the relay's own routes. */
+    Handler handler(List<Handler> mounted) {
+        List<Handler> children = new java.util.ArrayList<>(mounted);
+        children.add(new Routes());
+        return new Guard(new Handler.Sequence(children));
+    }
+
+    /** Source checks for every route. */
+    private final class Guard extends Handler.Wrapper {
+        Guard(Handler next) { super(next); }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            RequestGuard.Refusal r = guard.checkSource(request);
+            if (r != null) {
+                log.debug("Refused {} {}: {}", request.getMethod(), request.getHttpURI().getPath(), r.type());
+                refuse(request, response, callback, r.status(), r.type(), r.message());
+                return true;
+            }
+            return super.handle(request, response, callback);
+        }
+    }
+
+    /** The relay's own routes; never blocks. */
+    private final class Routes extends Handler.Abstract.NonBlocking {
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            String path = request.getHttpURI().getPath();
+            String method = request.getMethod();
+            if ("/healthz".equals(path)) {
+                if (!method.equals("GET") && !method.equals("HEAD")) return notAllowed(request, response, callback, "GET");
+                health(response, callback);
+            } else if (RESPONSES_PATHS.contains(path)) {
+                if (!method.equals("POST")) return notAllowed(request, response, callback, "POST");
+                proxy(request, response, callback, Route.RESPONSES, path);
+            } else if (MODELS_PATHS.contains(path)) {
+                if (!method.equals("GET")) return notAllowed(request, response, callback, "GET");
+                proxy(request, response, callback, Route.MODELS, path);
+            } else if (UsageEndpoint.PATHS.contains(path)) {
+                if (!method.equals("GET")) return notAllowed(request, response, callback, "GET");
+                usage.answer(response, callback);
+            } else {
+                refuse(request, response, callback, 404, "relay_not_found", "codex-relay has no route " + path + ". It serves "
+                        + "POST /v1/responses, GET /v1/models and GET /healthz.");
+            }
+            return true;
+        }
+    }
+
+    private boolean notAllowed(Request request, Response response, Callback callback, String allowed) {
+        response.getHeaders().put(HttpHeader.ALLOW, allowed);
+        refuse(request, response, callback, 405, "relay_method_not_allowed", "Use " + allowed + " on this route.");
+        return true;
+    }
+
+    /**
+     * A JSON error, sent once what is left of the request body has been read and dropped. Answering a client that is
+     * still sending makes Jetty close the connection with the body unread, and the client may then see a reset instead
+     * of the answer (Codex would print a connection error, not what to do). Past {@link #drainLimit()} bytes the answer
+     * goes at once.
+     */
+    private void refuse(Request request, Response response, Callback callback, int status, String type, String message) {
+        RequestBody.drop(request, drainLimit(), () -> RelayErrors.write(response, status, type, message, callback));
+    }
+
+    /** How much of a refused request's body is read and dropped before answering. */
+    private long drainLimit() {
+        return Math.max(DRAIN_MIN_BYTES, 2 * config.get().server().maxBodyBytes());
+    }
+
+    private void health(Response response, Callback callback) {
+        String json = "{\"status\":\"ok\",\"service\":\"codex-relay\",\"paused\":" + pool.paused()
+                + ",\"can_serve\":" + (pool.serving() != null) + ",\"in_flight\":" + forwarder.inFlight() + "}";
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+        Content.Sink.write(response, true, json, callback);
+    }
+
+    private void proxy(Request request, Response response, Callback callback, Route route, String path) {
+        RequestGuard.Refusal r = guard.checkKey(request);
+        if (r != null) {
+            refuse(request, response, callback, r.status(), r.type(), r.message());
+            return;
+        }
+        if (stopping.getAsBoolean()) {
+            refuse(request, response, callback, 503, "relay_stopping", "codex-relay is stopping; start it again and retry.");
+            return;
+        }
+        if (pool.paused()) {
+            refuse(request, response, callback, 503, "relay_paused", "codex-relay is paused, so it does not forward requests. "
+                    + "Resume with `codex-relay resume` or untick Pause in the tray menu.");
+            return;
+        }
+        if (route == Route.MODELS) {
+            start(request, response, callback, route, path, new byte[0]);
+            return;
+        }
+        long max = config.get().server().maxBodyBytes();
+        long declared = request.getLength();
+        if (declared > max) {
+            tooLarge(request, response, callback);
+            return;
+        }
+        RequestBody.keep(request, max, declared, body -> start(request, response, callback, route, path, body),
+                () -> tooLarge(request, response, callback), callback::failed);
+    }
+
+    private void tooLarge(Request request, Response response, Callback callback) {
+        refuse(request, response, callback, 413, "relay_body_too_large", "The request body is larger than server.max_body_mb = "
+                + config.get().server().maxBodyMb() + " MiB. Raise server.max_body_mb in ~/.codex-relay/config.toml if this "
+                + "conversation really is that long, or start a new one.");
+    }
+
+    private void start(Request request, Response response, Callback callback, Route route, String path, byte[] body) {
+        start(request, response, callback, route, path, body, InboundDialect.RESPONSES);
+    }
+
+    /**
+     * Hands a request to the forwarder in the canonical form: {@code dialect} converts the body (and later the answer);
+     * the thread key and model are read from the canonical body, so they mean the same for every dialect.
+     */
+    private void start(Request request, Response response, Callback callback, Route route, String path, byte[] body,
+                       InboundDialect dialect) {
+        HttpFields headers = request.getHeaders();
+        byte[] canonical = dialect.toCanonical(body);
+        // The conversation: session-id / thread-id header, else the body's prompt_cache_key (thread affinity's key).
+        String session = threadKey(headers::get, canonical);
+        String model = route == Route.RESPONSES ? modelOf(canonical) : null;
+        forwarder.forward(new ResponsesForwarder.Incoming(route, path, request.getHttpURI().getQuery(), headers,
+                canonical, model, session), dialect.answerTo(new HttpClientSink(request, response)), callback);
+    }
+
+    /** The top-level {@code "model"} of the request JSON, or null; malformed JSON is the upstream's to judge. */
+    static String modelOf(byte[] body) {
+        return JsonPeek.topLevelString(body, "model");
+    }
+
+    /**
+     * The conversation a request belongs to (thread affinity's key): the {@code session-id} / {@code thread-id} header
+     * Codex sends (the thread UUID), else the body's {@code prompt_cache_key}; null if none. Cut to
+     * {@link Affinity#MAX_KEY}: longer values are not Codex thread ids.
+     */
+    static String threadKey(Function<String, String> header, byte[] body) {
+        for (String h : new String[] {"session-id", "session_id", "thread-id", "thread_id"}) {
+            String v = header.apply(h);
+            if (v != null && !v.isBlank()) return cut(v.trim());
+        }
+        String pck = JsonPeek.topLevelString(body, "prompt_cache_key");
+        return pck == null || pck.isBlank() ? null : cut(pck);
+    }
+
+    private static String cut(String s) {
+        return s.length() <= Affinity.MAX_KEY ? s : s.substring(0, Affinity.MAX_KEY);
+    }
+}

@@ -1,0 +1,130 @@
+package io.codexrelay.proxy;
+
+import io.codexrelay.events.FinishedRequest;
+import io.codexrelay.events.RelayEvent;
+import io.codexrelay.pool.AttemptOutcome;
+import io.codexrelay.pool.FailureClass;
+import io.codexrelay.pool.RouteRequest;
+import org.eclipse.jetty.util.Callback;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The turn: one client request, across however many attempts it takes. It holds what does not depend on the wire
+ * format (the canonical body, the thread key, the model, the accounts tried, the failover chain) and ends exactly once
+ * ({@link #finish}: the RequestFinished event and the transport's callback). Which account comes next and what the
+ * client hears when none can serve is {@link Failover}'s job; one exchange with one account is an
+ * {@link UpstreamAttempt}; the answer goes out through the turn's {@link ClientSink}.
+ */
+final class Turn {
+    final ResponsesForwarder f;
+    final ResponsesForwarder.Incoming in;
+    /** Where the answer goes (the inbound dialect's view of the transport's sink). */
+    final ClientSink sink;
+    final Callback callback;
+    final Failover failover;
+    final RouteRequest routeRequest;
+    final Instant startedAt;
+    final long t0 = System.nanoTime();
+    final Set<String> tried = new HashSet<>();
+    final List<String> chain = new ArrayList<>();
+    final AtomicBoolean finished = new AtomicBoolean();
+
+    volatile UpstreamAttempt current;
+    volatile boolean committed;
+    volatile boolean cut;
+    volatile Throwable clientFailure;
+    Long ttfbMs;
+    Failover.LastFailure lastFailure;
+    FailureClassifier.Verdict lastVerdict;
+    FailureClass failureClass;
+    String servedBy;
+    volatile String lastTried;
+    /** The canonical body sent upstream: the client's, or after a stale-reasoning repair the stripped one. */
+    volatile byte[] body;
+    volatile boolean repaired;
+    /** Accounts whose token was refreshed after a 401 during this request (once each). */
+    final Set<String> refreshedAfter401 = ConcurrentHashMap.newKeySet();
+
+    Turn(ResponsesForwarder f, ResponsesForwarder.Incoming in, ClientSink sink, Callback callback) {
+        this.f = f;
+        this.in = in;
+        this.body = in.body();
+        this.sink = sink;
+        this.callback = callback;
+        this.startedAt = f.clock.instant();
+        this.routeRequest = new RouteRequest(in.sessionId(), in.model(), in.path());
+        this.failover = new Failover(f, this);
+    }
+
+    void start() {
+        sink.onClientGone(this::clientGone);
+        failover.next();
+    }
+
+    /** A whole answer of the relay's own. */
+    void respond(int status, String json, FailureClass cls, String error) {
+        if (!begin()) return;
+        if (cls != null && failureClass == null) failureClass = cls;
+        commitMark();
+        sink.writeJson(status, json, Callback.from(
+                () -> finish(status, null, error, null),
+                x -> finish(status, null, error, x)));
+    }
+
+    /** Claims the response for writing; false when the exchange already ended (e.g. the client left). */
+    private final AtomicBoolean writing = new AtomicBoolean();
+
+    boolean begin() {
+        return !finished.get() && writing.compareAndSet(false, true);
+    }
+
+    void commitMark() {
+        committed = true;
+        ttfbMs = (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    void clientGone(Throwable x) {
+        if (finished.get()) return;
+        clientFailure = x;
+        UpstreamAttempt a = current;
+        if (a != null) a.abortUpstream(x);
+        // A streaming attempt ends itself through its copy callback; otherwise end here.
+        if (a == null || !a.streaming) {
+            if (a != null) a.lease.close(AttemptOutcome.ABANDONED);
+            finish(499, null, "client closed the connection", x);
+        }
+    }
+
+    void cut() {
+        cut = true;
+        UpstreamAttempt a = current;
+        if (a != null) a.abortUpstream(new ResponsesForwarder.RelayStopping());
+        else if (!committed) failover.stoppingAnswer();
+    }
+
+    /** Records the request and completes the Jetty callback, exactly once. */
+    void finish(int status, SseTap tap, String error, Throwable failure) {
+        if (!finished.compareAndSet(false, true)) return;
+        long duration = (System.nanoTime() - t0) / 1_000_000;
+        SseTap.Usage u = tap == null ? null : tap.usage();
+        String account = servedBy != null ? servedBy : lastTried;
+        FinishedRequest r = new FinishedRequest(startedAt, account, in.model(), in.path(), status, ttfbMs, duration,
+                u == null ? null : u.inputTokens(), u == null ? null : u.cachedTokens(),
+                u == null ? null : u.outputTokens(), u == null ? null : u.reasoningTokens(), List.copyOf(chain),
+                failureClass == null ? null : failureClass.label(), in.sessionId(), error);
+        f.events.publish(new RelayEvent.RequestFinished(r));
+        try {
+            if (failure != null) callback.failed(failure);
+            else callback.succeeded();
+        } finally {
+            f.finished(this);
+        }
+    }
+}
