@@ -326,6 +326,15 @@ public final class SessionsService implements AutoCloseable {
         return preview(repairs.planUnarchive(refreshSnapshot(), resolve(ids)));
     }
 
+    /**
+     * Moving sessions to the named home {@code homeName} (they may be in any home this service reads); previewed, then
+     * {@link #apply}, undone by {@link #undo}. The target must be one of this service's homes (open it with all homes).
+     */
+    public synchronized Preview previewMove(Set<String> ids, String homeName) throws ControlException {
+        Path target = new CodexHomes(relayHome, java.time.Clock.systemUTC()).find(homeName).dir();
+        return preview(repairs.planMove(refreshSnapshot(), resolve(ids), target));
+    }
+
     public synchronized Preview previewTrash(Set<String> ids) {
         return preview(repairs.planTrash(refreshSnapshot(), resolve(ids)));
     }

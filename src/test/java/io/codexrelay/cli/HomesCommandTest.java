@@ -116,4 +116,38 @@ class HomesCommandTest {
         ok(cli, "sessions", "undo", "--all-homes");
         assertThat(Files.readAllBytes(sample.rollout())).isEqualTo(before);
     }
+
+    @Test
+    void aSessionMovesToAnotherHomeWithAPreviewAndComesBackWithUndo() throws Exception {
+        Cli cli = cli();
+        Path one = tmp.resolve("one"), two = tmp.resolve("two");
+        List<SyntheticCodexHome.Made> inOne = new SyntheticCodexHome(false).write(one, Path.of("/home/dev/a"), 5, Instant.now(), 21);
+        new SyntheticCodexHome(false).write(two, Path.of("/home/dev/b"), 3, Instant.now(), 22);
+        ok(cli, "homes", "create", "one", "--dir", one.toString());
+        ok(cli, "homes", "create", "two", "--dir", two.toString());
+        SyntheticCodexHome.Made m = inOne.stream().filter(x -> !x.archived()).findFirst().orElseThrow();
+        Path moved = two.resolve(one.relativize(m.rollout()).toString());
+
+        Cli.Result dry = ok(cli, "sessions", "move", m.id(), "--to-home", "two", "--dry-run");
+        assertThat(dry.out()).contains("move").contains(moved.toString());
+        assertThat(m.rollout()).exists();
+        assertThat(moved).doesNotExist();
+
+        ok(cli, "sessions", "move", m.id(), "--to-home", "two");
+        assertThat(m.rollout()).doesNotExist();
+        assertThat(moved).exists();
+        JsonNode inTwo = json.readTree(ok(cli, "sessions", "list", "--all", "--home", "two", "--json").out());
+        assertThat(inTwo.get("total").asInt()).isEqualTo(4);
+        assertThat(inTwo.get("sessions").toString()).contains(m.id());
+        assertThat(json.readTree(ok(cli, "sessions", "list", "--all", "--home", "one", "--json").out()).get("total").asInt()).isEqualTo(4);
+        JsonNode shown = json.readTree(ok(cli, "sessions", "show", m.id(), "--home", "two", "--json").out());
+        assertThat(shown.toString()).contains("\"hasDbRow\":true");
+
+        Cli.Result again = cli.run("sessions", "move", m.id(), "--to-home", "two");
+        assertThat(again.all()).contains("already in");
+        ok(cli, "sessions", "undo", "--all-homes");
+        assertThat(m.rollout()).exists();
+        assertThat(moved).doesNotExist();
+        assertThat(json.readTree(ok(cli, "sessions", "list", "--all", "--home", "two", "--json").out()).get("total").asInt()).isEqualTo(3);
+    }
 }
