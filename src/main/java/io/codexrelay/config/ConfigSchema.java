@@ -100,7 +100,7 @@ public final class ConfigSchema {
 
         section("websocket", "Codex's Responses over WebSocket (one socket per Codex session; see docs/websocket.md).");
         add("websocket", "enabled", Type.BOOLEAN, true, "Let Codex use WebSocket: `codex on` writes supports_websockets = true; false answers the upgrade with 426, so Codex uses HTTP at once.", null, null, null, false);
-        add("websocket", "idle_timeout_seconds", Type.INTEGER, 900L, "Close a Codex socket (and its upstream socket) that carried no frame for this long; Codex reopens one on its next request.", 10d, 86400d, null, false);
+        add("websocket", "idle_timeout_seconds", Type.INTEGER, 900L, "Close a Codex socket (and its upstream socket) that carried no frame for this long; Codex reopens one on its next request.", 1d, 86400d, null, false);
         add("websocket", "api_key_upstream", Type.BOOLEAN, false, "Speak WebSocket to API-key accounts' upstreams too (ChatGPT accounts always do); off: their socket requests go over HTTP.", null, null, null, false);
 
         section("pool", "How accounts are chosen.");

@@ -210,4 +210,19 @@ class SocketSessionTest {
             assertThat(d.app.socketUpgrades()).as("only the keyed upgrade got past the guard").isEqualTo(1);
         }
     }
+
+    @Test
+    void aQuietSocketIsClosedPolitelyWithItsUpstreamSocket() throws Exception {
+        try (PoolDaemon d = new PoolDaemon(tmp, "[websocket]\nidle_timeout_seconds = 1\n").chatgpt("A", 1, null).start()) {
+            Codex c = connect(d, "/v1/responses");
+            c.send(create(null, INPUT, false));
+            assertThat(types(c.untilEnd())).last().isEqualTo("response.completed");
+            JsonNode closed = c.next(); // nothing more is sent: the idle bound closes the socket
+            assertThat(closed.path("type").asText()).isEqualTo("closed");
+            assertThat(closed.path("code").asInt()).isEqualTo(1001);
+            while (d.fake.socket().closes().isEmpty()) Thread.sleep(20);
+            assertThat(d.fake.socket().closes()).hasSize(1).allSatisfy(x -> assertThat(x.byClient()).isTrue());
+            while (d.app.openSockets() > 0) Thread.sleep(20);
+        }
+    }
 }
