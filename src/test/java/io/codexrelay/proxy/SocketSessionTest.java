@@ -172,7 +172,7 @@ class SocketSessionTest {
 
             c.send(create(completedId(prewarm), INPUT, false));
             List<JsonNode> turn = c.untilEnd();
-            assertThat(types(turn)).contains("response.output_text.delta").last().isEqualTo("response.completed");
+            assertThat(types(turn)).as(turn.toString()).contains("response.output_text.delta").last().isEqualTo("response.completed");
             // The follow-up sends only its new item, anchored on the turn; the upstream gets the whole conversation.
             c.send(create(completedId(turn), "[{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"more\"}]}]", false));
             assertThat(types(c.untilEnd())).last().isEqualTo("response.completed");
