@@ -257,6 +257,10 @@ public final class RelayApp implements AutoCloseable {
     public PoolServices poolServices() { return poolServices; }
     /** The port the relay listens on (the real one when started with port 0). */
     public int port() { return server.port(); }
+    /** WebSocket upgrades Codex sent that passed the guard (accepted, or 426 when websocket.enabled is false). */
+    public long socketUpgrades() { return server.socketUpgrades(); }
+    /** Codex sockets open now. */
+    public int openSockets() { return server.openSockets(); }
     public String baseUrl() { return "http://" + adminInfo.host() + ":" + port() + "/v1"; }
     public AdminFile.Info adminInfo() { return adminInfo; }
 
