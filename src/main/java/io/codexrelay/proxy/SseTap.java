@@ -57,31 +57,49 @@ public final class SseTap {
     /** Feeds the bytes between position and limit; the buffer's position and contents are not changed. */
     public void scan(ByteBuffer buf) {
         int end = buf.limit();
-        for (int i = buf.position(); i < end; i++) {
+        int i = buf.position();
+        while (i < end) {
             byte b = buf.get(i);
             if (b == '\n') {
                 if (sawCr) sawCr = false; // second half of \r\n: the line already ended
                 else endLine();
+                i++;
             } else if (b == '\r') {
                 endLine();
                 sawCr = true;
+                i++;
             } else {
                 sawCr = false;
-                append(b);
+                // The rest of the line in this buffer is appended in one bulk copy, not byte by byte: this runs for
+                // every byte of every answer.
+                int j = i + 1;
+                while (j < end) {
+                    byte c = buf.get(j);
+                    if (c == '\n' || c == '\r') break;
+                    j++;
+                }
+                append(buf, i, j);
+                i = j;
             }
         }
     }
 
-    private void append(byte b) {
-        int cap = lineIsTerminalData ? TERMINAL_MAX : PREFIX;
-        if (lineLen >= cap) {
-            lineOverflow = true;
-            return;
+    /** Appends {@code buf[from, to)} (no line end in it) to the current line, keeping at most what is needed. */
+    private void append(ByteBuffer buf, int from, int to) {
+        while (from < to) {
+            int cap = lineIsTerminalData ? TERMINAL_MAX : PREFIX;
+            if (lineLen >= cap) {
+                lineOverflow = true;
+                return;
+            }
+            int n = Math.min(to - from, cap - lineLen);
+            if (lineLen + n > line.length) line = Arrays.copyOf(line, Math.min(cap, Math.max(line.length * 2, lineLen + n)));
+            buf.get(from, line, lineLen, n);
+            lineLen += n;
+            from += n;
+            // Once the data line's type is readable, decide whether to keep the rest of it.
+            if (!lineIsTerminalData && lineLen == PREFIX) considerTerminal();
         }
-        if (lineLen == line.length) line = Arrays.copyOf(line, Math.min(cap, line.length * 2));
-        line[lineLen++] = b;
-        // Once the data line's type is readable, decide whether to keep the rest of it.
-        if (!lineIsTerminalData && lineLen == PREFIX) considerTerminal();
     }
 
     private void considerTerminal() {
@@ -147,7 +165,28 @@ public final class SseTap {
 
     /** The top-level {@code "type"} of a (possibly truncated) JSON object, or null. */
     static String typeOf(byte[] b, int from, int to) {
-        return JsonPeek.topLevelString(b, from, to, "type");
+        String quick = leadingType(b, from, to);
+        return quick != null ? quick : JsonPeek.topLevelString(b, from, to, "type");
+    }
+
+    private static final byte[] TYPE_FIRST = "{\"type\":\"".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * The type of an event whose JSON starts with {@code {"type":"} and a plain ASCII string (how OpenAI and the
+     * relay's dialects write every event), read without a JSON parser: this runs for every event. Anything else
+     * (escapes, other bytes, another first field, whitespace) is null, and the parser decides.
+     */
+    private static String leadingType(byte[] b, int from, int to) {
+        int n = TYPE_FIRST.length;
+        if (to - from <= n) return null;
+        for (int i = 0; i < n; i++) if (b[from + i] != TYPE_FIRST[i]) return null;
+        int start = from + n;
+        for (int i = start; i < to; i++) {
+            byte c = b[i];
+            if (c == '"') return i == start ? null : new String(b, start, i - start, StandardCharsets.US_ASCII);
+            if (c == '\\' || c < 0x20) return null; // escapes, control or non-ASCII bytes: the parser's job
+        }
+        return null;
     }
 
     private JsonNode dataJson() {

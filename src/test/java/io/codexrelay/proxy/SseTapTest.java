@@ -80,6 +80,19 @@ class SseTapTest {
     }
 
     @Test
+    void typeReadWithoutTheParserMatchesTheParser() {
+        // The quick read of a leading {"type":"..."} must agree with the JSON parser, and leave anything unusual to it.
+        for (String json : List.of("{\"type\":\"response.output_text.delta\",\"delta\":\"x\"}",
+                "{\"type\":\"response.completed\"", "{\"type\":\"a\\u0062c\"}", "{\"type\":\"\"}",
+                "{\"type\":\"caf\u00e9\"}", "{\"type\": \"spaced\"}", "{\"type\":7}", "{\"type\":\"unterminated",
+                "{\"item\":{\"type\":\"message\"},\"type\":\"response.output_item.done\"}")) {
+            byte[] b = json.getBytes(StandardCharsets.UTF_8);
+            assertThat(SseTap.typeOf(b, 0, b.length)).as(json).isEqualTo(JsonPeek.topLevelString(b, 0, b.length, "type"));
+        }
+        assertThat(SseTap.typeOf("{\"type\":\"a\\u0062c\"}".getBytes(StandardCharsets.UTF_8), 0, 19)).isEqualTo("abc");
+    }
+
+    @Test
     void typeIsFoundEvenWhenItIsNotTheFirstFieldAndTheLineIsLong() {
         String big = "x".repeat(50_000);
         String s = "data: {\"sequence_number\":1,\"item\":{\"type\":\"message\",\"text\":\"" + big + "\"},\"type\":\"response.output_item.done\"}\n\n"
