@@ -1,6 +1,8 @@
 package io.codexrelay.proxy;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -198,12 +200,78 @@ public final class SseTap {
         }
     }
 
+    /**
+     * The usage of {@code response.completed}, read with a streaming parser: that event carries the whole response
+     * (every output item), and building a tree of it for four numbers was the most allocation per request. The rest
+     * of the JSON is still read to its end, so malformed data gives no usage, as before.
+     */
     private Usage parseUsage() {
-        JsonNode n = dataJson();
-        JsonNode u = n == null ? null : n.path("response").path("usage");
-        if (u == null || !u.isObject()) return null;
-        return new Usage(num(u.path("input_tokens")), num(u.path("input_tokens_details").path("cached_tokens")),
-                num(u.path("output_tokens")), num(u.path("output_tokens_details").path("reasoning_tokens")));
+        if (data == null) return null;
+        try (JsonParser p = JSON_FACTORY.createParser(data, 0, dataLen)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return null;
+            Usage found = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if ("response".equals(name) && v == JsonToken.START_OBJECT) {
+                    found = null;
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String inner = p.currentName();
+                        JsonToken iv = p.nextToken();
+                        if ("usage".equals(inner)) found = iv == JsonToken.START_OBJECT ? readUsage(p) : null;
+                        else p.skipChildren();
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+            while (p.nextToken() != null) {
+                // to the end: malformed data anywhere means no usage
+            }
+            return found;
+        } catch (Exception malformed) {
+            return null;
+        }
+    }
+
+    /** The usage object the parser is at (its START_OBJECT read); leaves the parser at its END_OBJECT. */
+    private static Usage readUsage(JsonParser p) throws java.io.IOException {
+        Long input = null, cached = null, output = null, reasoning = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (name) {
+                case "input_tokens" -> input = num(p, v);
+                case "output_tokens" -> output = num(p, v);
+                case "input_tokens_details" -> cached = v == JsonToken.START_OBJECT ? field(p, "cached_tokens") : skip(p);
+                case "output_tokens_details" -> reasoning = v == JsonToken.START_OBJECT ? field(p, "reasoning_tokens") : skip(p);
+                default -> p.skipChildren();
+            }
+        }
+        return new Usage(input, cached, output, reasoning);
+    }
+
+    /** The number {@code name} of the object the parser is at (null if absent or not a number). */
+    private static Long field(JsonParser p, String name) throws java.io.IOException {
+        Long out = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String n = p.currentName();
+            JsonToken v = p.nextToken();
+            if (name.equals(n)) out = num(p, v);
+            else p.skipChildren();
+        }
+        return out;
+    }
+
+    private static Long skip(JsonParser p) throws java.io.IOException {
+        p.skipChildren();
+        return null;
+    }
+
+    private static Long num(JsonParser p, JsonToken v) throws java.io.IOException {
+        if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) return p.getValueAsLong();
+        p.skipChildren();
+        return null;
     }
 
     private void parseFailure() {
@@ -216,7 +284,6 @@ public final class SseTap {
         if (err.hasNonNull("message")) failureMessage = err.get("message").asText();
     }
 
-    private static Long num(JsonNode n) { return n.isNumber() ? n.asLong() : null; }
 
     /** Complete events seen so far. */
     public long events() { return events; }

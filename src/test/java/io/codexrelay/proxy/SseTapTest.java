@@ -80,6 +80,22 @@ class SseTapTest {
     }
 
     @Test
+    void usageIsFoundAmongTheWholeResponseAndMalformedDataGivesNone() {
+        String completed = "{\"type\":\"response.completed\",\"response\":{\"id\":\"r\",\"output\":[{\"type\":\"message\","
+                + "\"content\":[{\"usage\":{\"input_tokens\":999}}]}],\"usage\":{\"input_tokens\":120,\"extra\":[1,{\"a\":2}],"
+                + "\"input_tokens_details\":{\"cached_tokens\":7,\"other\":1},\"output_tokens\":30.0,"
+                + "\"output_tokens_details\":{\"reasoning_tokens\":\"many\"}},\"status\":\"completed\"}}";
+        SseTap tap = feed(("event: response.completed\ndata: " + completed + "\n\n").getBytes(StandardCharsets.UTF_8));
+        assertThat(tap.completed()).isTrue();
+        assertThat(tap.usage()).isEqualTo(new SseTap.Usage(120L, 7L, 30L, null));
+
+        String broken = completed.substring(0, completed.length() - 3) + ",]}";
+        SseTap bad = feed(("data: " + broken + "\n\n").getBytes(StandardCharsets.UTF_8));
+        assertThat(bad.completed()).isTrue();
+        assertThat(bad.usage()).isNull();
+    }
+
+    @Test
     void typeReadWithoutTheParserMatchesTheParser() {
         // The quick read of a leading {"type":"..."} must agree with the JSON parser, and leave anything unusual to it.
         for (String json : List.of("{\"type\":\"response.output_text.delta\",\"delta\":\"x\"}",
