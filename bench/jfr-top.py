@@ -10,26 +10,36 @@ threads, top_pkg, relay_frame, category = (collections.Counter() for _ in range(
 def pkg(frame, depth=4):
     return '.'.join(frame.split('(')[0].split('.')[:depth])
 
+# Work that does not call back into the request path: a sample counts here if the frame is anywhere on the stack.
+LEAF_FEATURES = [
+    ('request-log insert (SQLite)', 'io.codexrelay.store.RequestLog'),
+    ('usage history (SQLite)', 'io.codexrelay.pool.UsageHistory'),
+    ('SseTap (event scanning)', 'io.codexrelay.proxy.SseTap'),
+    ('thread key / model (JsonPeek)', 'io.codexrelay.proxy.JsonPeek'),
+    ('quota headers (parse + pool view)', 'io.codexrelay.pool.Quota'),
+    ('quota headers (parse + pool view)', 'io.codexrelay.proxy.PooledUsage'),
+    ('event bus', 'io.codexrelay.events.EventBus'),
+    ('logging', 'ch.qos.logback'),
+    ('JFR itself', 'jdk.jfr'),
+]
+# The rest: the frame nearest the top that matches decides (Jetty code called by the relay counts as Jetty).
+NEAREST = [
+    ('upstream request building (headers, body)', 'io.codexrelay.proxy.UpstreamClient'),
+    ('Jetty client (upstream side)', 'org.eclipse.jetty.client'),
+    ('Jetty server (Codex side)', 'org.eclipse.jetty.server'),
+    ('Jetty I/O, HTTP parsing/generation', 'org.eclipse.jetty'),
+    ('body reading', 'io.codexrelay.proxy.RequestBody'),
+    ('relay request path (Turn, attempt, gate, pool)', 'io.codexrelay'),
+]
+
 def classify(frames):
-    s = ' '.join(frames)
-    rules = [
-        ('request-log insert (SQLite)', 'io.codexrelay.store.RequestLog'),
-        ('usage history (SQLite)', 'io.codexrelay.pool.UsageHistory'),
-        ('SseTap (event scanning)', 'io.codexrelay.proxy.SseTap'),
-        ('thread key / model (JsonPeek)', 'io.codexrelay.proxy.JsonPeek'),
-        ('quota headers (parse + pool view)', 'io.codexrelay.pool.Quota'),
-        ('quota headers (parse + pool view)', 'io.codexrelay.proxy.PooledUsage'),
-        ('event bus', 'io.codexrelay.events.EventBus'),
-        ('logging', 'ch.qos.logback'),
-        ('body reading', 'io.codexrelay.proxy.RequestBody'),
-        ('JFR itself', 'jdk.jfr'),
-        ('Jetty client (upstream side)', 'org.eclipse.jetty.client'),
-        ('Jetty server (Codex side)', 'org.eclipse.jetty.server'),
-        ('Jetty I/O, HTTP parsing/generation', 'org.eclipse.jetty'),
-    ]
-    for name, needle in rules:
-        if needle in s:
+    for name, needle in LEAF_FEATURES:
+        if any(f.startswith(needle) for f in frames):
             return name
+    for frame in frames:
+        for name, needle in NEAREST:
+            if frame.startswith(needle):
+                return name
     return 'other: ' + pkg(frames[0], 3) if frames else 'other'
 
 for s in samples:
@@ -44,7 +54,7 @@ for s in samples:
     category[classify(frames)] += 1
 
 n = len(samples)
-for title, c in [('threads', threads), ('category (first matching frame anywhere on the stack)', category),
+for title, c in [('threads', threads), ('category (the frame nearest the top that matches a rule)', category),
                  ('top frame package', top_pkg), ('first relay frame', relay_frame)]:
     print(f'\n## {title} ({n} samples)')
     for k, v in c.most_common(25):
