@@ -198,6 +198,13 @@ public final class RelayApp implements AutoCloseable {
                     b.requestLog, b.events, server::inFlight, b.live, b.clock,
                     "daemon pid " + ProcessHandle.current().pid() + " (this process)");
             b.closeables.push(b.control);
+            // Named Codex homes: their client keys and accounts (homes.json); then the WebDAV sync, when set up.
+            try {
+                b.control.homesChanged();
+            } catch (ControlException e) {
+                log.warn("Named Codex homes not loaded: {}", e.getMessage());
+            }
+            b.closeables.push(new SyncScheduler(b.control, b.events));
             b.server.mount(AdminHandler.PREFIX, new AdminHandler(b.control, token, VERSION));
             try {
                 b.server.start();
