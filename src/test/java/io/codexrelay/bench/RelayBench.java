@@ -382,6 +382,8 @@ public final class RelayBench {
 
         int port() { return port; }
 
+        long pid() { return process.pid(); }
+
         /** The relay's {@code /_relay/admin/status} as JSON (in-flight counts), or why it could not be read. */
         String status() {
             try {
