@@ -207,6 +207,8 @@ public final class RelayApp implements AutoCloseable {
             b.adminInfo = new AdminFile.Info(ProcessHandle.current().pid(), adminHost(cfg.server().listen()), b.server.port(),
                     token, VERSION, b.clock.instant());
             AdminFile.write(b.home, b.adminInfo);
+            // A hand-over made when the relay last stopped is undone: Codex goes through the relay again.
+            if (b.control instanceof LiveControl lc) lc.afterStart();
             b.app = new RelayApp(b);
         } catch (StoreException e) {
             throw new StartException(e.getMessage(), e);
@@ -288,6 +290,8 @@ public final class RelayApp implements AutoCloseable {
                 log.warn("Stopping the relay server: {}", e.toString());
             }
             AdminFile.removeIfMine(home, adminInfo);
+            // Codex must not be stranded on a relay that is gone: hand it an account directly when the user chose so.
+            if (control instanceof LiveControl lc) lc.beforeStop();
             events.drain();   // RequestFinished of the last streams reaches the log writer
             while (!closeLast.isEmpty()) {
                 AutoCloseable c = closeLast.pop();
