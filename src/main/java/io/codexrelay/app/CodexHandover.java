@@ -52,8 +52,8 @@ final class CodexHandover {
         return CodexHome.locate(null, env, home != null && !home.isBlank() ? home : System.getProperty("user.home"));
     }
 
-    static CodexHome codexHome(Path dir) {
-        return dir == null ? defaultCodexHome(System.getenv()) : CodexHome.locate(dir.toAbsolutePath().normalize(), Map.of(), "/");
+    CodexHome codexHome(Path dir) {
+        return dir == null ? defaultCodexHome(control.codexEnv) : CodexHome.locate(dir.toAbsolutePath().normalize(), Map.of(), "/");
     }
 
     // ---- switch / undo ------------------------------------------------------------------------------------------
@@ -155,9 +155,10 @@ final class CodexHandover {
      */
     void atStop(ControlApi.StopChoice choice, RelayState state) {
         if (choice != ControlApi.StopChoice.HAND_OVER) return;
-        CodexHome home = defaultCodexHome(System.getenv());
+        CodexHome home = defaultCodexHome(control.codexEnv);
         try {
-            if (!CodexRouting.routed(control.home, control.clock)) {
+            var wired = new io.codexrelay.codex.CodexWiring(control.home, control.clock).status(home);
+            if (wired.view() == null || !wired.view().pointsAtRelay()) {
                 log.info("Stopping: Codex is not routed through the relay ({}), so it is left as it is.", home.configFile());
                 return;
             }
@@ -165,7 +166,7 @@ final class CodexHandover {
             LocalControl.store(() -> { state.put(HANDED_OVER_AT_STOP, home.dir().toString()); return null; });
             log.info("Stopping: Codex now uses {} directly ({}); the next start routes it through the relay again.",
                     s.account(), s.authFile());
-        } catch (ControlException | RuntimeException e) {
+        } catch (ControlException | CodexConfigException | RuntimeException e) {
             log.error("Stopping: could not hand Codex an account directly ({}). Codex still points at the relay; run "
                     + "`codex-relay switch` or `codex-relay codex off`.", e.getMessage());
         }

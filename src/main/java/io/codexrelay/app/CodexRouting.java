@@ -210,7 +210,7 @@ public final class CodexRouting {
             return r.statusCode() == 200 ? "answering at " + url
                     : "something answers at " + url + " with HTTP " + r.statusCode() + " (another program on that port?)";
         } catch (IOException e) {
-            return "not running (nothing answers at " + url + "), so Codex cannot work until you start it: `codex-relay` "
+            return "not answering at " + url + " (no relay running), so Codex cannot work until you start it: `codex-relay` "
                     + "(tray) or `codex-relay serve`; `codex-relay switch` lets Codex run without it";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -64,6 +64,8 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
     private RequestLogQuery logQuery;           // opened lazily, closed by close()
     private volatile Runnable showSettings;     // set by the tray; null when headless
     private final ChatGptLogins logins;
+    /** Whose Codex home "this user's Codex" is ($CODEX_HOME, else $HOME/.codex); RelayApp passes its environment. */
+    volatile Map<String, String> codexEnv = System.getenv();
 
     LocalControl(RelayHome home, RelayConfig config, AccountRepository accounts, Clock clock, Database database, String description) {
         this.home = home;

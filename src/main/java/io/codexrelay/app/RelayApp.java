@@ -53,10 +53,14 @@ public final class RelayApp implements AutoCloseable {
     /**
      * @param portOverride when not null, replaces {@code server.port} (0 = any free port; tests and {@code serve --port})
      */
-    public record Options(RelayHome home, Clock clock, Integer portOverride) {
+    public record Options(RelayHome home, Clock clock, Integer portOverride, Map<String, String> env) {
+        public Options(RelayHome home, Clock clock, Integer portOverride) {
+            this(home, clock, portOverride, System.getenv());
+        }
+
         /** The relay home {@code env} names ({@code CODEX_RELAY_HOME}, else {@code ~/.codex-relay}). */
         public static Options fromEnvironment(Map<String, String> env, Clock clock, Integer portOverride) {
-            return new Options(RelayHome.fromEnvironment(env), clock, portOverride);
+            return new Options(RelayHome.fromEnvironment(env), clock, portOverride, env);
         }
     }
 
@@ -198,6 +202,7 @@ public final class RelayApp implements AutoCloseable {
                     b.requestLog, b.events, server::inFlight, b.live, b.clock,
                     "daemon pid " + ProcessHandle.current().pid() + " (this process)");
             b.closeables.push(b.control);
+            b.control.codexEnv = options.env() == null ? System.getenv() : options.env();
             b.server.mount(AdminHandler.PREFIX, new AdminHandler(b.control, token, VERSION));
             try {
                 b.server.start();
