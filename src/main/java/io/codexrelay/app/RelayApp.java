@@ -211,9 +211,10 @@ public final class RelayApp implements AutoCloseable {
             }
             b.adminInfo = new AdminFile.Info(ProcessHandle.current().pid(), adminHost(cfg.server().listen()), b.server.port(),
                     token, VERSION, b.clock.instant());
-            AdminFile.write(b.home, b.adminInfo);
-            // A hand-over made when the relay last stopped is undone: Codex goes through the relay again.
+            // A hand-over made when the relay last stopped is undone (Codex goes through the relay again), before
+            // admin.json tells front ends the relay is up.
             if (b.control instanceof LiveControl lc) lc.afterStart();
+            AdminFile.write(b.home, b.adminInfo);
             b.app = new RelayApp(b);
         } catch (StoreException e) {
             throw new StartException(e.getMessage(), e);
