@@ -53,10 +53,14 @@ public final class RelayApp implements AutoCloseable {
     /**
      * @param portOverride when not null, replaces {@code server.port} (0 = any free port; tests and {@code serve --port})
      */
-    public record Options(RelayHome home, Clock clock, Integer portOverride) {
+    public record Options(RelayHome home, Clock clock, Integer portOverride, Map<String, String> env) {
+        public Options(RelayHome home, Clock clock, Integer portOverride) {
+            this(home, clock, portOverride, System.getenv());
+        }
+
         /** The relay home {@code env} names ({@code CODEX_RELAY_HOME}, else {@code ~/.codex-relay}). */
         public static Options fromEnvironment(Map<String, String> env, Clock clock, Integer portOverride) {
-            return new Options(RelayHome.fromEnvironment(env), clock, portOverride);
+            return new Options(RelayHome.fromEnvironment(env), clock, portOverride, env);
         }
     }
 
@@ -198,6 +202,7 @@ public final class RelayApp implements AutoCloseable {
                     b.requestLog, b.events, server::inFlight, b.live, b.clock,
                     "daemon pid " + ProcessHandle.current().pid() + " (this process)");
             b.closeables.push(b.control);
+            b.control.codexEnv = options.env() == null ? System.getenv() : options.env();
             // Named Codex homes: their client keys and accounts (homes.json); then the WebDAV sync, when set up.
             try {
                 b.control.homesChanged();
@@ -213,6 +218,9 @@ public final class RelayApp implements AutoCloseable {
             }
             b.adminInfo = new AdminFile.Info(ProcessHandle.current().pid(), adminHost(cfg.server().listen()), b.server.port(),
                     token, VERSION, b.clock.instant());
+            // A hand-over made when the relay last stopped is undone (Codex goes through the relay again), before
+            // admin.json tells front ends the relay is up.
+            if (b.control instanceof LiveControl lc) lc.afterStart();
             AdminFile.write(b.home, b.adminInfo);
             b.app = new RelayApp(b);
         } catch (StoreException e) {
@@ -299,6 +307,8 @@ public final class RelayApp implements AutoCloseable {
                 log.warn("Stopping the relay server: {}", e.toString());
             }
             AdminFile.removeIfMine(home, adminInfo);
+            // Codex must not be stranded on a relay that is gone: hand it an account directly when the user chose so.
+            if (control instanceof LiveControl lc) lc.beforeStop();
             events.drain();   // RequestFinished of the last streams reaches the log writer
             while (!closeLast.isEmpty()) {
                 AutoCloseable c = closeLast.pop();
