@@ -141,8 +141,10 @@ final class RelayRoutes {
             return;
         }
         if (pool.paused()) {
-            refuse(request, response, callback, 503, "relay_paused", "codex-relay is paused, so it does not forward requests. "
-                    + "Resume with `codex-relay resume` or untick Pause in the tray menu.");
+            // Final for Codex (no five retries before the message): RelayErrors.writeFinal.
+            RequestBody.drop(request, drainLimit(), () -> RelayErrors.writeFinal(request.getHeaders(), response, 503,
+                    "relay_paused", "codex-relay is paused, so it does not forward requests. Resume with "
+                            + "`codex-relay resume` or untick Pause in the tray menu.", callback));
             return;
         }
         if (route == Route.MODELS) {

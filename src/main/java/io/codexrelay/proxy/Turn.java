@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link UpstreamAttempt}; the answer goes out through the turn's {@link ClientSink}.
  */
 final class Turn {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Turn.class);
     final ResponsesForwarder f;
     final ResponsesForwarder.Incoming in;
     /** Where the answer goes (the inbound dialect's view of the transport's sink). */
@@ -94,6 +95,9 @@ final class Turn {
         if (finished.get()) return;
         clientFailure = x;
         UpstreamAttempt a = current;
+        log.info("The client closed its connection {} the answer began{}; the upstream exchange is cancelled and the "
+                + "request is not tried on another account", committed ? "after" : "before",
+                a == null ? "" : " (account " + a.lease.name() + ")");
         if (a != null) a.abortUpstream(x);
         // A streaming attempt ends itself through its copy callback; otherwise end here.
         if (a == null || !a.streaming) {

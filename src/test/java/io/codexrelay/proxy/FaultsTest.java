@@ -1,0 +1,71 @@
+package io.codexrelay.proxy;
+
+import io.codexrelay.config.ClientKey;
+import io.codexrelay.events.FinishedRequest;
+import io.codexrelay.testing.FakeUpstream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Issue 9's relay-side faults, one test each: what the client gets (status, message) and what is left behind
+ * (permits, upstream exchanges, failovers, body memory).
+ */
+class FaultsTest {
+    @TempDir Path dir;
+    RelayHarness h;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        h = new RelayHarness(dir);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        h.close();
+    }
+
+    /** The raw bytes of a Codex POST with the client key. */
+    private byte[] rawPost(String body) {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        return ("POST /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\n" + ClientKey.HEADER + ": " + h.key.value()
+                + "\r\ncontent-type: application/json\r\naccept: text/event-stream\r\ncontent-length: " + b.length
+                + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aClientGoneBeforeTheFirstByteReleasesItsPermitAtOnceAndIsNeverFailedOver() throws Exception {
+        h.withConfig(java.util.Map.of("upstream.first_byte_timeout_ms", 60_000L));
+        h.chatgpt("A", 1, 1);
+        h.chatgpt("B", 2, 1);
+        h.startServer();
+        h.fake.setDefault(FakeUpstream.hang(8_000));
+
+        try (Socket s = new Socket("127.0.0.1", h.relay.port())) {
+            OutputStream out = s.getOutputStream();
+            out.write(rawPost(RelayHarness.body("m")));
+            out.flush();
+            RelayHarness.await("the upstream has the request", Duration.ofSeconds(5), () -> h.fake.inFlight("tokA") == 1);
+        }
+
+        // Far sooner than the upstream's 8 s hang: the relay noticed the close itself.
+        RelayHarness.await("relay idle", Duration.ofSeconds(4), () -> h.relay.inFlight() == 0);
+        RelayHarness.await("A's permit back", Duration.ofSeconds(2), () -> h.pool.runtime().get(0).inFlight() == 0);
+        FinishedRequest rec = h.awaitRecords(1).get(0);
+        assertThat(rec.status()).isEqualTo(499);
+        assertThat(rec.error()).contains("client closed");
+        assertThat(rec.account()).isEqualTo("A");
+        Thread.sleep(300);
+        assertThat(h.fake.responsesRequests()).as("never failed over to B").hasSize(1);
+        assertThat(h.pool.runtime().get(1).inFlight()).isZero();
+    }
+}
