@@ -64,6 +64,13 @@ final class Failover {
                     + "`codex-relay accounts import-codex` or `codex-relay accounts add-key`, or enable one in the tray."),
                     null, "no enabled account");
         } else if (acq instanceof Acquisition.AllOut out) {
+            // No account comes back by itself and a key was rejected: the client hears about the key, not a usage
+            // limit (a key-rejected account has no reset time).
+            java.util.List<String> rejected = out.earliestReset() == null ? f.pool.keyRejected() : java.util.List.of();
+            if (!rejected.isEmpty()) {
+                keyRejected(rejected);
+                return;
+            }
             if (t.lastVerdict == null || isQuotaLike(t.lastVerdict.cause())) allOut(out.earliestReset());
             else handOnLastFailure();
         } else if (acq instanceof Acquisition.AllBusy) {
@@ -81,6 +88,25 @@ final class Failover {
 
     private boolean isQuotaLike(FailureClass c) {
         return c == FailureClass.QUOTA || c == FailureClass.RATE_LIMITED;
+    }
+
+    /**
+     * No account can serve because the upstream rejected API keys: 401 (Codex prints "unexpected status 401
+     * Unauthorized: " and the message, after its retries) naming the accounts and what to do.
+     */
+    void keyRejected(java.util.List<String> accounts) {
+        String names = String.join(", ", accounts);
+        boolean one = accounts.size() == 1;
+        String message = "codex-relay: the upstream rejected the API key of account" + (one ? " " : "s ") + names
+                + " (401 invalid_api_key), and no other account can serve. Replace the key: `codex-relay accounts remove "
+                + accounts.get(0) + "` then `codex-relay accounts add-key --name " + accounts.get(0)
+                + " --key-stdin`, or in the tray's Settings > Accounts.";
+        com.fasterxml.jackson.databind.node.ObjectNode root = RelayErrors.JSON.createObjectNode();
+        com.fasterxml.jackson.databind.node.ObjectNode err = root.putObject("error");
+        err.put("type", "invalid_request_error");
+        err.put("code", "invalid_api_key");
+        err.put("message", message);
+        t.respond(401, root.toString(), FailureClass.KEY_REJECTED, "API key rejected: " + names);
     }
 
     void allOut(Instant earliest) {

@@ -68,4 +68,49 @@ class FaultsTest {
         assertThat(h.fake.responsesRequests()).as("never failed over to B").hasSize(1);
         assertThat(h.pool.runtime().get(1).inFlight()).isZero();
     }
+
+    @Test
+    void aRejectedApiKeyIsItsOwnStateAndCodexHearsAboutTheKeyNotAUsageLimit() throws Exception {
+        h.apiKey("K", 1, h.fake.apiBaseUrl(), null);
+        h.startServer();
+        String invalidKey = "{\"error\":{\"message\":\"Incorrect API key provided: sk-K***. You can find your API key at "
+                + "https://platform.openai.com/account/api-keys.\",\"type\":\"invalid_request_error\",\"param\":null,"
+                + "\"code\":\"invalid_api_key\"}}";
+        h.fake.setDefault(FakeUpstream.status(401, invalidKey));
+
+        for (int i = 0; i < 2; i++) { // the first request finds out; the second finds the account already set aside
+            java.net.http.HttpResponse<String> r = h.post(RelayHarness.body("m"));
+            assertThat(r.statusCode()).isEqualTo(401);
+            var err = RelayErrors.JSON.readTree(r.body()).get("error");
+            assertThat(err.get("code").asText()).isEqualTo("invalid_api_key");
+            assertThat(err.get("message").asText()).contains("account K").contains("Replace the key")
+                    .doesNotContain("usage limit").doesNotContain("sk-K");
+        }
+        assertThat(h.fake.responsesRequests()).as("the rejected key is not tried again").hasSize(1);
+        var k = h.pool.runtime().get(0);
+        assertThat(k.state()).isEqualTo("key_rejected");
+        assertThat(k.inFlight()).isZero();
+        assertThat(h.eventsOf(io.codexrelay.events.RelayEvent.KeyRejected.class)).singleElement()
+                .satisfies(e -> assertThat(e.account()).isEqualTo("K"));
+        assertThat(h.eventsOf(io.codexrelay.events.RelayEvent.ReloginNeeded.class)).isEmpty();
+        assertThat(h.awaitRecords(2)).allSatisfy(rec -> assertThat(rec.failureClass()).isEqualTo("key_rejected"));
+    }
+
+    @Test
+    void aRejectedApiKeyFailsOverToAnAccountThatCanServe() throws Exception {
+        h.apiKey("K", 1, h.fake.apiBaseUrl(), null);
+        h.chatgpt("B", 2, null);
+        h.startServer();
+        h.fake.enqueue("sk-K", FakeUpstream.status(401, "{\"error\":{\"message\":\"Incorrect API key provided\","
+                + "\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}"));
+        h.fake.setDefault(FakeUpstream.success("served by B"));
+
+        java.net.http.HttpResponse<String> r = h.post(RelayHarness.body("m"));
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("served by B");
+        assertThat(h.awaitRecords(1).get(0).failoverChain()).containsExactly("K:401 invalid_api_key", "B:200");
+        assertThat(h.pool.runtime().stream().filter(a -> a.account().name().equals("K")).findFirst().orElseThrow().state())
+                .isEqualTo("key_rejected");
+    }
 }
