@@ -96,6 +96,7 @@ public final class ConfigSchema {
         add("upstream", "default_api_base_url", Type.STRING, "https://api.openai.com/v1", "Base URL given to API-key accounts added without --base-url.", null, null, null, false);
         add("upstream", "connect_timeout_ms", Type.INTEGER, 10000L, "Give up connecting to an upstream after this long, then try the next account.", 100d, 600000d, null, false);
         add("upstream", "first_byte_timeout_ms", Type.INTEGER, 120000L, "Give up waiting for the upstream's answer headers after this long, then try the next account.", 100d, 3600000d, null, false);
+        add("upstream", "request_deadline_ms", Type.INTEGER, 180000L, "The longest one request waits for an answer across every account it tries (hung upstreams); then the client is told which accounts timed out.", 1000d, 3600000d, null, false);
         add("upstream", "idle_timeout_ms", Type.INTEGER, 300000L, "A stream with no data for this long is ended.", 1000d, 3600000d, null, false);
 
         section("pool", "How accounts are chosen.");

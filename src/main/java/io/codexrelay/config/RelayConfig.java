@@ -13,7 +13,8 @@ public record RelayConfig(Server server, Upstream upstream, Pool pool, Log log, 
     }
 
     public record Upstream(String chatgptBaseUrl, String oauthIssuer, String defaultApiBaseUrl,
-                           Duration connectTimeout, Duration firstByteTimeout, Duration idleTimeout) {}
+                           Duration connectTimeout, Duration firstByteTimeout, Duration idleTimeout,
+                           Duration requestDeadline) {}
 
     public record Pool(String routing, Duration gateWait, int chatgptMaxConcurrent, int apiKeyMaxConcurrent,
                        int requestsPerMinute, double primaryThresholdPercent, double secondaryThresholdPercent,
@@ -42,7 +43,7 @@ public record RelayConfig(Server server, Upstream upstream, Pool pool, Log log, 
         var upstream = new Upstream(trimSlash(str(v, "upstream.chatgpt_base_url")), trimSlash(str(v, "upstream.oauth_issuer")),
                 trimSlash(str(v, "upstream.default_api_base_url")),
                 Duration.ofMillis(lng(v, "upstream.connect_timeout_ms")), Duration.ofMillis(lng(v, "upstream.first_byte_timeout_ms")),
-                Duration.ofMillis(lng(v, "upstream.idle_timeout_ms")));
+                Duration.ofMillis(lng(v, "upstream.idle_timeout_ms")), Duration.ofMillis(lng(v, "upstream.request_deadline_ms")));
         var pool = new Pool(str(v, "pool.routing"), Duration.ofMillis(lng(v, "pool.gate_wait_ms")),
                 integer(v, "pool.chatgpt_max_concurrent"), integer(v, "pool.api_key_max_concurrent"),
                 integer(v, "pool.requests_per_minute"), dbl(v, "pool.primary_threshold_percent"), dbl(v, "pool.secondary_threshold_percent"),

@@ -35,6 +35,10 @@ final class Failover {
 
     void next() {
         if (t.finished.get()) return;
+        if (t.deadlinePassed) {
+            deadlineAnswer();
+            return;
+        }
         f.pool.acquire(t.routeRequest, t.tried).whenComplete((acq, err) -> {
             if (err != null) {
                 log.warn("Choosing an account failed", err);
@@ -48,9 +52,10 @@ final class Failover {
 
     void onAcquired(Acquisition acq) {
         if (acq instanceof Acquisition.Leased l) {
-            if (t.finished.get() || t.cut) {
+            if (t.finished.get() || t.cut || t.deadlinePassed) {
                 l.lease().close(AttemptOutcome.ABANDONED);
                 if (t.cut) stoppingAnswer();
+                else if (t.deadlinePassed) deadlineAnswer();
                 return;
             }
             if (t.tried.isEmpty()) f.events.publish(new RelayEvent.RequestStarted(l.lease().name(), t.in.sessionId()));
@@ -131,6 +136,10 @@ final class Failover {
             stoppingAnswer();
             return;
         }
+        if (t.deadlinePassed) {
+            deadlineAnswer();
+            return;
+        }
         log.debug("Attempt on {} failed ({}), trying the next account", a.lease.name(), v.outcome());
         next();
     }
@@ -183,6 +192,26 @@ final class Failover {
         t.sink.write(true, ByteBuffer.wrap(lf.body()), Callback.from(
                 () -> t.finish(lf.status(), null, lf.verdict().reason(), null),
                 x -> t.finish(lf.status(), null, "client closed the connection", x)));
+    }
+
+    /**
+     * {@code upstream.request_deadline_ms} passed with no answer: say which accounts were tried and how each ended
+     * (a hung upstream shows as "timeout"). Final for Codex: its retries would each wait the deadline again.
+     */
+    void deadlineAnswer() {
+        long s = f.upstream.config().requestDeadline().toSeconds();
+        java.util.List<String> timedOut = new java.util.ArrayList<>();
+        for (String step : t.chain) {
+            int colon = step.indexOf(':');
+            if (colon > 0 && step.substring(colon + 1).contains("timeout")) timedOut.add(step.substring(0, colon));
+        }
+        String accounts = timedOut.isEmpty() ? "" : " Timed out: " + String.join(", ", timedOut) + ".";
+        String steps = t.chain.isEmpty() ? "" : " Tried: " + String.join(", ", t.chain) + ".";
+        log.warn("No answer within upstream.request_deadline_ms ({} s);{}{}", s, accounts, steps);
+        t.respondFinal(504, "relay_upstream_timeout", "codex-relay got no answer from any account's upstream within "
+                + "upstream.request_deadline_ms = " + s + " s." + accounts + steps + " The upstream may be down or "
+                + "unreachable; check the network and `codex-relay status`, then retry.", FailureClass.TRANSIENT,
+                "request deadline passed" + (timedOut.isEmpty() ? "" : "; timed out: " + String.join(", ", timedOut)));
     }
 
     void stoppingAnswer() {

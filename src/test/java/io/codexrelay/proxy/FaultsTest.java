@@ -113,4 +113,69 @@ class FaultsTest {
         assertThat(h.pool.runtime().stream().filter(a -> a.account().name().equals("K")).findFirst().orElseThrow().state())
                 .isEqualTo("key_rejected");
     }
+
+    @Test
+    void allUpstreamsHangingCostOneDeadlineAndTheAnswerNamesWhoTimedOut() throws Exception {
+        h.withConfig(java.util.Map.of("upstream.first_byte_timeout_ms", 400L, "upstream.request_deadline_ms", 1000L));
+        for (String n : new String[] {"A", "B", "C", "D"}) h.chatgpt(n, n.charAt(0), 1);
+        h.startServer();
+        h.fake.setDefault(FakeUpstream.hang(4_000));
+
+        // Codex: the final shape it prints at once (no retries, each of which would wait the deadline again).
+        java.net.http.HttpResponse<String> codex = h.post(RelayHarness.body("m"));
+        assertThat(codex.statusCode()).isEqualTo(400);
+        assertThat(codex.headers().firstValue("x-relay-error")).hasValue("relay_upstream_timeout");
+        FinishedRequest rec = h.awaitRecords(1).get(0);
+        // Without the deadline all four would each wait 400 ms; with it, D (or more) is never reached.
+        assertThat(rec.failoverChain()).isNotEmpty().allSatisfy(step -> assertThat(step).endsWith(":timeout"))
+                .noneSatisfy(step -> assertThat(step).startsWith("D:"));
+        java.util.List<String> timedOut = rec.failoverChain().stream().map(step -> step.substring(0, step.indexOf(':'))).toList();
+        assertThat(codex.body()).contains("upstream.request_deadline_ms = 1 s")
+                .contains("Timed out: " + String.join(", ", timedOut) + ".");
+        assertThat(rec.error()).contains("request deadline passed").contains(String.join(", ", timedOut));
+        RelayHarness.await("permits back", Duration.ofSeconds(3),
+                () -> h.pool.runtime().stream().allMatch(a -> a.inFlight() == 0));
+
+        // Any other client: 504 with the relay's JSON error.
+        java.net.http.HttpResponse<String> other = h.send(h.request("/v1/responses").header(ClientKey.HEADER, h.key.value())
+                .header("content-type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(RelayHarness.body("m"))));
+        assertThat(other.statusCode()).isEqualTo(504);
+        assertThat(RelayErrors.JSON.readTree(other.body()).at("/error/type").asText()).isEqualTo("relay_upstream_timeout");
+    }
+
+    @Test
+    void anUpstreamCutMidStreamReachesTheClientAsARetryableFailureNotACleanEnd() throws Exception {
+        h.chatgpt("A", 1, null);
+        h.startServer();
+        h.fake.enqueue("tokA", FakeUpstream.truncated("partial answer"));
+
+        java.net.http.HttpResponse<String> r = h.post(RelayHarness.body("m"));
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("partial answer").doesNotContain("response.completed");
+        // The last event is a response.failed with a code Codex retries, saying what happened.
+        String last = r.body().substring(r.body().lastIndexOf("event: "));
+        assertThat(last).startsWith("event: response.failed");
+        var failed = RelayErrors.JSON.readTree(last.substring(last.indexOf("data: ") + 6).trim());
+        assertThat(failed.at("/response/error/code").asText()).isEqualTo("server_error");
+        assertThat(failed.at("/response/error/message").asText()).contains("account A").contains("cut");
+        assertThat(h.awaitRecords(1).get(0).error()).contains("stream cut");
+        assertThat(h.pool.runtime().get(0).inFlight()).isZero();
+    }
+
+    @Test
+    void pauseIsAFinalAnswerForCodexThatSaysHowToResume() throws Exception {
+        h.chatgpt("A", 1, null);
+        h.startServer();
+        h.pool.setPaused(true);
+
+        java.net.http.HttpResponse<String> r = h.post(RelayHarness.body("m"));
+
+        assertThat(r.statusCode()).as("400: the one status Codex prints without retrying").isEqualTo(400);
+        assertThat(r.headers().firstValue("content-type")).hasValueSatisfying(ct -> assertThat(ct).startsWith("text/plain"));
+        assertThat(r.body()).startsWith("codex-relay is paused").contains("`codex-relay resume`").contains("tray");
+        assertThat(h.fake.received()).isEmpty();
+        assertThat(h.pool.runtime().get(0).inFlight()).isZero();
+    }
 }
