@@ -40,6 +40,8 @@ public final class RelayServer implements AutoCloseable {
     private final UpstreamClient upstream;
     private final ResponsesForwarder forwarder;
     private final RelayRoutes routes;
+    private final BodyBudget bodies;
+    private final ConnectionGuard connectionGuard;
     private final Server server;
     private final ServerConnector connector;
     /** Capacity of Jetty's per-connection header field cache for Codex's connections: none (see the constructor). */
@@ -63,8 +65,9 @@ public final class RelayServer implements AutoCloseable {
         AccountServices s = services == null ? AccountServices.NONE : services;
         this.upstream = new UpstreamClient(config.upstream());
         this.forwarder = new ResponsesForwarder(pool, s, upstream, events, clock);
+        this.bodies = new BodyBudget(config.server().bodyMemoryBudgetBytes());
         this.routes = new RelayRoutes(() -> this.config, new RequestGuard(config.server().allowRemote(), clientKey), pool,
-                forwarder, new UsageEndpoint(s, clock), () -> stopping);
+                forwarder, new UsageEndpoint(s, clock), () -> stopping, bodies);
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 4);
         threads.setName("relay-http");
@@ -84,6 +87,9 @@ public final class RelayServer implements AutoCloseable {
         connector.setHost(config.server().listen());
         connector.setPort(config.server().port());
         connector.setIdleTimeout(codexIdleTimeoutMs(config));
+        connectionGuard = new ConnectionGuard(server.getScheduler(), () -> this.config.server().maxConnections(),
+                () -> this.config.server().headerTimeout().toMillis());
+        connector.addEventListener(connectionGuard);
         server.addConnector(connector);
     }
 
@@ -122,6 +128,12 @@ public final class RelayServer implements AutoCloseable {
     /** The connections Codex has open to the relay now (tests look at what each keeps while it is alive). */
     java.util.Collection<org.eclipse.jetty.io.EndPoint> connectedEndPoints() { return connector.getConnectedEndPoints(); }
 
+    /** Bytes the request bodies kept in memory hold now (within server.body_memory_budget_mb). */
+    public long bodyMemoryInUse() { return bodies.inUse(); }
+
+    /** Connections open now (within server.max_connections). */
+    public int openConnections() { return connectionGuard.open(); }
+
     /** Proxied requests in flight. */
     public int inFlight() { return forwarder.inFlight(); }
 
@@ -136,6 +148,7 @@ public final class RelayServer implements AutoCloseable {
      */
     public void applyConfig(RelayConfig config) {
         this.config = config;
+        bodies.setLimit(config.server().bodyMemoryBudgetBytes());
         upstream.applyConfig(config.upstream());
         connector.setIdleTimeout(codexIdleTimeoutMs(config));
     }

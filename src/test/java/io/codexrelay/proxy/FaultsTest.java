@@ -178,4 +178,130 @@ class FaultsTest {
         assertThat(h.fake.received()).isEmpty();
         assertThat(h.pool.runtime().get(0).inFlight()).isZero();
     }
+
+    private static String readAll(Socket s) throws java.io.IOException {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        try {
+            s.getInputStream().transferTo(b);
+        } catch (java.net.SocketException e) {
+            // reset after the answer: what was read is the answer
+        }
+        return b.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void bodiesShareOneMemoryBudgetAndTheOneThatDoesNotFitGetsA503() throws Exception {
+        h.withConfig(java.util.Map.of("server.body_memory_budget_mb", 4L, "server.max_body_mb", 32L));
+        h.chatgpt("A", 1, null);
+        h.startServer();
+        h.fake.enqueue("tokA", FakeUpstream.slowSuccess("first", 30, 100));
+        String big = RelayHarness.body("x".repeat(1_500_000));
+
+        var first = h.http.sendAsync(h.codexPost("/v1/responses", big).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        RelayHarness.await("the first body is held while it streams", Duration.ofSeconds(10), () -> h.fake.inFlight("tokA") == 1);
+        assertThat(h.relay.bodyMemoryInUse()).isEqualTo(big.getBytes(StandardCharsets.UTF_8).length);
+
+        java.net.http.HttpResponse<String> second = h.post(big);
+        assertThat(second.statusCode()).isEqualTo(503);
+        var err = RelayErrors.JSON.readTree(second.body()).get("error");
+        assertThat(err.get("type").asText()).isEqualTo("relay_body_memory_full");
+        assertThat(err.get("message").asText()).contains("server.body_memory_budget_mb = 4 MiB");
+        assertThat(h.fake.responsesRequests()).as("the refused body never went upstream").hasSize(1);
+
+        assertThat(first.get().statusCode()).isEqualTo(200);
+        RelayHarness.await("the budget is free again", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() == 0);
+        h.fake.setDefault(FakeUpstream.success("third"));
+        assertThat(h.post(big).statusCode()).isEqualTo(200);
+        RelayHarness.await("the budget is free again", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() == 0);
+    }
+
+    @Test
+    void aDeclaredLengthReservesNothingUntilTheBytesArrive() throws Exception {
+        h.withConfig(java.util.Map.of("server.max_body_mb", 64L));
+        h.chatgpt("A", 1, null);
+        h.startServer();
+        try (Socket s = new Socket("127.0.0.1", h.relay.port())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\n" + ClientKey.HEADER + ": " + h.key.value()
+                    + "\r\ncontent-type: application/json\r\ncontent-length: 33000000\r\n\r\n{").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            RelayHarness.await("the first byte is kept", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() > 0);
+            assertThat(h.relay.bodyMemoryInUse()).as("one first piece, not 33 MB").isEqualTo(16 * 1024);
+        }
+        RelayHarness.await("the budget is free after the client left", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() == 0);
+    }
+
+    @Test
+    void aBodyThatStopsArrivingGetsA408AndHoldsNothing() throws Exception {
+        h.withConfig(java.util.Map.of("server.body_timeout_ms", 300L));
+        h.chatgpt("A", 1, null);
+        h.startServer();
+        try (Socket s = new Socket("127.0.0.1", h.relay.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\n" + ClientKey.HEADER + ": " + h.key.value()
+                    + "\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"model\":").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            String answer = readAll(s);
+            assertThat(answer).startsWith("HTTP/1.1 408").contains("relay_body_timeout").contains("server.body_timeout_ms = 300 ms");
+        }
+        assertThat(h.fake.received()).isEmpty();
+        RelayHarness.await("the budget is free", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() == 0);
+    }
+
+    @Test
+    void aClientDrippingItsHeadersIsClosedAtTheHeaderDeadline() throws Exception {
+        h.withConfig(java.util.Map.of("server.header_timeout_ms", 500L));
+        h.startServer();
+        try (Socket s = new Socket("127.0.0.1", h.relay.port())) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            byte[] head = "POST /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\nx-padding: ".getBytes(StandardCharsets.US_ASCII);
+            boolean closed = false;
+            // One byte every 50 ms resets any idle timeout; only a deadline ends it.
+            for (int i = 0; i < 400 && !closed; i++) {
+                try {
+                    out.write(i < head.length ? head[i] : 'a');
+                    out.flush();
+                } catch (java.net.SocketException e) {
+                    closed = true;
+                }
+                Thread.sleep(50);
+                if (!closed && s.getInputStream().available() == 0) {
+                    s.setSoTimeout(1);
+                    try {
+                        closed = s.getInputStream().read() == -1;
+                    } catch (java.net.SocketTimeoutException e) {
+                        // still open
+                    } catch (java.net.SocketException e) {
+                        closed = true;
+                    } finally {
+                        if (!s.isClosed()) s.setSoTimeout(10_000);
+                    }
+                }
+            }
+            assertThat(closed).as("the relay closed the dripping connection").isTrue();
+        }
+        RelayHarness.await("no connection left", Duration.ofSeconds(5), () -> h.relay.openConnections() == 0);
+    }
+
+    @Test
+    void connectionsOverTheCapGetAClearRefusal() throws Exception {
+        h.withConfig(java.util.Map.of("server.max_connections", 2L));
+        h.chatgpt("A", 1, null);
+        h.startServer();
+        h.fake.setDefault(FakeUpstream.success("ok"));
+        try (Socket a = new Socket("127.0.0.1", h.relay.port()); Socket b = new Socket("127.0.0.1", h.relay.port())) {
+            RelayHarness.await("two connections open", Duration.ofSeconds(5), () -> h.relay.openConnections() == 2);
+            try (Socket c = new Socket("127.0.0.1", h.relay.port())) {
+                c.setSoTimeout(10_000);
+                String answer = readAll(c);
+                assertThat(answer).startsWith("HTTP/1.1 503").contains("relay_too_many_connections")
+                        .contains("server.max_connections = 2");
+            }
+            assertThat(h.relay.openConnections()).isEqualTo(2);
+        }
+        RelayHarness.await("the held connections are gone", Duration.ofSeconds(5), () -> h.relay.openConnections() == 0);
+        assertThat(h.post(RelayHarness.body("m")).statusCode()).isEqualTo(200);
+    }
 }
