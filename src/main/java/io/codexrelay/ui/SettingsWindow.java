@@ -37,9 +37,10 @@ public final class SettingsWindow {
                     "pool.secondary_threshold_percent", "pool.gate_wait_ms", "pool.chatgpt_max_concurrent",
                     "pool.api_key_max_concurrent", "pool.requests_per_minute", "pool.affinity_idle_hours", "pool.usage_poll_seconds", "pool.report_pool_headers")),
             new ConfigFieldsPanel.Group("Timeouts", List.of("upstream.connect_timeout_ms", "upstream.first_byte_timeout_ms",
-                    "upstream.idle_timeout_ms")),
+                    "upstream.idle_timeout_ms", "upstream.request_deadline_ms", "server.header_timeout_ms",
+                    "server.body_timeout_ms")),
             new ConfigFieldsPanel.Group("Listening (* = after a restart)", List.of("server.port", "server.listen", "server.allow_remote",
-                    "server.max_body_mb")),
+                    "server.max_body_mb", "server.body_memory_budget_mb", "server.max_connections")),
             new ConfigFieldsPanel.Group("Upstream addresses", List.of("upstream.chatgpt_base_url", "upstream.oauth_issuer",
                     "upstream.default_api_base_url")));
 
