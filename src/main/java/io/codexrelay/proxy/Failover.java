@@ -179,6 +179,12 @@ final class Failover {
                     "upstream challenge");
             return;
         }
+        if (lf == null && !t.chain.isEmpty() && timedOut().size() == t.chain.size()) {
+            // Every account hung (no answer headers in time): the same final answer as the deadline (Codex's retries
+            // would each wait again).
+            deadlineAnswer();
+            return;
+        }
         if (lf == null) {
             t.respond(502, RelayErrors.body("relay_upstream_failed", "No codex-relay account could get an answer from "
                     + "its upstream (" + String.join(", ", t.chain) + "). Check the network and `codex-relay status`, "
@@ -200,18 +206,28 @@ final class Failover {
      */
     void deadlineAnswer() {
         long s = f.upstream.config().requestDeadline().toSeconds();
-        java.util.List<String> timedOut = new java.util.ArrayList<>();
-        for (String step : t.chain) {
-            int colon = step.indexOf(':');
-            if (colon > 0 && step.substring(colon + 1).contains("timeout")) timedOut.add(step.substring(0, colon));
-        }
+        long perAccount = f.upstream.config().firstByteTimeout().toSeconds();
+        java.util.List<String> timedOut = timedOut();
         String accounts = timedOut.isEmpty() ? "" : " Timed out: " + String.join(", ", timedOut) + ".";
         String steps = t.chain.isEmpty() ? "" : " Tried: " + String.join(", ", t.chain) + ".";
         log.warn("No answer within upstream.request_deadline_ms ({} s);{}{}", s, accounts, steps);
-        t.respondFinal(504, "relay_upstream_timeout", "codex-relay got no answer from any account's upstream within "
-                + "upstream.request_deadline_ms = " + s + " s." + accounts + steps + " The upstream may be down or "
+        t.respondFinal(504, "relay_upstream_timeout", "codex-relay got no answer from any account's upstream in time "
+                + "(upstream.first_byte_timeout_ms = " + perAccount + " s per account, upstream.request_deadline_ms = " + s
+                + " s in all)." + accounts + steps + " The upstream may be down or "
                 + "unreachable; check the network and `codex-relay status`, then retry.", FailureClass.TRANSIENT,
                 "request deadline passed" + (timedOut.isEmpty() ? "" : "; timed out: " + String.join(", ", timedOut)));
+    }
+
+    /** The accounts whose upstream hung (no answer headers in time) in this request, in the order tried. */
+    private java.util.List<String> timedOut() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String step : t.chain) {
+            int colon = step.indexOf(':');
+            if (colon > 0 && step.substring(colon + 1).contains("timeout") && t.hung.contains(step.substring(0, colon))) {
+                out.add(step.substring(0, colon));
+            }
+        }
+        return out;
     }
 
     void stoppingAnswer() {

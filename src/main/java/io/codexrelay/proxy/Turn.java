@@ -66,6 +66,8 @@ final class Turn {
 
     /** Set when {@code upstream.request_deadline_ms} passed before an answer was committed: no more accounts are tried. */
     volatile boolean deadlinePassed;
+    /** Accounts whose upstream sent no answer headers in time during this request (hung), for what the client hears. */
+    final Set<String> hung = ConcurrentHashMap.newKeySet();
     private volatile org.eclipse.jetty.util.thread.Scheduler.Task deadlineTimer;
 
     void start() {
@@ -85,6 +87,7 @@ final class Turn {
         deadlinePassed = true;
         UpstreamAttempt a = current;
         if (a != null && !a.streaming) {
+            if (a.upResponse == null) hung.add(a.lease.name());
             a.abortUpstream(new java.util.concurrent.TimeoutException("request deadline reached"));
         }
     }

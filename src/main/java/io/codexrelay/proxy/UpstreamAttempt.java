@@ -122,7 +122,10 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
         if (!lease.use(closed)) return; // the exchange ended meanwhile (Codex left): nothing to send
         long fbt = fwd.upstream.config().firstByteTimeout().toMillis();
         firstByteTimer = fwd.upstream.scheduler().schedule(
-                () -> upRequest.abort(new TimeoutException("no answer from the upstream within " + fbt + " ms")),
+                () -> {
+                    x.hung.add(lease.name());
+                    upRequest.abort(new TimeoutException("no answer from the upstream within " + fbt + " ms"));
+                },
                 fbt, TimeUnit.MILLISECONDS);
         upRequest.send(this);
     }
