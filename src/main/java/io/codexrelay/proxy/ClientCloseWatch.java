@@ -95,7 +95,13 @@ final class ClientCloseWatch implements Callback, Invocable {
         if (n < 0) {
             clientGone(new EofException("the client closed the connection"));
         } else if (n == 0) {
-            if (state.get() == WATCHING && !endPoint.tryFillInterested(this)) state.compareAndSet(WATCHING, IDLE);
+            if (state.get() != WATCHING) return;
+            if (!endPoint.tryFillInterested(this)) {
+                state.compareAndSet(WATCHING, IDLE);
+            } else if (state.get() != WATCHING) {
+                // stop() ran between the check and the registration: give the read interest back after all.
+                endPoint.getFillInterest().onFail(STOP);
+            }
         } else {
             // Pipelined bytes: they are lost to the next request, so this connection must not serve another.
             state.set(STOPPED);
