@@ -6,7 +6,7 @@ import java.time.Instant;
 
 /**
  * One account as shown to the user. {@code state} is one of "ready", "busy", "cooling", "exhausted",
- * "relogin", "disabled"; {@code stateUntil} is when cooling/exhausted ends. {@code secretHint} shows at most the
+ * "relogin", "key_rejected" (the upstream rejected the API key: replace it), "disabled"; {@code stateUntil} is when cooling/exhausted ends. {@code secretHint} shows at most the
  * last 4 characters. {@code quota} may be null when nothing is known yet.
  */
 public record AccountStatus(String name, String kind, String email, String plan, String baseUrl, boolean enabled,

@@ -80,7 +80,8 @@ final class StatusCommand extends ControlCommand {
     }
 
     static String state(AccountStatus a, Instant now) {
-        StringBuilder sb = new StringBuilder(a.state() == null ? "?" : a.state());
+        String shown = "key_rejected".equals(a.state()) ? "key rejected: replace it" : a.state();
+        StringBuilder sb = new StringBuilder(shown == null ? "?" : shown);
         if (a.stateUntil() != null) sb.append(" until ").append(when(a.stateUntil(), now));
         if (a.stateReason() != null && !a.stateReason().isBlank() && !"disabled".equals(a.state())) sb.append(" (").append(a.stateReason()).append(')');
         return sb.toString();

@@ -104,7 +104,7 @@ public final class Notifier {
         if (e instanceof AccountSwitched s) serving = s.to();
         if (e instanceof ModeChanged m) pinned = m.pinned();
         if (!(e instanceof AccountExhausted || e instanceof AccountSwitched || e instanceof PoolExhausted
-                || e instanceof ReloginNeeded || e instanceof AccountRecovered || e instanceof QuotaChanged || e instanceof ModeChanged)) {
+                || e instanceof ReloginNeeded || e instanceof RelayEvent.KeyRejected || e instanceof AccountRecovered || e instanceof QuotaChanged || e instanceof ModeChanged)) {
             return;
         }
         if (e instanceof QuotaChanged q && !crossedThreshold(q)) return;
@@ -182,6 +182,10 @@ public final class Notifier {
             } else if (e instanceof ReloginNeeded r) {
                 add(out, now, Kind.RELOGIN, r.account(), r.account() + " needs a new login",
                         "Open Settings › Accounts and choose “Log in with ChatGPT…”." + (r.reason() == null ? "" : " (" + r.reason() + ")"), true);
+            } else if (e instanceof RelayEvent.KeyRejected k) {
+                add(out, now, Kind.RELOGIN, k.account(), k.account() + ": API key rejected — replace it",
+                        "The upstream answered 401 invalid_api_key. Remove the account and add it again with the new key "
+                        + "(Settings › Accounts, or `codex-relay accounts add-key`).", true);
             } else if (e instanceof QuotaChanged q) {
                 var w = q.quota().primary();
                 String reset = w.resetsAt() == null ? "" : " — resets " + Fmt.clock(w.resetsAt(), now, zone);

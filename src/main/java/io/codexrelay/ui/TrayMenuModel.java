@@ -124,11 +124,12 @@ public record TrayMenuModel(String tooltip, String status, List<Item> items) {
         switch (state) {
             case "disabled" -> sb.append(" · disabled");
             case "relogin" -> sb.append(" · needs a new login");
+            case "key_rejected" -> sb.append(" · key rejected: replace it");
             case "exhausted" -> sb.append(" · out").append(until(a.stateUntil(), now, zone));
             case "cooling" -> sb.append(" · resting").append(until(a.stateUntil(), now, zone));
             default -> { }
         }
-        if (!"disabled".equals(state) && !"relogin".equals(state) && !"exhausted".equals(state)) {
+        if (!"disabled".equals(state) && !"relogin".equals(state) && !"key_rejected".equals(state) && !"exhausted".equals(state)) {
             QuotaSnapshot q = a.quota();
             if (q != null && (q.primary() != null || q.secondary() != null)) {
                 if (q.primary() != null) sb.append(" · 5h ").append(Fmt.percent(q.primary().remainingPercent())).append(" left");
