@@ -196,6 +196,7 @@ public final class RelayApp implements AutoCloseable {
                     b.requestLog, b.events, server::inFlight, b.live, b.clock,
                     "daemon pid " + ProcessHandle.current().pid() + " (this process)");
             b.closeables.push(b.control);
+            b.closeables.push(new CodexRoutingWatch(b.home, b.clock, b.events).start());   // the tray's Codex tick follows the file
             b.server.mount(AdminHandler.PREFIX, new AdminHandler(b.control, token, VERSION));
             try {
                 b.server.start();
