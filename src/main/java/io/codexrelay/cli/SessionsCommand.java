@@ -415,7 +415,7 @@ public final class SessionsCommand implements Callable<Integer> {
                 if (v.rolloutPath() != null) out.println("  file        " + v.rolloutPath());
                 if (!v.flags().isEmpty()) out.println("  flags       " + String.join(", ", v.flags()));
                 for (var a : v.relayAccounts()) {
-                    out.println("  relay       " + a.account() + ": " + a.requests() + " requests, " + (a.inputTokens() + a.outputTokens()) + " tokens");
+                    out.println("  relay       " + a.account() + ": " + a.requests() + (a.requests() == 1 ? " request, " : " requests, ") + (a.inputTokens() + a.outputTokens()) + " tokens");
                 }
                 if (!det.firstMessages().isEmpty()) {
                     out.println();
@@ -467,7 +467,7 @@ public final class SessionsCommand implements Callable<Integer> {
                     for (View v : d.attention()) att.add(json(v));
                     print(out, n);
                 } else {
-                    out.println(d.total() + " sessions in " + String.join(", ", svc.codexHomes().stream().map(Path::toString).toList()));
+                    out.println(d.total() + (d.total() == 1 ? " session in " : " sessions in ") + String.join(", ", svc.codexHomes().stream().map(Path::toString).toList()));
                     for (String p : d.problems()) out.println("problem: " + p);
                     out.println("Codex uses provider '" + d.currentProvider() + "'. Sessions per provider:");
                     d.providerCounts().forEach((p, c) -> out.println("  " + p + ": " + c

@@ -154,7 +154,7 @@ public final class Notifier {
             boolean urgent = out.stream().anyMatch(Notification::urgent);
             Kind kind = out.stream().anyMatch(n -> n.kind() == Kind.POOL_EXHAUSTED) ? Kind.POOL_EXHAUSTED : out.get(0).kind();
             Notification first = out.stream().filter(n -> n.kind() == Kind.POOL_EXHAUSTED).findFirst().orElse(out.get(0));
-            sink.show(new Notification(kind, "codex-relay: " + out.size() + " changes", body.toString().trim(), urgent), iconOf.get(first));
+            sink.show(new Notification(kind, "codex-relay: " + Fmt.count(out.size(), "change"), body.toString().trim(), urgent), iconOf.get(first));
         } else {
             out.forEach(n -> sink.show(n, iconOf.get(n)));
         }
