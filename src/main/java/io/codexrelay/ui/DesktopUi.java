@@ -255,6 +255,24 @@ public final class DesktopUi implements AutoCloseable {
         lastPool = pool;
         Notifier n = notifier;
         if (n != null && pool != null) n.setContext(pool.serving(), pool.pinned());
+        if (n != null && pool != null && !pool.paused() && pool.earliestReset() == null) {
+            List<io.codexrelay.events.QuotaWindow> windows = new ArrayList<>();
+            Instant earliest = null;
+            boolean unbounded = false;   // an account without a quota window (an API key) does not run dry this way
+            for (var a : pool.accounts()) {
+                if (!a.enabled()) continue;
+                if (a.quota() == null || a.quota().primary() == null) {
+                    unbounded = true;
+                    continue;
+                }
+                windows.add(a.quota().primary());
+                Instant r = a.quota().primary().resetsAt();
+                if (r != null && (earliest == null || r.isBefore(earliest))) earliest = r;
+            }
+            Instant first = earliest;
+            io.codexrelay.app.Pace poolPace = io.codexrelay.app.Pace.pool(windows, Duration.ofHours(5), o.clock());
+            if (!unbounded && poolPace != null && poolPace.runsDry()) timer.execute(() -> n.poolPace(poolPace, first, lastPool == null ? null : lastPool.serving()));
+        }
         TrayMenuModel model = TrayMenuModel.of(pool, new TrayMenuModel.Context(codexRouted, o.openSessions() != null, error),
                 o.clock().instant(), o.zone());
         IconState icon = error != null ? new IconState(null, null, IconState.Mark.ALL_OUT) : IconState.of(pool);

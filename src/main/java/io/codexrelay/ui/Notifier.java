@@ -31,7 +31,7 @@ import java.util.function.Supplier;
  */
 public final class Notifier {
 
-    public enum Kind { EXHAUSTED, POOL_EXHAUSTED, RELOGIN, THRESHOLD, RECOVERED }
+    public enum Kind { EXHAUSTED, POOL_EXHAUSTED, RELOGIN, THRESHOLD, RECOVERED, POOL_PACE }
 
     public record Notification(Kind kind, String title, String body, boolean urgent) {}
 
@@ -57,7 +57,7 @@ public final class Notifier {
         boolean on(Kind k) {
             return switch (k) {
                 case EXHAUSTED -> exhausted;
-                case POOL_EXHAUSTED -> poolExhausted;
+                case POOL_EXHAUSTED, POOL_PACE -> poolExhausted;
                 case RELOGIN -> relogin;
                 case THRESHOLD -> thresholdPercent < 100;
                 case RECOVERED -> recovered;
@@ -132,6 +132,30 @@ public final class Notifier {
         double t = prefs.get().thresholdPercent();
         // At 100 % the account is out: the exhaustion (or all-out) message that follows says so, once.
         return t < 100 && before < t && now >= t && now < 100 && q.account().equals(serving);
+    }
+
+    /**
+     * The pool as a whole will run dry before the earliest reset at this pace: warns once per reset time (a new
+     * reset time is a new window). {@code serving} gives the icon its bars.
+     */
+    public void poolPace(io.codexrelay.app.Pace pace, Instant earliestReset, String serving) {
+        if (pace == null || !pace.runsDry() || pace.outIn().isZero() || !prefs.get().on(Kind.POOL_PACE)) return;
+        Notification n;
+        IconState icon;
+        synchronized (this) {
+            Instant now = clock.instant();
+            List<Notification> out = new ArrayList<>();
+            icons.clear();
+            String title = "At this pace every account is out in " + Fmt.duration(pace.outIn());
+            String key = Kind.POOL_PACE + "|" + earliestReset;
+            if (lastSent.containsKey(key)) return;
+            lastSent.put(key, now);
+            n = new Notification(Kind.POOL_PACE, title, "The first reset is in " + Fmt.duration(pace.resetsIn())
+                    + (earliestReset == null ? "" : " (" + Fmt.clock(earliestReset, now, zone) + ")") + ". Slow down, or add an account.", false);
+            out.add(n);
+            icon = iconFor(Kind.POOL_PACE, serving);
+        }
+        sink.show(n, icon);
     }
 
     /** Composes and sends what collected. Runs on the scheduler. */
@@ -227,6 +251,7 @@ public final class Notifier {
         Double w = q == null || q.secondary() == null ? null : q.secondary().usedPercent();
         return switch (kind) {
             case POOL_EXHAUSTED -> new IconState(100.0, 100.0, IconState.Mark.ALL_OUT);
+            case POOL_PACE -> new IconState(p, w, IconState.Mark.NONE);
             case EXHAUSTED -> new IconState(100.0, w, IconState.Mark.NONE);
             case RELOGIN -> new IconState(p, w, IconState.Mark.RELOGIN);
             case THRESHOLD, RECOVERED -> new IconState(p, w, IconState.Mark.NONE);
