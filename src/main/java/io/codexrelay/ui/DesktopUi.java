@@ -285,7 +285,14 @@ public final class DesktopUi implements AutoCloseable {
             log.warn("Updating the tray failed: {}", e.toString());
         }
         remember(icon, pool != null && error == null);
+        Boolean routed = codexRouted;
+        if (routed != null && !routed.equals(lastRoutedShown)) {
+            lastRoutedShown = routed;
+            log.info("Tray menu: Route Codex through relay {}", routed ? "ticked" : "unticked");
+        }
     }
+
+    private volatile Boolean lastRoutedShown;
 
     /** Logs when the icon turns known or unknown (the Xvfb test reads it), and stores it for the next start. */
     private void remember(IconState icon, boolean live) {
