@@ -1,6 +1,7 @@
 package io.codexrelay.app;
 
 import io.codexrelay.account.AccountRepository;
+import io.codexrelay.codex.CodexWiring;
 import io.codexrelay.config.ClientKey;
 import io.codexrelay.config.ConfigException;
 import io.codexrelay.config.ConfigLoader;
@@ -188,6 +189,7 @@ public final class RelayApp implements AutoCloseable {
             RequestLog requestLog = b.requestLog;
             b.closeables.push(b.events.subscribe(RelayEvent.RequestFinished.class, e -> requestLog.append(e.record())));
             ClientKey clientKey = ClientKey.loadOrCreate(b.home);
+            CodexWiring.rewireIfKeyReplaced(b.home, clientKey, b.clock);
             b.server = new RelayServer(cfg, b.pool, b.poolServices, b.events, clientKey, b.clock);
             b.closeables.push(b.server);
             String token = AdminFile.newToken();

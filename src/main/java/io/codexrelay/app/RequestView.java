@@ -1,5 +1,7 @@
 package io.codexrelay.app;
 
+import io.codexrelay.store.LogText;
+
 import java.time.Instant;
 import java.util.List;
 
@@ -13,4 +15,9 @@ public record RequestView(long id, Instant startedAt, String account, String mod
                           Long ttfbMs, long durationMs, Long inputTokens, Long cachedTokens, Long outputTokens,
                           Long reasoningTokens, List<String> failoverChain, String failureClass, String sessionId,
                           String error) {
+
+    /** The error on one line, safe to print to a terminal (control characters shown as escapes, length bounded). */
+    public String errorOneLine() {
+        return error == null ? null : LogText.clean(error, LogText.ERROR_MAX);
+    }
 }

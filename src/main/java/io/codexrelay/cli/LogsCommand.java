@@ -183,7 +183,7 @@ final class LogsCommand {
             List<String> parts = new ArrayList<>();
             if (r.failoverChain() != null && r.failoverChain().size() > 1) parts.add(String.join(" -> ", r.failoverChain()));
             if (r.failureClass() != null) parts.add(r.failureClass());
-            if (r.error() != null) parts.add(r.error());
+            if (r.error() != null) parts.add(r.errorOneLine());
             return parts.isEmpty() ? null : String.join("; ", parts);
         }
     }

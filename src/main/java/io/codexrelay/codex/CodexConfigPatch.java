@@ -27,7 +27,7 @@ import java.util.Objects;
 public final class CodexConfigPatch {
     public static final String PROVIDER_ID = "codex-relay";
     static final List<String> TABLE_PATH = List.of("model_providers", PROVIDER_ID);
-    private static final String DEFAULT_PROVIDER = "openai";
+    static final String DEFAULT_PROVIDER = "openai";
 
     private CodexConfigPatch() {}
 

@@ -27,6 +27,7 @@ import java.util.stream.Stream;
  * file in {@code <relay home>/codex-wiring.json}.
  */
 public final class CodexWiring {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CodexWiring.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final RelayHome relayHome;
@@ -66,6 +67,14 @@ public final class CodexWiring {
         }
         CodexConfigPatch.View view = readBack(file, p.text());
         List<String> notes = new ArrayList<>(profileNotes(view));
+        // The provider entry holds the client key; a config.toml every local user can read would let them spend the
+        // user's quota (issue 9, fault 6). Codex reads this file from every terminal, so it is tightened, not bypassed
+        // (docs/design.md, "The client key in Codex's config"). A group-only mode the user chose is left alone.
+        String was = tightenConfig(file);
+        if (was != null) {
+            notes.add(file + " was readable by other users (" + was + ") and holds the relay's client key: its mode is now "
+                    + "rw------- (only you). Your settings in it are unchanged" + (backup != null ? "; backup: " + backup : "") + ".");
+        }
         if (p.changed()) {
             Map<String, Integer> hidden = home.countSessionsByProvider().otherThan(CodexConfigPatch.PROVIDER_ID);
             if (!hidden.isEmpty()) {
@@ -113,6 +122,52 @@ public final class CodexWiring {
             }
         }
         return new Outcome(file, p.changed(), false, backup, view, notes);
+    }
+
+    private static String tightenConfig(Path file) throws CodexConfigException {
+        try {
+            return Files.exists(file) ? RelayHome.tightenIfLoose(file, true) : null;
+        } catch (IOException e) {
+            throw new CodexConfigException("Could not make " + file + " private (" + e.getMessage() + "); it holds the relay's "
+                    + "client key: run chmod 600 " + file, e);
+        }
+    }
+
+    /**
+     * After the client key changed (a damaged {@code client.key} was replaced, issue 9 fault 7): when Codex is wired
+     * to the relay with another key, rewrites the relay's provider entry with the new key (backup first, like
+     * {@code codex on}). Returns the outcome when something was rewritten, null when Codex was not wired to the
+     * relay (then nothing in {@code $CODEX_HOME} is touched) or already had this key.
+     */
+    public Outcome refreshClientKey(CodexHome home, String clientKey) throws CodexConfigException {
+        Path file = home.configFile();
+        if (!Files.exists(file)) return null;
+        String text = read(file);
+        CodexConfigPatch.View view = CodexConfigPatch.inspect(text, file.toString());
+        if (!view.pointsAtRelay() || clientKey.equals(view.relayClientKey()) || view.relayBaseUrl() == null) return null;
+        Object idle = CodexConfigPatch.parse(text, file.toString()).get(List.of(CodexConfigPatch.TABLE_PATH.get(0),
+                CodexConfigPatch.TABLE_PATH.get(1), "stream_idle_timeout_ms"));
+        long idleMs = idle instanceof Long l ? l : 300_000L;
+        return on(home, new CodexConfigPatch.ProviderSpec(view.relayBaseUrl(), clientKey, idleMs));
+    }
+
+    /**
+     * The daemon's start hook: when {@code key} replaced a damaged key file, re-wires the Codex home of this session
+     * ({@code $CODEX_HOME}, else {@code $HOME/.codex}) so Codex does not get 401 until {@code codex on} is rerun.
+     * Failures are logged, never fatal: the relay still serves other tools.
+     */
+    public static void rewireIfKeyReplaced(RelayHome relayHome, io.codexrelay.config.ClientKey key, Clock clock) {
+        if (!key.replacedDamaged()) return;
+        Map<String, String> env = System.getenv();
+        CodexHome home = CodexHome.locate(null, env, env.getOrDefault("HOME", System.getProperty("user.home")));
+        try {
+            Outcome o = new CodexWiring(relayHome, clock).refreshClientKey(home, key.value());
+            if (o != null) LOG.warn("Codex's {} was wired to the relay with the old client key; it now has the new key (backup: {}).",
+                    o.configFile(), o.backup());
+            else LOG.warn("Codex's {} is not wired to the relay, so it was left as it is.", home.configFile());
+        } catch (CodexConfigException e) {
+            LOG.error("The client key changed but Codex's config could not be updated: {} Run `codex-relay codex on`.", e.getMessage());
+        }
     }
 
     public Status status(CodexHome home) throws CodexConfigException {

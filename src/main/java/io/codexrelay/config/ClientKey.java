@@ -16,23 +16,57 @@ public final class ClientKey {
     public static final String HEADER = "x-relay-key";
     private static final String PREFIX = "crk_";
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ClientKey.class);
+
     private final String value;
+    private final java.nio.file.Path damagedCopy;
 
-    private ClientKey(String value) { this.value = value; }
+    private ClientKey(String value, java.nio.file.Path damagedCopy) {
+        this.value = value;
+        this.damagedCopy = damagedCopy;
+    }
 
+    /**
+     * The key in {@code client.key}, made on first use. A key file others can read is tightened to 0600. A damaged
+     * key file is not silently replaced (issue 9, fault 7): it is kept aside as {@code client.key.damaged-<time>}, a
+     * new key is made, the replacement is logged as an error that says what to do, and {@link #replacedDamaged()}
+     * tells the caller so it can re-wire Codex ({@code CodexWiring.refreshClientKey}).
+     */
     public static ClientKey loadOrCreate(RelayHome home) throws IOException {
         var file = home.clientKeyFile();
+        java.nio.file.Path damaged = null;
         if (Files.exists(file)) {
-            String v = Files.readString(file, StandardCharsets.UTF_8).trim();
-            if (v.startsWith(PREFIX) && v.length() >= 36) return new ClientKey(v);
+            String was = RelayHome.tightenIfLoose(file);
+            if (was != null) log.warn("{} could be read by other users ({}); tightened to rw-------", file, was);
+            byte[] bytes = Files.readAllBytes(file);
+            String v = new String(bytes, StandardCharsets.UTF_8).trim();
+            if (valid(v)) return new ClientKey(v, null);
+            damaged = file.resolveSibling("client.key.damaged-" + System.currentTimeMillis());
+            Files.move(file, damaged);
+            RelayHome.restrictToOwner(damaged, false);
         }
         byte[] raw = new byte[24];
         new SecureRandom().nextBytes(raw);
         String v = PREFIX + HexFormat.of().formatHex(raw);
         home.ensureExists();
         AtomicFiles.writeString(file, v + "\n", true);
-        return new ClientKey(v);
+        if (damaged != null) {
+            log.error("{} was damaged, so a new client key was made (the old file is kept as {}). A Codex wired to the "
+                    + "relay before now sends the old key and gets 401: the relay re-wires Codex's config.toml at start; "
+                    + "elsewhere run `codex-relay codex on`.", file, damaged.getFileName());
+        }
+        return new ClientKey(v, damaged);
     }
+
+    private static boolean valid(String v) {
+        return v.startsWith(PREFIX) && v.length() >= 36 && v.chars().allMatch(c -> c == '_' || Character.isLetterOrDigit(c) && c < 128);
+    }
+
+    /** True when a damaged key file was replaced by a new key during {@link #loadOrCreate}. */
+    public boolean replacedDamaged() { return damagedCopy != null; }
+
+    /** Where the damaged key file was kept, or null. */
+    public java.nio.file.Path damagedCopy() { return damagedCopy; }
 
     public String value() { return value; }
 

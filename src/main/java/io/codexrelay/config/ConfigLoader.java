@@ -43,13 +43,44 @@ public final class ConfigLoader {
     public static RelayConfig load(Path file) throws ConfigException {
         String text;
         try {
-            text = Files.readString(file);
+            text = decodeUtf8(Files.readAllBytes(file), file);
         } catch (NoSuchFileException e) {
             throw new ConfigException("Configuration file " + file + " does not exist.");
         } catch (IOException e) {
             throw new ConfigException("Could not read " + file + ": " + e.getMessage());
         }
         return parse(text, file.toString());
+    }
+
+    /**
+     * The file's text, or a message naming the line and column of the first byte that is not UTF-8 (issue 9, fault 7:
+     * garbage bytes used to surface as Java's bare "Input length = 1").
+     */
+    static String decodeUtf8(byte[] bytes, Path file) throws ConfigException {
+        var decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
+        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length + 1);
+        var result = decoder.decode(in, out, true);
+        if (!result.isError()) {
+            decoder.flush(out);
+            return out.flip().toString();
+        }
+        int bad = in.position();
+        int line = 1, lineStart = 0;
+        for (int i = 0; i < bad; i++) {
+            if (bytes[i] == '\n') {
+                line++;
+                lineStart = i + 1;
+            }
+        }
+        String prefix = new String(bytes, lineStart, bad - lineStart, java.nio.charset.StandardCharsets.UTF_8);
+        int column = prefix.codePointCount(0, prefix.length()) + 1;
+        throw new ConfigException(file + ": line " + line + ", column " + column + ": byte 0x"
+                + String.format("%02x", bytes[bad] & 0xff) + " is not UTF-8 text (the file may be damaged or saved in another "
+                + "encoding). Fix or delete that line, save the file as UTF-8, or move the file aside to start from the "
+                + "defaults (the Settings window writes a new one).");
     }
 
     /** Parses and validates TOML text; {@code source} names the file in messages. */

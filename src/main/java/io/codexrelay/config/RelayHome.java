@@ -46,6 +46,34 @@ public final class RelayHome {
         return this;
     }
 
+    /**
+     * Tightens a file that holds secrets back to owner-only when others may read or write it (issue 9, fault 6: a
+     * {@code relay.db} or {@code client.key} restored from a backup or copied by hand arrives as 0644).
+     * Returns the mode it had, e.g. "rw-r--r--", when it was changed, else null.
+     */
+    public static String tightenIfLoose(Path file) throws IOException {
+        return tightenIfLoose(file, false);
+    }
+
+    /**
+     * As {@link #tightenIfLoose(Path)}; with {@code worldOnly} only a file every local user may read or write is
+     * tightened (for a file that is the user's own, such as Codex's config.toml, where a group the user chose stays).
+     */
+    public static String tightenIfLoose(Path file, boolean worldOnly) throws IOException {
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            Set<PosixFilePermission> others = worldOnly
+                    ? Set.of(PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE)
+                    : Set.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
+                            PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);
+            if (perms.stream().noneMatch(others::contains)) return null;
+            restrictToOwner(file, false);
+            return PosixFilePermissions.toString(perms);
+        } catch (UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
     /** chmod 0600 for files, 0700 for directories; silently skipped on non-POSIX file systems. */
     public static void restrictToOwner(Path p, boolean directory) throws IOException {
         try {

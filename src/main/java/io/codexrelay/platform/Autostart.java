@@ -11,16 +11,38 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * "Start at login": the platform's own mechanism, written and removed on request.
- * Linux: {@code $XDG_CONFIG_HOME/autostart/codex-relay.desktop} (XDG autostart); macOS: a LaunchAgent plist in
- * {@code ~/Library/LaunchAgents}; Windows: the {@code codex-relay} value under
- * {@code HKCU\Software\Microsoft\Windows\CurrentVersion\Run}. The entry starts the daemon with no command, which
- * goes to the tray silently. A custom {@code CODEX_RELAY_HOME} is carried into the entry (Linux, macOS).
+ * "Start at login", supervised where the platform can restart a crashed daemon (issue 9, crash recovery).
+ * <ul>
+ * <li>Linux with a systemd user manager ({@code $XDG_RUNTIME_DIR/systemd/private} exists): a user unit
+ *   {@code $XDG_CONFIG_HOME/systemd/user/codex-relay.service} with {@code Restart=on-failure}, a start limit (after
+ *   {@link #START_LIMIT_BURST} crashes within {@link #START_LIMIT_INTERVAL_SEC} s it stays down) and
+ *   {@code OnFailure=codex-relay-failed.service}, which tells the user through {@code notify-send}. The unit is started
+ *   at login by the XDG autostart entry (every desktop runs those; not every desktop reaches
+ *   {@code graphical-session.target}), which first hands the session's DISPLAY to the manager so the tray appears.</li>
+ * <li>Linux without systemd: the XDG autostart entry starts the daemon itself (no supervision there).</li>
+ * <li>macOS: a LaunchAgent with {@code KeepAlive/SuccessfulExit=false} (relaunched after a crash, not after Quit) and
+ *   {@code ThrottleInterval} so a crash loop runs at most once every {@link #RESTART_DELAY_MAC_SEC} s.</li>
+ * <li>Windows: the {@code HKCU\...\Run} value, unsupervised. Task Scheduler's restart-on-failure waits at least one
+ *   minute between tries and cannot be verified off Windows; a Java supervisor loop would double the resident memory.
+ *   So Windows keeps the Run key and the daemon's own crash-safe files (docs/design.md, "Crash recovery").</li>
+ * </ul>
+ * Every path is derived from {@code $HOME} / {@code $XDG_CONFIG_HOME} when set, never from Java's {@code user.home}
+ * (issue 15: the entry landed in the account's home although HOME pointed elsewhere). A custom
+ * {@code CODEX_RELAY_HOME} is carried into the entry.
  */
 public final class Autostart {
     public static final String RUN_KEY = "HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run";
     public static final String NAME = "codex-relay";
     static final String LAUNCH_AGENT = "io.codexrelay.daemon";
+    /** The supervised unit and the unit that tells the user when supervision gave up. */
+    public static final String UNIT = NAME + ".service";
+    public static final String FAILED_UNIT = NAME + "-failed.service";
+    /** Crashes tolerated within {@link #START_LIMIT_INTERVAL_SEC} before systemd stops restarting. */
+    public static final int START_LIMIT_BURST = 4;
+    public static final int START_LIMIT_INTERVAL_SEC = 120;
+    /** Pause before a restart: long enough not to spin, short enough that Codex barely notices. */
+    public static final int RESTART_DELAY_SEC = 2;
+    public static final int RESTART_DELAY_MAC_SEC = 10;
 
     /** Runs a command and returns its exit code (replaced in tests). */
     public interface CommandRunner {
@@ -46,8 +68,37 @@ public final class Autostart {
     }
 
     public static Autostart forCurrentProcess(Map<String, String> env) {
-        return new Autostart(Os.current(), Path.of(System.getProperty("user.home")), env,
-                currentLaunchCommand(Os.current()), Autostart::exec);
+        return new Autostart(Os.current(), userHome(env), env, currentLaunchCommand(Os.current()), Autostart::exec);
+    }
+
+    /** {@code $HOME} (or {@code %USERPROFILE%}) when set: what the user's login session will use; else user.home. */
+    public static Path userHome(Map<String, String> env) {
+        for (String var : List.of("HOME", "USERPROFILE")) {
+            String v = env.get(var);
+            if (v != null && !v.isBlank()) return Path.of(v);
+        }
+        return Path.of(System.getProperty("user.home"));
+    }
+
+    /** True on Linux when a systemd user manager runs this session, so a unit can supervise the daemon. */
+    public boolean systemdSupervises() {
+        if (os != Os.LINUX) return false;
+        String runtime = env.get("XDG_RUNTIME_DIR");
+        return runtime != null && !runtime.isBlank() && Files.exists(Path.of(runtime, "systemd", "private"));
+    }
+
+    private Path configHome() {
+        String xdg = env.get("XDG_CONFIG_HOME");
+        return xdg != null && !xdg.isBlank() ? Path.of(xdg) : userHome.resolve(".config");
+    }
+
+    /** The supervised systemd user unit (written only when {@link #systemdSupervises()}). */
+    public Path unitFile() {
+        return configHome().resolve("systemd/user").resolve(UNIT);
+    }
+
+    public Path failedUnitFile() {
+        return configHome().resolve("systemd/user").resolve(FAILED_UNIT);
     }
 
     public boolean supported() {
@@ -57,11 +108,7 @@ public final class Autostart {
     /** The file that holds the entry (Linux, macOS); null on Windows. */
     public Path entryFile() {
         return switch (os) {
-            case LINUX, OTHER -> {
-                String xdg = env.get("XDG_CONFIG_HOME");
-                Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : userHome.resolve(".config");
-                yield base.resolve("autostart").resolve(NAME + ".desktop");
-            }
+            case LINUX, OTHER -> configHome().resolve("autostart").resolve(NAME + ".desktop");
             case MAC -> userHome.resolve("Library/LaunchAgents").resolve(LAUNCH_AGENT + ".plist");
             case WINDOWS -> null;
         };
@@ -85,7 +132,17 @@ public final class Autostart {
                 if (rc != 0) throw new IOException("reg add failed with exit code " + rc);
             }
             case MAC -> AtomicFiles.writeString(entryFile(), plist(), false);
-            default -> AtomicFiles.writeString(entryFile(), desktopEntry(), false);
+            default -> {
+                if (systemdSupervises()) {
+                    AtomicFiles.writeString(failedUnitFile(), failedUnit(), false);
+                    AtomicFiles.writeString(unitFile(), serviceUnit(), false);
+                    int rc = runner.run(List.of("systemctl", "--user", "daemon-reload"));
+                    if (rc != 0) throw new IOException("systemctl --user daemon-reload failed with exit code " + rc);
+                    AtomicFiles.writeString(entryFile(), desktopEntry(supervisedStart()), false);
+                } else {
+                    AtomicFiles.writeString(entryFile(), desktopEntry(launchCommand()), false);
+                }
+            }
         }
     }
 
@@ -97,9 +154,12 @@ public final class Autostart {
             return;
         }
         Files.deleteIfExists(entryFile());
+        // The unit files go too; a daemon running under the unit keeps running (it may be the caller).
+        boolean hadUnit = Files.deleteIfExists(unitFile()) | Files.deleteIfExists(failedUnitFile());
+        if (hadUnit && systemdSupervises()) runner.run(List.of("systemctl", "--user", "daemon-reload"));
     }
 
-    String desktopEntry() {
+    private List<String> launchCommand() {
         List<String> cmd = new ArrayList<>();
         String home = env.get("CODEX_RELAY_HOME");
         if (home != null && !home.isBlank()) {
@@ -107,6 +167,74 @@ public final class Autostart {
             cmd.add("CODEX_RELAY_HOME=" + home);
         }
         cmd.addAll(launch);
+        return cmd;
+    }
+
+    /** Hands the login session's display to the user manager (so the tray can show), then starts the unit. */
+    private static List<String> supervisedStart() {
+        return List.of("sh", "-c", "systemctl --user import-environment DISPLAY WAYLAND_DISPLAY XAUTHORITY "
+                + "DBUS_SESSION_BUS_ADDRESS 2>/dev/null; exec systemctl --user start " + UNIT);
+    }
+
+    String desktopEntry() {
+        return desktopEntry(systemdSupervises() ? supervisedStart() : launchCommand());
+    }
+
+    /**
+     * The supervised unit. {@code Restart=on-failure} restarts after a crash or a kill, never after Quit (exit 0);
+     * the start limit stops a crash loop after {@link #START_LIMIT_BURST} tries, and then {@code OnFailure=} runs
+     * {@link #failedUnit()}.
+     */
+    String serviceUnit() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Written by codex-relay (Settings > Start at login). Removed when start at login is switched off.\n")
+          .append("[Unit]\n")
+          .append("Description=codex-relay: lets the Codex CLI use several accounts\n")
+          .append("StartLimitIntervalSec=").append(START_LIMIT_INTERVAL_SEC).append('\n')
+          .append("StartLimitBurst=").append(START_LIMIT_BURST).append('\n')
+          .append("OnFailure=").append(FAILED_UNIT).append('\n')
+          .append("\n[Service]\n")
+          .append("Type=simple\n");
+        String home = env.get("CODEX_RELAY_HOME");
+        if (home != null && !home.isBlank()) sb.append("Environment=").append(systemdQuote("CODEX_RELAY_HOME=" + home)).append('\n');
+        sb.append("ExecStart=");
+        for (int i = 0; i < launch.size(); i++) {
+            if (i > 0) sb.append(' ');
+            sb.append(systemdQuote(launch.get(i)));
+        }
+        sb.append('\n')
+          .append("Restart=on-failure\n")
+          .append("RestartSec=").append(RESTART_DELAY_SEC).append('\n')
+          .append("# A normal stop (logout, Quit) is not a failure.\n")
+          .append("SuccessExitStatus=143\n");
+        return sb.toString();
+    }
+
+    /** Runs once supervision gave up: a desktop notification that says what happened and what to do. */
+    String failedUnit() {
+        return "# Written by codex-relay: tells the user that the relay crashed repeatedly and was left stopped.\n"
+                + "[Unit]\n"
+                + "Description=codex-relay stopped after repeated crashes\n"
+                + "\n[Service]\n"
+                + "Type=oneshot\n"
+                + "ExecStart=/bin/sh -c 'notify-send -a codex-relay \"codex-relay stopped\" \"It crashed "
+                + START_LIMIT_BURST + " times and was left stopped. Codex cannot reach it: run codex-relay, or "
+                + "codex-relay codex off. Details: journalctl --user -u " + UNIT + "\" || true'\n";
+    }
+
+    /** systemd's quoting for ExecStart= and Environment=: double quotes, backslash escapes, {@code %} and {@code $} doubled. */
+    static String systemdQuote(String arg) {
+        String a = arg.replace("%", "%%").replace("$", "$$");
+        if (!a.isEmpty() && a.chars().noneMatch(c -> " \t\n\"'\\;".indexOf(c) >= 0)) return a;
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : a.toCharArray()) {
+            if (c == '"' || c == '\\') sb.append('\\');
+            sb.append(c);
+        }
+        return sb.append('"').toString();
+    }
+
+    private String desktopEntry(List<String> cmd) {
         StringBuilder exec = new StringBuilder();
         for (String a : cmd) {
             if (exec.length() > 0) exec.append(' ');
@@ -144,6 +272,9 @@ public final class Autostart {
         for (String a : launch) sb.append("    <string>").append(xml(a)).append("</string>\n");
         sb.append("  </array>\n")
           .append("  <key>RunAtLoad</key><true/>\n")
+          .append("  <!-- Relaunch after a crash, not after Quit; at most once every ThrottleInterval seconds. -->\n")
+          .append("  <key>KeepAlive</key>\n  <dict>\n    <key>SuccessfulExit</key><false/>\n  </dict>\n")
+          .append("  <key>ThrottleInterval</key><integer>").append(RESTART_DELAY_MAC_SEC).append("</integer>\n")
           .append("  <key>ProcessType</key><string>Interactive</string>\n")
           .append("  <key>LimitLoadToSessionType</key><string>Aqua</string>\n");
         String home = env.get("CODEX_RELAY_HOME");

@@ -31,16 +31,32 @@ public final class Database implements AutoCloseable {
     @FunctionalInterface
     public interface SqlWork<T> { T run(Connection c) throws SQLException; }
 
+    private final java.util.List<String> notices = new java.util.ArrayList<>();
+
     public Database(Path file) throws StoreException {
         this.file = file;
         try {
+            if (Files.exists(file) && Files.size(file) == 0 && !hasWal(file)) {
+                // SQLite takes an empty file for a new database: the accounts would silently be gone (issue 9,
+                // fault 7). Keep the empty file aside, start a fresh database and say what happened.
+                Path aside = file.resolveSibling(file.getFileName() + ".empty-" + System.currentTimeMillis());
+                Files.move(file, aside);
+                notices.add(file + " was empty (0 bytes), so the relay started with no accounts. The empty file was kept as "
+                        + aside.getFileName() + ". If you have a backup of relay.db, stop the relay and put it back; "
+                        + "otherwise add your accounts again (codex-relay accounts add).");
+            }
             boolean fresh = !Files.exists(file);
             Files.createDirectories(file.toAbsolutePath().getParent());
             if (fresh) {
                 Files.createFile(file);
                 RelayHome.restrictToOwner(file, false);
+            } else {
+                String was = RelayHome.tightenIfLoose(file);
+                if (was != null) notices.add(file + " could be read by other users (" + was + "); it holds account secrets, so "
+                        + "its mode is now rw------- (only you).");
             }
             this.conn = open(file);
+            checkIntegrity();
             migrate();
             for (String side : new String[] {"-wal", "-shm"}) {
                 Path p = Path.of(file + side);
@@ -48,8 +64,37 @@ public final class Database implements AutoCloseable {
             }
         } catch (IOException | SQLException e) {
             throw new StoreException("Could not open the relay database " + file + ": " + e.getMessage()
-                    + ". If it is damaged, move it aside and start again (accounts will need to be re-added).", e);
+                    + ". " + moveAsideHelp(file), e);
         }
+        for (String n : notices) log.warn("{}", n);
+    }
+
+    private static boolean hasWal(Path file) throws IOException {
+        Path wal = Path.of(file + "-wal");
+        return Files.exists(wal) && Files.size(wal) > 0;
+    }
+
+    /** What to do with a damaged database, the same words for a bad header and a bad page. */
+    static String moveAsideHelp(Path file) {
+        return "If it is damaged, stop the relay, move it aside (mv " + file + " " + file + ".damaged) and start again: "
+                + "a new database is made and the accounts need to be added again (or restore relay.db from a backup).";
+    }
+
+    /**
+     * A corrupt page deep in the file is not noticed by opening it, only by the query that reads that page. A quick
+     * check at start (milliseconds for the relay's small database) turns it into the same clear "move it aside" help as
+     * a damaged header instead of a "malformed" error in the middle of a request.
+     */
+    private void checkIntegrity() throws SQLException {
+        try (Statement st = conn.createStatement(); var rs = st.executeQuery("PRAGMA quick_check(1)")) {
+            String result = rs.next() ? rs.getString(1) : "no result";
+            if (!"ok".equalsIgnoreCase(result)) throw new SQLException("the database is damaged (" + result + ")");
+        }
+    }
+
+    /** Things the user should be told about that happened while opening (an empty file set aside, a mode tightened). */
+    public java.util.List<String> notices() {
+        return java.util.List.copyOf(notices);
     }
 
     /** Opens a further connection to the same file (for a dedicated writer thread). */
@@ -74,7 +119,9 @@ public final class Database implements AutoCloseable {
         try {
             return work.run(conn);
         } catch (SQLException e) {
-            throw new StoreException("Database error in " + file.getFileName() + ": " + e.getMessage(), e);
+            String msg = e.getMessage() == null ? "" : e.getMessage();
+            boolean corrupt = msg.contains("malformed") || msg.contains("SQLITE_CORRUPT") || msg.contains("SQLITE_NOTADB");
+            throw new StoreException("Database error in " + file.getFileName() + ": " + msg + (corrupt ? ". " + moveAsideHelp(file) : ""), e);
         }
     }
 
@@ -93,7 +140,9 @@ public final class Database implements AutoCloseable {
                 conn.setAutoCommit(true);
             }
         } catch (SQLException e) {
-            throw new StoreException("Database error in " + file.getFileName() + ": " + e.getMessage(), e);
+            String msg = e.getMessage() == null ? "" : e.getMessage();
+            boolean corrupt = msg.contains("malformed") || msg.contains("SQLITE_CORRUPT") || msg.contains("SQLITE_NOTADB");
+            throw new StoreException("Database error in " + file.getFileName() + ": " + msg + (corrupt ? ". " + moveAsideHelp(file) : ""), e);
         }
     }
 

@@ -11,4 +11,18 @@ public record RequestRecord(long id, Instant startedAt, String account, String m
                             Long ttfbMs, long durationMs, Long inputTokens, Long cachedTokens, Long outputTokens,
                             Long reasoningTokens, List<String> failoverChain, String failureClass, String sessionId,
                             String error) {
+    /**
+     * Every text field is bounded and stripped of control characters here, so both the log writer (what is stored)
+     * and every reader ({@code logs tail}, the log window, rows stored before this rule) only ever see safe text.
+     */
+    public RequestRecord {
+        account = LogText.clean(account, LogText.FIELD_MAX);
+        model = LogText.clean(model, LogText.MODEL_MAX);
+        path = LogText.clean(path, LogText.FIELD_MAX);
+        failureClass = LogText.clean(failureClass, LogText.FIELD_MAX);
+        sessionId = LogText.clean(sessionId, LogText.FIELD_MAX);
+        error = LogText.cleanMultiline(error, LogText.ERROR_MAX); // lines kept for the log window; logs tail flattens them
+        failoverChain = failoverChain == null ? null
+                : failoverChain.stream().map(s -> LogText.clean(s, LogText.FIELD_MAX)).toList();
+    }
 }

@@ -68,6 +68,40 @@ class CodexWiringTest {
     }
 
     @Test
+    void onTightensAWorldReadableConfigBecauseItNowHoldsTheClientKey() throws Exception {
+        CodexHome home = codexHome();
+        byte[] original = CodexConfigPatchTest.rich().getBytes(StandardCharsets.UTF_8);
+        Files.write(home.configFile(), original);
+        Files.setPosixFilePermissions(home.configFile(), PosixFilePermissions.fromString("rw-r--r--"));
+        var on = wiring().on(home, SPEC);
+        assertThat(Files.getPosixFilePermissions(home.configFile())).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertThat(String.join("\n", on.notes())).contains("rw-r--r--", "rw-------", on.backup().toString())
+                .doesNotContain(SPEC.clientKey());
+        assertThat(Files.readAllBytes(on.backup())).isEqualTo(original);
+    }
+
+    @Test
+    void aReplacedClientKeyIsWrittenIntoAConfigWiredToTheRelayOnly() throws Exception {
+        CodexHome home = codexHome();
+        Files.writeString(home.configFile(), CodexConfigPatchTest.rich());
+        CodexWiring w = wiring();
+        w.on(home, SPEC);
+        String newKey = "crk_" + "b".repeat(48);
+        var out = w.refreshClientKey(home, newKey);
+        assertThat(out).isNotNull();
+        assertThat(out.backup()).exists();
+        var view = CodexConfigPatch.inspect(Files.readString(home.configFile()), "t");
+        assertThat(view.relayClientKey()).isEqualTo(newKey);
+        assertThat(view.relayBaseUrl()).isEqualTo(SPEC.baseUrl());
+        assertThat(w.refreshClientKey(home, newKey)).isNull();
+        // Off: the user pointed Codex elsewhere; a new key must not route it back through the relay.
+        w.off(home, false);
+        byte[] offBytes = Files.readAllBytes(home.configFile());
+        assertThat(w.refreshClientKey(home, "crk_" + "c".repeat(48))).isNull();
+        assertThat(Files.readAllBytes(home.configFile())).isEqualTo(offBytes);
+    }
+
+    @Test
     void offRestoresTheRememberedProviderAcrossRuns() throws Exception {
         CodexHome home = codexHome();
         String original = CodexConfigPatchTest.withProvider(CodexConfigPatchTest.rich(), "model_provider = \"azure\"");

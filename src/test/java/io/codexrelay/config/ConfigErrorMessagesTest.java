@@ -10,6 +10,21 @@ class ConfigErrorMessagesTest {
     private static final String FILE = "/home/u/.codex-relay/config.toml";
 
     @Test
+    void garbageBytesNameTheLineAndColumnInsteadOfInputLength(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve("config.toml");
+        byte[] head = "[server]\nport = 8787\nlisten = \"12".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = java.util.Arrays.copyOf(head, head.length + 3);
+        bytes[head.length] = (byte) 0xff;
+        bytes[head.length + 1] = (byte) 0xfe;
+        bytes[head.length + 2] = '\n';
+        java.nio.file.Files.write(file, bytes);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConfigLoader.load(file))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("line 3, column 13").hasMessageContaining("0xff").hasMessageContaining("UTF-8")
+                .hasMessageNotContaining("Input length");
+    }
+
+    @Test
     void syntaxErrorNamesFileAndLine() {
         assertThatThrownBy(() -> ConfigLoader.parse("[server]\nport = 17771\nlisten = \"127.0.0.1\n", FILE))
                 .isInstanceOf(ConfigException.class)

@@ -62,6 +62,34 @@ class AutostartTest {
     }
 
     @Test
+    void macLaunchAgentRelaunchesAfterACrashButNotAfterQuit() {
+        String plist = new Autostart(Os.MAC, home, Map.of(), LAUNCH, cmd -> 0).plist();
+        assertThat(plist).contains("<key>KeepAlive</key>\n  <dict>\n    <key>SuccessfulExit</key><false/>",
+                "<key>ThrottleInterval</key><integer>" + Autostart.RESTART_DELAY_MAC_SEC + "</integer>");
+    }
+
+    @Test
+    void pathsFollowHomeFromTheEnvironmentNotJavasUserHome() {
+        Path envHome = home.resolve("elsewhere");
+        assertThat(Autostart.userHome(Map.of("HOME", envHome.toString()))).isEqualTo(envHome);
+        var a = new Autostart(Os.LINUX, Autostart.userHome(Map.of("HOME", envHome.toString())), Map.of(), LAUNCH, cmd -> 0);
+        assertThat(a.entryFile()).isEqualTo(envHome.resolve(".config/autostart/codex-relay.desktop"));
+        assertThat(a.unitFile()).isEqualTo(envHome.resolve(".config/systemd/user/codex-relay.service"));
+    }
+
+    @Test
+    void systemdUnitQuotesTheLaunchCommandAndCarriesTheRelayHome() throws Exception {
+        Path runtime = java.nio.file.Files.createDirectories(home.resolve("run/systemd"));
+        java.nio.file.Files.createFile(runtime.resolve("private"));
+        var a = new Autostart(Os.LINUX, home, Map.of("XDG_RUNTIME_DIR", home.resolve("run").toString(),
+                "CODEX_RELAY_HOME", "/tmp/relay $home 100%"), LAUNCH, cmd -> 0);
+        assertThat(a.systemdSupervises()).isTrue();
+        assertThat(a.serviceUnit()).contains("Restart=on-failure", "StartLimitBurst=" + Autostart.START_LIMIT_BURST,
+                "OnFailure=codex-relay-failed.service", "Environment=\"CODEX_RELAY_HOME=/tmp/relay $$home 100%%\"",
+                "ExecStart=\"/opt/java 17/bin/java\" -jar");
+    }
+
+    @Test
     void windowsUsesTheRunKeyThroughReg() throws Exception {
         List<List<String>> calls = new ArrayList<>();
         boolean[] present = {false};

@@ -62,6 +62,46 @@ class RequestLogTest {
     }
 
     @Test
+    void hostileModelIsBoundedAndCannotReachTheTerminalAsControlCodes() throws Exception {
+        String forged = "gpt-5\u001b[2J\u001b]0;owned\u0007\r\n2030-01-01 10:00 acct0 gpt-5 200 fake line\u202e" + "x".repeat(10_000);
+        try (RequestLog log = new RequestLog(db, cfg(30, 1000), clock)) {
+            log.append(new RequestRecord(0, T0, "acct\u001b[31m", forged, "/v1/responses\n", 200, 1L, 2, null, null, null,
+                    null, List.of("A:\u009b200"), null, null, "bad\r\nthing"));
+            RequestRecord r = log.newest(1).get(0);
+            assertThat(r.model()).startsWith("gpt-5\\u001b[2J\\u001b]0;owned\\u0007\\u000d\\u000a2030")
+                    .hasSizeLessThanOrEqualTo(LogText.MODEL_MAX + 1).endsWith("…");
+            for (String field : List.of(r.model(), r.account(), r.path(), r.failoverChain().get(0))) {
+                assertThat(field.codePoints().filter(LogText::unsafe).count()).as(field).isZero();
+            }
+            assertThat(r.account()).isEqualTo("acct\\u001b[31m");
+            // The error keeps its line feed (the log window shows its lines); CR, which rewrites a terminal line, does not.
+            assertThat(r.error()).isEqualTo("bad\\u000d\nthing");
+            // What `logs tail` prints on one row: the line feed made visible too.
+            assertThat(LogText.clean(r.error(), LogText.ERROR_MAX)).isEqualTo("bad\\u000d\\u000athing");
+        }
+        // What is stored is already clean, not only what is read back.
+        try (var c = db.openExtraConnection(); var rs = c.createStatement().executeQuery("SELECT model FROM request_log")) {
+            assertThat(rs.next()).isTrue();
+            String stored = rs.getString(1);
+            assertThat(stored).hasSizeLessThanOrEqualTo(LogText.MODEL_MAX + 1).doesNotContain("\u001b").doesNotContain("\n");
+        }
+    }
+
+    @Test
+    void rowsStoredRawBeforeTheRuleAreCleanedWhenRead() throws Exception {
+        try (var c = db.openExtraConnection(); var ps = c.prepareStatement("INSERT INTO request_log (started_at_ms, account, model, path, "
+                + "status, duration_ms, failover_chain) VALUES (?, 'a', ?, '/v1/responses', 200, 5, '[]')")) {
+            ps.setLong(1, T0.toEpochMilli());
+            ps.setString(2, "m\u001b[1A\r" + "y".repeat(500));
+            ps.executeUpdate();
+        }
+        try (RequestLog log = new RequestLog(db, cfg(30, 1000), clock)) {
+            String model = log.newest(1).get(0).model();
+            assertThat(model).startsWith("m\\u001b[1A\\u000d").hasSizeLessThanOrEqualTo(LogText.MODEL_MAX + 1);
+        }
+    }
+
+    @Test
     void nullTokensStayNull() throws Exception {
         try (RequestLog log = new RequestLog(db, cfg(30, 1000), clock)) {
             log.append(new RequestRecord(0, T0, null, null, "/v1/responses", 429, null, 3, null, null, null, null,

@@ -168,6 +168,8 @@ class FakeUpstreamSocketTest {
         assertThat(f.until("response.output_text.delta")).extracting(n -> n.path("type").asText())
                 .containsExactly("response.created", "response.output_item.added", "response.output_text.delta");
         assertThat(f.closes.poll(10, TimeUnit.SECONDS)).isEqualTo(1011);
+        // the client can see the close before the fake's own close callback has recorded it
+        for (int i = 0; i < 100 && fake.socket().closes().isEmpty(); i++) Thread.sleep(50);
         assertThat(fake.socket().closes()).singleElement().satisfies(c -> {
             assertThat(c.code()).isEqualTo(1011);
             assertThat(c.byClient()).isFalse();
