@@ -86,7 +86,7 @@ public final class ConfigSchema {
     static {
         section("server", "Where the relay listens. Codex is pointed here by `codex-relay codex on`.");
         add("server", "listen", Type.STRING, "127.0.0.1", "Address to bind. Anything but loopback also needs allow_remote = true.", null, null, null, true);
-        add("server", "port", Type.INTEGER, 17771L, "TCP port of the relay (0 = any free port at each start, as with serve --port 0; admin.json tells which).", 0d, 65535d, null, true);
+        add("server", "port", Type.INTEGER, 17771L, "TCP port of the relay.", 0d, 65535d, null, true);
         add("server", "max_body_mb", Type.INTEGER, 32L, "Largest request body accepted, in MiB (bigger gets HTTP 413).", 1d, 1024d, null, false);
         add("server", "allow_remote", Type.BOOLEAN, false, "Allow a non-loopback listen address (every request must still carry the client key).", null, null, null, true);
 
