@@ -98,9 +98,16 @@ public final class CodexRouting {
     // ---- operations ---------------------------------------------------------------------------------------------
 
     public OnResult on(Path codexHomeOverride) throws ControlException {
+        if (codexHomeOverride != null && !Files.isDirectory(codexHomeOverride)) {
+            // A typo in --codex-home would otherwise start a new, empty Codex home that Codex never reads.
+            throw new ControlException("Codex home " + codexHomeOverride.toAbsolutePath() + " does not exist; nothing was written. "
+                    + "Check the path (Codex keeps its files in $CODEX_HOME, else ~/.codex), or create the directory first "
+                    + "if you mean a new Codex home.");
+        }
         try {
             RelayConfig cfg = relayConfig(true);
             Target target = target(cfg);
+            if (target.port() == 0) throw new ControlException(target.why() + "; nothing was written.");
             var spec = providerSpec(cfg, target.baseUrl(), relayHome);
             CodexWiring.Outcome o = wiring().on(codexHome(codexHomeOverride), spec);
             return new OnResult(o.changed(), o.created(), o.configFile(), o.backup(), spec.baseUrl(), target,
@@ -197,6 +204,12 @@ public final class CodexRouting {
                 // admin.json of a relay that is gone (or not answering): the configured port it is
                 noRelay = "the relay named in " + relayHome.adminFile() + " did not answer (" + e.getMessage() + ")";
             }
+        }
+        if (configured == 0) {
+            // Port 0 is chosen anew at each start: there is no address to write until a relay runs.
+            return new Target(baseUrl(cfg.server().listen(), 0), 0, "server.port is 0 (any free port at each start) and " + noRelay
+                    + ". Start the relay first (codex on then uses its port, and must be run again after each restart), "
+                    + "or set a fixed server.port in " + relayHome.configFile());
         }
         return new Target(baseUrl(cfg.server().listen(), configured), configured, "server.port in "
                 + relayHome.configFile() + "; " + noRelay);

@@ -86,7 +86,7 @@ public final class ConfigSchema {
     static {
         section("server", "Where the relay listens. Codex is pointed here by `codex-relay codex on`.");
         add("server", "listen", Type.STRING, "127.0.0.1", "Address to bind. Anything but loopback also needs allow_remote = true.", null, null, null, true);
-        add("server", "port", Type.INTEGER, 17771L, "TCP port of the relay.", 1d, 65535d, null, true);
+        add("server", "port", Type.INTEGER, 17771L, "TCP port of the relay.", 0d, 65535d, null, true);
         add("server", "max_body_mb", Type.INTEGER, 32L, "Largest request body accepted, in MiB (bigger gets HTTP 413).", 1d, 1024d, null, false);
         add("server", "body_memory_budget_mb", Type.INTEGER, 64L, "Memory all request bodies held at once may use, in MiB (sized for the launcher's 128 MB heap; a body needs about twice its size while it is read). Past it a request gets HTTP 503, which Codex retries.", 1d, 8192d, null, false);
         add("server", "header_timeout_ms", Type.INTEGER, 30000L, "A new connection must send its request headers within this long, or it is closed (a client dripping bytes is not kept).", 100d, 600000d, null, false);

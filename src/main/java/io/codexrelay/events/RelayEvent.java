@@ -37,4 +37,10 @@ public sealed interface RelayEvent {
 
     /** The configuration was re-applied. */
     record ConfigChanged() implements RelayEvent {}
+
+    /**
+     * Codex's {@code config.toml} now points at the relay ({@code routed}) or not: {@code codex on/off} from the CLI,
+     * the tray, or an edit by hand (the daemon watches the file).
+     */
+    record CodexRoutingChanged(boolean routed) implements RelayEvent {}
 }

@@ -136,6 +136,14 @@ public record TrayMenuModel(String tooltip, String status, List<Item> items) {
                 if (q.secondary() != null) sb.append(" · week ").append(Fmt.percent(q.secondary().remainingPercent())).append(" left");
                 Instant reset = nextReset(q);
                 if (reset != null && reset.isAfter(now)) sb.append(" · resets ").append(Fmt.duration(Duration.between(now, reset)));
+                // A step ahead: say so when, at this pace, a window runs dry before it resets.
+                java.time.Clock at = java.time.Clock.fixed(now, java.time.ZoneOffset.UTC);
+                io.codexrelay.app.Pace five = io.codexrelay.app.Pace.of(q.primary(), Duration.ofHours(5), at);
+                io.codexrelay.app.Pace week = io.codexrelay.app.Pace.of(q.secondary(), Duration.ofDays(7), at);
+                io.codexrelay.app.Pace dry = five != null && five.runsDry() ? five : week != null && week.runsDry() ? week : null;
+                if (dry != null && dry.outIn().compareTo(Duration.ZERO) > 0) {
+                    sb.append(" · at this pace out in ").append(Fmt.duration(dry.outIn()));
+                }
             } else if ("api-key".equals(a.kind())) {
                 sb.append(" · API key");
             }
