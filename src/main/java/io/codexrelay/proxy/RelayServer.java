@@ -69,6 +69,11 @@ public final class RelayServer implements AutoCloseable {
         this.bodies = new BodyBudget(config.server().bodyMemoryBudgetBytes());
         QueuedThreadPool threads = new QueuedThreadPool(200, 4);
         threads.setName("relay-http");
+        // A burst (1000 streams) grows the pool to its 200 threads; by default Jetty retires one idle thread per
+        // 60 s, so their stacks and malloc arenas stayed resident for hours. Retire up to 50 per 10 s instead
+        // (docs/benchmarks.md, "Memory (issue 9)").
+        threads.setIdleTimeout(10_000);
+        threads.setMaxEvictCount(50);
         threads.setDaemon(true);
         server = new Server(threads);
         this.sockets = new WebSocketDoor(server, forwarder, () -> this.config);

@@ -63,6 +63,9 @@ public final class RelayBench {
         this.relay = relay;
     }
 
+    /** --after-seconds N: keep sampling the relay's RSS every 5 s for N s after the load (does the memory come back?). */
+    private static int afterSeconds;
+
     public static void main(String[] args) throws Exception {
         Path jar = Path.of(arg(args, "--jar", "target/codex-relay.jar"));
         String jvmOpts = arg(args, "--jvm-opts", "");
@@ -71,6 +74,7 @@ public final class RelayBench {
         int runs = Integer.parseInt(arg(args, "--runs", "3"));
         boolean concurrentOnly = Arrays.asList(args).contains("--concurrent-only");
         Path keepLog = Path.of(arg(args, "--relay-log", "target/bench/bench-relay.log"));
+        afterSeconds = Integer.parseInt(arg(args, "--after-seconds", "0"));
         if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " not found: run `mvn -q -DskipTests clean package` first");
 
         QueuedThreadPool clientThreads = new QueuedThreadPool(64, 8);
@@ -172,6 +176,12 @@ public final class RelayBench {
             }, "rss-sampler");
             sampler.setDaemon(true);
             sampler.start();
+            // With -XX:NativeMemoryTracking the last run also takes an NMT summary mid-load (1.5 s in, streams at their peak).
+            boolean nmt = jvmOpts.contains("NativeMemoryTracking") && run == runs;
+            CompletableFuture<Map<String, Long>> nmtAtPeak = nmt
+                    ? CompletableFuture.supplyAsync(() -> { sleepQuietly(1500); return nativeMemory(proc.pid()); })
+                    : CompletableFuture.completedFuture(Map.of());
+            if (nmt) nmtAtPeakResult = nmtAtPeak;
             long t0 = System.nanoTime();
             List<Sample> s = batch(relay, streams, streams);
             long wall = System.nanoTime() - t0;
@@ -193,6 +203,60 @@ public final class RelayBench {
         r.append("| idle after warm-up | ").append(rssIdle / 1024).append(" |\n");
         r.append("| peak during ").append(streams).append(" concurrent streams | ").append(peakRss / 1024).append(" |\n");
         r.append("| idle 5 s after the load | ").append(rssAfter / 1024).append(" |\n\n");
+        if (afterSeconds > 0) {
+            r.append("### Relay RSS after the load (sampled every 5 s)\n\n| s after the last stream | RSS MB |\n|---|---|\n");
+            r.append("| 5 | ").append(rssAfter / 1024).append(" |\n");
+            for (int t = 10; t <= afterSeconds; t += 5) {
+                Thread.sleep(5000);
+                r.append("| ").append(t).append(" | ").append(proc.rssKb() / 1024).append(" |\n");
+            }
+            r.append('\n');
+        }
+        if (nmtAtPeakResult != null) {
+            Map<String, Long> peakNmt = nmtAtPeakResult.get();
+            Map<String, Long> afterNmt = nativeMemory(proc.pid());
+            r.append("### Native Memory Tracking, committed MB (`jcmd PID VM.native_memory summary`)\n\n")
+                    .append("| category | at peak (1.5 s into the last run) | ").append(afterSeconds > 0 ? afterSeconds : 5).append(" s after |\n|---|---|---|\n");
+            for (String category : peakNmt.keySet()) {
+                r.append("| ").append(category).append(" | ").append(mb(peakNmt.get(category))).append(" | ")
+                        .append(mb(afterNmt.getOrDefault(category, 0L))).append(" |\n");
+            }
+            r.append('\n');
+        }
+    }
+
+    private static CompletableFuture<Map<String, Long>> nmtAtPeakResult;
+
+    private static String mb(long kb) {
+        return String.format(Locale.ROOT, "%.1f", kb / 1024.0);
+    }
+
+    private static void sleepQuietly(long millis) {
+        try { Thread.sleep(millis); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+    }
+
+    /** Committed kB per NMT category ("Total" first) from `jcmd PID VM.native_memory summary`; empty when jcmd fails. */
+    static Map<String, Long> nativeMemory(long pid) {
+        Map<String, Long> committed = new java.util.LinkedHashMap<>();
+        java.util.regex.Pattern total = java.util.regex.Pattern.compile("^Total: reserved=\\d+KB, committed=(\\d+)KB");
+        java.util.regex.Pattern category = java.util.regex.Pattern.compile("^-\\s+(.+?) \\(reserved=\\d+KB, committed=(\\d+)KB\\)");
+        try {
+            String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+            Process p = new ProcessBuilder(jcmd, Long.toString(pid), "VM.native_memory", "summary").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(30, TimeUnit.SECONDS);
+            for (String line : out.split("\n")) {
+                var t = total.matcher(line.trim());
+                if (t.find()) committed.put("Total", Long.parseLong(t.group(1)));
+                var c = category.matcher(line.trim());
+                if (c.find()) committed.put(c.group(1).trim(), Long.parseLong(c.group(2)));
+            }
+        } catch (IOException e) {
+            System.err.println("[bench] jcmd failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return committed;
     }
 
     private static void step(String what) {
