@@ -87,6 +87,26 @@ awk -v d=$((c1 - c0)) -v t="$TICK" -v s="$IDLE" 'BEGIN {printf "CPU while idle: 
 java -jar "$JAR" >/dev/null 2>&1 || true
 sleep 5
 echo "RSS with the settings window open: $(rss_mb "$pid") MB"
+# Every window from the tray menu (Settings, Sessions, Request log), each opened by its menu mnemonic and closed
+# with Esc, then 30 s idle: what stays resident once the windows are gone (issue 9's "tray idle" figure).
+icon=$(xdotool search --onlyvisible --name '^codex-relay$' | tail -n1)
+close_window() {  # $1: window title regex; a click gives it the keyboard focus (there is no window manager)
+  local w; w=$(xdotool search --onlyvisible --name "$1" 2>/dev/null | tail -n1) || true
+  [ -n "$w" ] || { echo "  (window '$1' did not open)"; return; }
+  eval "$(xdotool getwindowgeometry --shell "$w")"
+  xdotool mousemove $((X + WIDTH - 40)) $((Y + 14)) click 1; sleep 0.5; xdotool key Escape; sleep 1
+  xdotool search --onlyvisible --name "$1" >/dev/null 2>&1 && echo "  (window '$1' still open after Esc)" || true
+}
+close_window 'settings'
+for pair in "s:settings" "e:sessions" "l:request log"; do
+  eval "$(xdotool getwindowgeometry --shell "$icon")"
+  xdotool mousemove $((X + WIDTH / 2)) $((Y + HEIGHT / 2)) click 1; sleep 1.5
+  xdotool key "${pair%%:*}"; sleep 4
+  echo "RSS with the ${pair#*:} window open: $(rss_mb "$pid") MB"
+  close_window "${pair#*:}"
+done
+sleep 30
+echo "RSS 30 s after every window was opened and closed: $(rss_mb "$pid") MB"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
 # The same daemon headless (serve), for what the tray itself adds.

@@ -59,6 +59,9 @@ public final class UpstreamClient implements AutoCloseable {
         http.setSslContextFactory(ssl);
         QueuedThreadPool threads = new QueuedThreadPool(256, 4);
         threads.setName("relay-upstream");
+        // As RelayServer's pool: after a burst, retire idle threads (up to 50 per 10 s) so their stacks are freed.
+        threads.setIdleTimeout(10_000);
+        threads.setMaxEvictCount(50);
         threads.setDaemon(true);
         http.setExecutor(threads);
         http.setFollowRedirects(false);
