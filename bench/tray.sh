@@ -107,6 +107,8 @@ for pair in "s:settings" "e:sessions" "l:request log"; do
 done
 sleep 30
 echo "RSS 30 s after every window was opened and closed: $(rss_mb "$pid") MB"
+case "$JVM_OPTS" in *NativeMemoryTracking*)   # where it goes, by JVM category (committed)
+  jcmd "$pid" VM.native_memory summary | grep -E '^(Total|-)' | sed -E 's/reserved=[0-9]+KB, //' ;; esac
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
 # The same daemon headless (serve), for what the tray itself adds.
