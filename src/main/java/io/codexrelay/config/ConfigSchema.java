@@ -118,6 +118,12 @@ public final class ConfigSchema {
         section("codex", "Codex homes the relay reads sessions from.");
         add("codex", "extra_homes", Type.STRING_LIST, List.of(), "Other Codex homes to include in the session catalog.", null, null, null, false);
 
+        section("clients", "Other tools (Chat Completions clients, Claude Code) served from the same pool: which pool model answers which client model.");
+        add("clients", "best_model", Type.STRING, "gpt-5.1-codex", "The pool's best model: what rules mapping to \"best\" send (Claude's large models by default).", null, null, null, false);
+        add("clients", "fast_model", Type.STRING, "gpt-5.1-codex-mini", "The pool's fast model: what rules mapping to \"fast\" send (Claude's small models by default).", null, null, null, false);
+        add("clients", "model_rules", Type.STRING_LIST, List.of("haiku=fast", "claude=best"), "Client model name rules, first match wins: \"part=target\" maps a model whose name contains part (any case) to target (best, fast or a model name); other names pass unchanged.", null, null, null, false);
+        add("clients", "reasoning_content", Type.BOOLEAN, true, "Stream reasoning summaries to Chat Completions clients as reasoning_content.", null, null, null, false);
+
         section("ui", "Tray, notifications and windows.");
         add("ui", "theme", Type.STRING, "system", "system, light or dark.", null, null, List.of("system", "light", "dark"), false);
         add("ui", "notify_exhausted", Type.BOOLEAN, true, "Notify when an account runs out and the relay switches.", null, null, null, false);
