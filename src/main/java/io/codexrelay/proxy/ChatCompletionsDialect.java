@@ -73,6 +73,18 @@ final class ChatCompletionsDialect extends ForeignDialect {
     @Override
     ConvertingSink.Reply refusal(int status, String relayJson) {
         OpenAiErrors.ErrorReply r = OpenAiErrors.fromUpstream(status, relayJson);
+        var e = (com.fasterxml.jackson.databind.node.ObjectNode) r.body().path("error");
+        String type = e.path("type").asText("");
+        if (type.startsWith("relay_")) {
+            // the relay's own reason stays as the code; the type is one the openai SDKs know
+            e.put("code", type);
+            e.put("type", switch (status) {
+                case 401 -> "authentication_error";
+                case 403 -> "permission_error";
+                case 429 -> "rate_limit_error";
+                default -> status >= 500 ? "server_error" : "invalid_request_error";
+            });
+        }
         return new ConvertingSink.Reply(r.status(), r.json());
     }
 
