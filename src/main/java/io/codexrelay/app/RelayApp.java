@@ -198,6 +198,11 @@ public final class RelayApp implements AutoCloseable {
                     b.requestLog, b.events, server::inFlight, b.live, b.clock,
                     "daemon pid " + ProcessHandle.current().pid() + " (this process)");
             b.closeables.push(b.control);
+            try {
+                ((LiveControl) b.control).attachToolKeys(server.toolKeys());
+            } catch (ControlException e) {
+                throw new IOException("Reading the client keys from " + b.home.database().getFileName() + " failed: " + e.getMessage(), e);
+            }
             b.server.mount(AdminHandler.PREFIX, new AdminHandler(b.control, token, VERSION));
             try {
                 b.server.start();

@@ -42,10 +42,12 @@ final class RelayRoutes {
     private final ResponsesForwarder forwarder;
     private final UsageEndpoint usage;
     private final BooleanSupplier stopping;
+    private final ToolKeys toolKeys;
 
     /** {@code config}: the live settings; {@code stopping}: whether the relay is stopping (new requests get a 503). */
     RelayRoutes(Supplier<RelayConfig> config, RequestGuard guard, AccountPool pool, ResponsesForwarder forwarder,
-                UsageEndpoint usage, BooleanSupplier stopping) {
+                UsageEndpoint usage, BooleanSupplier stopping, ToolKeys toolKeys) {
+        this.toolKeys = toolKeys;
         this.config = config;
         this.guard = guard;
         this.pool = pool;
@@ -172,21 +174,36 @@ final class RelayRoutes {
      * {@code x-api-key}), the same stopping/paused/size rules as Codex, refusals in the tool's own error shape, then
      * the forwarder with the dialect that converts the request and the answer.
      */
-    private void foreign(Request request, Response response, Callback callback, String path) {
+    private void foreign(Request request, Response response, Callback clientCallback, String path) {
+        Callback callback = clientCallback;
         RelayConfig cfg = config.get();
         ClientModels models = ClientModels.of(cfg);
         ForeignDialect dialect = CHAT_PATHS.contains(path)
                 ? new ChatCompletionsDialect(models, !Boolean.FALSE.equals(cfg.values().get("clients.reasoning_content")), forwarder.clock)
                 : new AnthropicDialect(models, forwarder.clock);
-        RequestGuard.Refusal r = guard.checkToolKey(request);
-        if (r == null && stopping.getAsBoolean()) r = new RequestGuard.Refusal(503, "relay_stopping",
+        RequestGuard.Refusal r = null;
+        if (stopping.getAsBoolean()) r = new RequestGuard.Refusal(503, "relay_stopping",
                 "codex-relay is stopping; start it again and retry.");
-        if (r == null && pool.paused()) r = new RequestGuard.Refusal(503, "relay_paused", "codex-relay is paused, so it "
+        else if (pool.paused()) r = new RequestGuard.Refusal(503, "relay_paused", "codex-relay is paused, so it "
                 + "does not forward requests. Resume with `codex-relay resume` or untick Pause in the tray menu.");
+        ToolKeys.Admission admission = toolKeys.admit(RequestGuard.toolKeyOf(request.getHeaders()::get), forwarder.clock.millis());
+        if (admission instanceof ToolKeys.Refused refused) r = refused.refusal();
         if (r != null) {
+            if (admission instanceof ToolKeys.Admitted a) a.release().run();
             refuseIn(dialect, request, response, callback, r.status(), r.type(), r.message());
             return;
         }
+        // the key's concurrency slot is held until the answer has ended, whatever way it ends
+        Runnable release = ((ToolKeys.Admitted) admission).release();
+        Callback held = new Callback.Nested(callback) {
+            @Override public void succeeded() { release.run(); super.succeeded(); }
+            @Override public void failed(Throwable x) { release.run(); super.failed(x); }
+        };
+        admitted(dialect, cfg, request, response, held, path);
+    }
+
+    private void admitted(ForeignDialect dialect, RelayConfig cfg, Request request, Response response, Callback callback,
+                          String path) {
         long max = cfg.server().maxBodyBytes();
         long declared = request.getLength();
         Runnable tooLarge = () -> refuseIn(dialect, request, response, callback, 413, "relay_body_too_large",
@@ -220,11 +237,13 @@ final class RelayRoutes {
 
     /** {@code GET /v1/models} for other tools: the pool's models and the aliases the rules map ({@link ClientModels}). */
     private void toolModels(Request request, Response response, Callback callback) {
-        RequestGuard.Refusal r = guard.checkToolKey(request);
-        if (r != null) {
+        ToolKeys.Admission admission = toolKeys.admit(RequestGuard.toolKeyOf(request.getHeaders()::get), forwarder.clock.millis());
+        if (admission instanceof ToolKeys.Refused refused) {
+            RequestGuard.Refusal r = refused.refusal();
             refuse(request, response, callback, r.status(), r.type(), r.message());
             return;
         }
+        ((ToolKeys.Admitted) admission).release().run();
         RelayErrors.write(response, 200, ClientModels.of(config.get()).listJson(RelayErrors.JSON), callback);
     }
 

@@ -40,6 +40,10 @@ public final class RelayServer implements AutoCloseable {
     private final UpstreamClient upstream;
     private final ResponsesForwarder forwarder;
     private final RelayRoutes routes;
+    private ToolKeys toolKeys;
+
+    /** The per-tool keys the relay accepts (the app replaces them when a key is made or revoked). */
+    public ToolKeys toolKeys() { return toolKeys; }
     private final Server server;
     private final ServerConnector connector;
     /** Capacity of Jetty's per-connection header field cache for Codex's connections: none (see the constructor). */
@@ -64,7 +68,7 @@ public final class RelayServer implements AutoCloseable {
         this.upstream = new UpstreamClient(config.upstream());
         this.forwarder = new ResponsesForwarder(pool, s, upstream, events, clock);
         this.routes = new RelayRoutes(() -> this.config, new RequestGuard(config.server().allowRemote(), clientKey), pool,
-                forwarder, new UsageEndpoint(s, clock), () -> stopping);
+                forwarder, new UsageEndpoint(s, clock), () -> stopping, toolKeys = new ToolKeys(clientKey));
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 4);
         threads.setName("relay-http");

@@ -65,24 +65,6 @@ public final class RequestGuard {
         return null;
     }
 
-    /**
-     * The key check of other tools' routes: the key where their SDKs send it, {@code Authorization: Bearer} (OpenAI
-     * clients, Claude Code's ANTHROPIC_AUTH_TOKEN) or {@code x-api-key} (Anthropic clients, ANTHROPIC_API_KEY); the
-     * relay's own header works too. Null when the key is right.
-     */
-    public Refusal checkToolKey(Request request) {
-        String presented = toolKeyOf(request.getHeaders()::get);
-        if (presented == null) {
-            return new Refusal(401, "relay_missing_key", "This request carries no key. Send the relay's client key as "
-                    + "`Authorization: Bearer <key>` or `x-api-key: <key>`; `codex-relay connect <tool>` sets it up.");
-        }
-        if (!clientKey.matches(presented)) {
-            return new Refusal(401, "relay_bad_key", "This key is not one of this relay's client keys. Run "
-                    + "`codex-relay connect <tool>` again to set the current key.");
-        }
-        return null;
-    }
-
     /** The key another tool presented: x-relay-key, x-api-key, or a Bearer token; null if none. */
     static String toolKeyOf(java.util.function.Function<String, String> header) {
         for (String name : new String[] {ClientKey.HEADER, "x-api-key"}) {
