@@ -254,4 +254,80 @@ class DialectRoutesTest {
         h.send(h.request("/v1/models?client_version=0.169.0").header(io.codexrelay.config.ClientKey.HEADER, h.key.value()).GET());
         assertThat(h.fake.received("/backend-api/codex/models")).hasSize(1);
     }
+
+    private String toolKey(String name, Integer rpm, Integer maxConcurrent) {
+        String key = io.codexrelay.config.ClientKey.generate();
+        List<ToolKeys.Key> keys = new ArrayList<>(current);
+        keys.add(new ToolKeys.Key(name, io.codexrelay.config.ClientKey.hashOf(key), rpm, maxConcurrent));
+        current = keys;
+        h.relay.toolKeys().replace(keys);
+        return key;
+    }
+
+    private List<ToolKeys.Key> current = List.of();
+
+    @Test
+    void aToolsOwnKeyWorksUntilItIsRevokedAndThenIsRefusedAtOnce() throws Exception {
+        h.chatgpt("A", 1, null);
+        h.startServer();
+        String key = toolKey("claude-code", null, null);
+
+        HttpResponse<String> before = post("/v1/messages", MESSAGES, "x-api-key", key);
+        current = List.of();
+        h.relay.toolKeys().replace(current);
+        HttpResponse<String> after = post("/v1/messages", MESSAGES, "x-api-key", key);
+
+        assertThat(before.statusCode()).isEqualTo(200);
+        assertThat(after.statusCode()).isEqualTo(401);
+        assertThat(JSON.readTree(after.body()).at("/error/message").asText()).contains("not an active codex-relay client key");
+        assertThat(h.fake.received("/backend-api/codex/responses")).hasSize(1);
+        assertThat(h.relay.toolKeys().usage().get("claude-code").requests()).isEqualTo(1);
+    }
+
+    @Test
+    void aKeysRequestsPerMinuteLimitHoldsUnderConcurrentLoad() throws Exception {
+        h.chatgpt("A", 1, null);
+        h.chatgpt("B", 2, null);
+        h.startServer();
+        String key = toolKey("script", 3, null);
+
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(10);
+        List<java.util.concurrent.Future<HttpResponse<String>>> all = new ArrayList<>();
+        for (int i = 0; i < 10; i++) all.add(pool.submit(() -> post("/v1/chat/completions", CHAT, "authorization", "Bearer " + key)));
+        List<Integer> statuses = new ArrayList<>();
+        String limitedMessage = null;
+        for (var f : all) {
+            HttpResponse<String> r = f.get();
+            statuses.add(r.statusCode());
+            if (r.statusCode() == 429) limitedMessage = JSON.readTree(r.body()).at("/error/message").asText();
+        }
+        pool.shutdown();
+
+        assertThat(statuses).filteredOn(s -> s == 200).hasSize(3);
+        assertThat(statuses).filteredOn(s -> s == 429).hasSize(7);
+        assertThat(limitedMessage).contains("limited to 3 requests per minute");
+        assertThat(h.fake.received("/backend-api/codex/responses")).hasSize(3);
+        // another key is not held back by this one's limit
+        assertThat(post("/v1/chat/completions", CHAT, "authorization", bearer()).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aKeysConcurrencyLimitRefusesTheSecondRequestWhileTheFirstRuns() throws Exception {
+        h.chatgpt("A", 1, null);
+        h.startServer();
+        String key = toolKey("cursor", null, 1);
+        h.fake.enqueue("tokA", FakeUpstream.slowSuccess("slow answer", 5, 300));
+
+        var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try { return post("/v1/chat/completions", CHAT, "authorization", "Bearer " + key); }
+            catch (Exception e) { throw new IllegalStateException(e); }
+        });
+        RelayHarness.await("the first request upstream", java.time.Duration.ofSeconds(10), () -> h.fake.inFlight("tokA") == 1);
+        HttpResponse<String> second = post("/v1/chat/completions", CHAT, "authorization", "Bearer " + key);
+
+        assertThat(second.statusCode()).isEqualTo(429);
+        assertThat(JSON.readTree(second.body()).at("/error/message").asText()).contains("concurrency limit");
+        assertThat(first.get().statusCode()).isEqualTo(200);
+        assertThat(post("/v1/chat/completions", CHAT, "authorization", "Bearer " + key).statusCode()).isEqualTo(200);
+    }
 }
