@@ -186,7 +186,8 @@ final class RelayRoutes {
                 "codex-relay is stopping; start it again and retry.");
         else if (pool.paused()) r = new RequestGuard.Refusal(503, "relay_paused", "codex-relay is paused, so it "
                 + "does not forward requests. Resume with `codex-relay resume` or untick Pause in the tray menu.");
-        ToolKeys.Admission admission = toolKeys.admit(RequestGuard.toolKeyOf(request.getHeaders()::get), forwarder.clock.millis());
+        ToolKeys.Admission admission = toolKeys.admit(RequestGuard.toolKeyOf(request.getHeaders()::get), forwarder.clock.millis(),
+                !RequestGuard.isLoopbackPeer(Request.getRemoteAddr(request)));
         if (admission instanceof ToolKeys.Refused refused) r = refused.refusal();
         if (r != null) {
             if (admission instanceof ToolKeys.Admitted a) a.release().run();

@@ -108,6 +108,12 @@ public final class RelayServer implements AutoCloseable {
             throw new IllegalStateException("server.listen = \"" + listen + "\" is not a loopback address. codex-relay binds "
                     + "to this machine only unless server.allow_remote = true is set in config.toml.");
         }
+        if (!isLoopbackAddress(listen) && !toolKeys.hasKeys()) {
+            // other machines only ever get in with a key of their own, which can be limited and revoked
+            throw new IllegalStateException("server.listen = \"" + listen + "\" opens the relay to other machines, which "
+                    + "needs at least one per-tool client key: make one with `codex-relay keys create NAME` (relay stopped "
+                    + "or not), then start again. Put TLS in front (see README, \"Point other tools at the relay\").");
+        }
         server.setHandler(routes.handler(mounts));
         upstream.start();
         try {

@@ -47,6 +47,9 @@ public final class ToolKeys {
         byHash = Map.copyOf(m);
     }
 
+    /** Whether any per-tool key is active (a non-loopback listen needs one). */
+    public boolean hasKeys() { return !byHash.isEmpty(); }
+
     /** Each key's use since start, by name (Codex's key included once used). */
     public Map<String, Usage> usage() {
         Map<String, Usage> out = new HashMap<>();
@@ -55,7 +58,10 @@ public final class ToolKeys {
     }
 
     /** Checks a presented key (null: none) and takes a slot under its limits; {@code nowMillis} from the relay's clock. */
-    Admission admit(String presented, long nowMillis) {
+    Admission admit(String presented, long nowMillis) { return admit(presented, nowMillis, false); }
+
+    /** {@code remotePeer}: the request came from another machine, which must use a per-tool key, never Codex's. */
+    Admission admit(String presented, long nowMillis, boolean remotePeer) {
         if (presented == null) {
             return new Refused(new RequestGuard.Refusal(401, "relay_missing_key", "This request carries no key. Send a "
                     + "codex-relay client key as `Authorization: Bearer <key>` or `x-api-key: <key>`; `codex-relay keys "
@@ -63,6 +69,10 @@ public final class ToolKeys {
         }
         Key key;
         if (codex.matches(presented)) {
+            if (remotePeer) {
+                return new Refused(new RequestGuard.Refusal(403, "relay_remote_needs_tool_key", "Requests from other "
+                        + "machines need a per-tool key (`codex-relay keys create NAME`), not Codex's own key."));
+            }
             key = new Key(CODEX, null, null, null);
         } else {
             key = byHash.get(ClientKey.hashOf(presented));

@@ -330,4 +330,22 @@ class DialectRoutesTest {
         assertThat(first.get().statusCode()).isEqualTo(200);
         assertThat(post("/v1/chat/completions", CHAT, "authorization", "Bearer " + key).statusCode()).isEqualTo(200);
     }
+
+    @Test
+    void aNonLoopbackListenStartsOnlyWithAPerToolKeyAndOtherMachinesCannotUseCodexsKey() throws Exception {
+        h.chatgpt("A", 1, null);
+        h.withConfig(java.util.Map.of("server.listen", "0.0.0.0", "server.allow_remote", true)).start();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> h.relay.start())
+                .hasMessageContaining("needs at least one per-tool client key").hasMessageContaining("keys create");
+
+        String key = toolKey("cursor", null, null);
+        h.relay.start();
+        assertThat(post("/v1/chat/completions", CHAT, "authorization", "Bearer " + key).statusCode()).isEqualTo(200);
+
+        ToolKeys keys = h.relay.toolKeys();
+        assertThat(keys.admit(h.key.value(), 0, true)).isInstanceOfSatisfying(ToolKeys.Refused.class,
+                r -> assertThat(r.refusal().type()).isEqualTo("relay_remote_needs_tool_key"));
+        assertThat(keys.admit(key, 0, true)).isInstanceOf(ToolKeys.Admitted.class);
+        assertThat(keys.admit(h.key.value(), 0, false)).isInstanceOf(ToolKeys.Admitted.class);
+    }
 }
