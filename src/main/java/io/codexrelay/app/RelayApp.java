@@ -203,6 +203,13 @@ public final class RelayApp implements AutoCloseable {
             } catch (ControlException e) {
                 throw new IOException("Reading the client keys from " + b.home.database().getFileName() + " failed: " + e.getMessage(), e);
             }
+            // Named Codex homes: their client keys and accounts (homes.json); then the WebDAV sync, when set up.
+            try {
+                b.control.homesChanged();
+            } catch (ControlException e) {
+                log.warn("Named Codex homes not loaded: {}", e.getMessage());
+            }
+            b.closeables.push(new SyncScheduler(b.control, b.events));
             b.server.mount(AdminHandler.PREFIX, new AdminHandler(b.control, token, VERSION));
             try {
                 b.server.start();

@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
         description = {"Local relay that lets the Codex CLI use several accounts as one.",
                 "With no command, starts the relay (the tray when a desktop is available)."},
         subcommands = {ServeCommand.class, AccountsCommand.class, ModeCommands.Use.class, ModeCommands.Auto.class,
-                ModeCommands.Pause.class, ModeCommands.Resume.class, StatusCommand.class, LogsCommand.class, CodexCommand.class, SessionsCommand.class, KeysCommand.class,
+                ModeCommands.Pause.class, ModeCommands.Resume.class, StatusCommand.class, LogsCommand.class, CodexCommand.class, SessionsCommand.class,
+                HomesCommand.class, SyncCommand.class, KeysCommand.class,
                 ConnectCommands.Connect.class, ConnectCommands.Disconnect.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
@@ -81,6 +82,7 @@ public final class RootCommand implements Callable<Integer> {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
                 if (cls == CodexCommand.class) return cls.cast(new CodexCommand(ctx.env(), ctx.clock()));
+                if (cls == SessionsCommand.class) return cls.cast(new SessionsCommand(ctx.env(), ctx.clock()));
                 return defaults.create(cls);
             }
         };

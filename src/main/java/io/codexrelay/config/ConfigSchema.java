@@ -124,6 +124,13 @@ public final class ConfigSchema {
         add("clients", "model_rules", Type.STRING_LIST, List.of("haiku=fast", "claude=best"), "Client model name rules, first match wins: \"part=target\" maps a model whose name contains part (any case) to target (best, fast or a model name); other names pass unchanged.", null, null, null, false);
         add("clients", "reasoning_content", Type.BOOLEAN, true, "Stream reasoning summaries to Chat Completions clients as reasoning_content.", null, null, null, false);
 
+        section("sync", "Accounts shared between machines through a WebDAV share (docs/sync.md). Secrets are never kept here.");
+        add("sync", "url", Type.STRING, "", "WebDAV URL of the encrypted accounts file, e.g. https://cloud.example/remote.php/dav/files/me/codex-relay/accounts.crypt (empty = no sync).", null, null, null, false);
+        add("sync", "user", Type.STRING, "", "WebDAV user name (empty = no authentication).", null, null, null, false);
+        add("sync", "password_env", Type.STRING, "CODEX_RELAY_SYNC_PASSWORD", "Environment variable holding the WebDAV password (else the one `sync setup` stored).", null, null, null, false);
+        add("sync", "passphrase_env", Type.STRING, "CODEX_RELAY_SYNC_PASSPHRASE", "Environment variable holding the file's passphrase (else the one `sync setup` stored).", null, null, null, false);
+        add("sync", "interval_minutes", Type.INTEGER, 15L, "Sync this often while the relay runs (0 = only at start, after account changes and on `sync now`).", 0d, 10080d, null, true);
+
         section("ui", "Tray, notifications and windows.");
         add("ui", "theme", Type.STRING, "system", "system, light or dark.", null, null, List.of("system", "light", "dark"), false);
         add("ui", "notify_exhausted", Type.BOOLEAN, true, "Notify when an account runs out and the relay switches.", null, null, null, false);

@@ -67,7 +67,7 @@ public final class RelayServer implements AutoCloseable {
         AccountServices s = services == null ? AccountServices.NONE : services;
         this.upstream = new UpstreamClient(config.upstream());
         this.forwarder = new ResponsesForwarder(pool, s, upstream, events, clock);
-        this.routes = new RelayRoutes(() -> this.config, new RequestGuard(config.server().allowRemote(), clientKey), pool,
+        this.routes = new RelayRoutes(() -> this.config, new RequestGuard(config.server().allowRemote(), clientKey, pool.bindings()::knows), pool,
                 forwarder, new UsageEndpoint(s, clock), () -> stopping, toolKeys = new ToolKeys(clientKey));
 
         QueuedThreadPool threads = new QueuedThreadPool(200, 4);

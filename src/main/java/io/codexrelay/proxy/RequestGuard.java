@@ -20,10 +20,17 @@ public final class RequestGuard {
 
     private final boolean allowRemote;
     private final ClientKey clientKey;
+    /** Further keys the relay accepts (each named Codex home has its own). */
+    private final java.util.function.Predicate<String> otherKeys;
 
     public RequestGuard(boolean allowRemote, ClientKey clientKey) {
+        this(allowRemote, clientKey, k -> false);
+    }
+
+    public RequestGuard(boolean allowRemote, ClientKey clientKey, java.util.function.Predicate<String> otherKeys) {
         this.allowRemote = allowRemote;
         this.clientKey = clientKey;
+        this.otherKeys = otherKeys;
     }
 
     /** Peer, Host and Origin checks (every route). Null when the request may pass. */
@@ -57,7 +64,7 @@ public final class RequestGuard {
                     "This request carries no " + ClientKey.HEADER + " header. Run `codex-relay codex on` so Codex sends the "
                             + "relay's client key (it goes into Codex's provider entry as a static header).");
         }
-        if (!clientKey.matches(presented)) {
+        if (!clientKey.matches(presented) && !otherKeys.test(presented)) {
             return new Refusal(401, "relay_bad_key",
                     "The " + ClientKey.HEADER + " header does not match this relay's client key. Run `codex-relay codex on` "
                             + "again to refresh Codex's provider entry.");

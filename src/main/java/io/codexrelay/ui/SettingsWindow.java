@@ -48,7 +48,9 @@ public final class SettingsWindow {
                     "ui.notify_relogin", "ui.notify_recovered", "ui.notify_threshold_percent")),
             new ConfigFieldsPanel.Group("Appearance", List.of("ui.theme")),
             new ConfigFieldsPanel.Group("Request log", List.of("log.retention_days", "log.max_rows", "log.level")),
-            new ConfigFieldsPanel.Group("Codex", List.of("codex.extra_homes")));
+            new ConfigFieldsPanel.Group("Codex", List.of("codex.extra_homes")),
+            new ConfigFieldsPanel.Group("Sync accounts between machines (WebDAV; password and passphrase: `codex-relay sync setup`)",
+                    List.of("sync.url", "sync.user", "sync.password_env", "sync.passphrase_env", "sync.interval_minutes")));
 
     private final ControlApi control;
     private final UiTasks tasks;
