@@ -82,7 +82,9 @@ public final class CodexRouting {
     }
 
     static CodexConfigPatch.ProviderSpec providerSpec(RelayConfig cfg, String baseUrl, RelayHome home) throws IOException {
-        return new CodexConfigPatch.ProviderSpec(baseUrl, ClientKey.loadOrCreate(home).value(), streamIdleMs(cfg));
+        // websocket.enabled = false leaves supports_websockets out: Codex then never tries the upgrade at all.
+        boolean websockets = !Boolean.FALSE.equals(cfg.values().get("websocket.enabled"));
+        return new CodexConfigPatch.ProviderSpec(baseUrl, ClientKey.loadOrCreate(home).value(), streamIdleMs(cfg), websockets);
     }
 
     /** Codex's home: {@code override}, else {@code CODEX_HOME}, else {@code ~/.codex} of {@code HOME}. */
@@ -139,7 +141,7 @@ public final class CodexRouting {
         var codexHome = CodexHome.locate(null, System.getenv(), System.getProperty("user.home"));
         try {
             if (on) wiring.on(codexHome, providerSpec(cfg, baseUrl(cfg.server().listen(), cfg.server().port()), home));
-            else wiring.off(codexHome, false);
+            else wiring.off(codexHome, true); // a true undo of `on`, like `codex off` (issue 9)
         } catch (CodexConfigException e) {
             throw new ControlException(e.getMessage(), e);
         } catch (IOException e) {
@@ -210,7 +212,8 @@ public final class CodexRouting {
             return r.statusCode() == 200 ? "answering at " + url
                     : "something answers at " + url + " with HTTP " + r.statusCode() + " (another program on that port?)";
         } catch (IOException e) {
-            return "not answering at " + url + ": start it with `codex-relay` (or `codex-relay serve`)";
+            return "not answering at " + url + " (no relay running), so Codex cannot work until you start it: `codex-relay` "
+                    + "(tray) or `codex-relay serve`; `codex-relay switch` lets Codex run without it";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "not checked (interrupted)";

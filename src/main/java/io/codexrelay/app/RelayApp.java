@@ -53,10 +53,14 @@ public final class RelayApp implements AutoCloseable {
     /**
      * @param portOverride when not null, replaces {@code server.port} (0 = any free port; tests and {@code serve --port})
      */
-    public record Options(RelayHome home, Clock clock, Integer portOverride) {
+    public record Options(RelayHome home, Clock clock, Integer portOverride, Map<String, String> env) {
+        public Options(RelayHome home, Clock clock, Integer portOverride) {
+            this(home, clock, portOverride, System.getenv());
+        }
+
         /** The relay home {@code env} names ({@code CODEX_RELAY_HOME}, else {@code ~/.codex-relay}). */
         public static Options fromEnvironment(Map<String, String> env, Clock clock, Integer portOverride) {
-            return new Options(RelayHome.fromEnvironment(env), clock, portOverride);
+            return new Options(RelayHome.fromEnvironment(env), clock, portOverride, env);
         }
     }
 
@@ -203,6 +207,7 @@ public final class RelayApp implements AutoCloseable {
             } catch (ControlException e) {
                 throw new IOException("Reading the client keys from " + b.home.database().getFileName() + " failed: " + e.getMessage(), e);
             }
+            b.control.codexEnv = options.env() == null ? System.getenv() : options.env();
             // Named Codex homes: their client keys and accounts (homes.json); then the WebDAV sync, when set up.
             try {
                 b.control.homesChanged();
@@ -218,6 +223,9 @@ public final class RelayApp implements AutoCloseable {
             }
             b.adminInfo = new AdminFile.Info(ProcessHandle.current().pid(), adminHost(cfg.server().listen()), b.server.port(),
                     token, VERSION, b.clock.instant());
+            // A hand-over made when the relay last stopped is undone (Codex goes through the relay again), before
+            // admin.json tells front ends the relay is up.
+            if (b.control instanceof LiveControl lc) lc.afterStart();
             AdminFile.write(b.home, b.adminInfo);
             b.app = new RelayApp(b);
         } catch (StoreException e) {
@@ -262,6 +270,10 @@ public final class RelayApp implements AutoCloseable {
     public PoolServices poolServices() { return poolServices; }
     /** The port the relay listens on (the real one when started with port 0). */
     public int port() { return server.port(); }
+    /** WebSocket upgrades Codex sent that passed the guard (accepted, or 426 when websocket.enabled is false). */
+    public long socketUpgrades() { return server.socketUpgrades(); }
+    /** Codex sockets open now. */
+    public int openSockets() { return server.openSockets(); }
     public String baseUrl() { return "http://" + adminInfo.host() + ":" + port() + "/v1"; }
     public AdminFile.Info adminInfo() { return adminInfo; }
 
@@ -300,6 +312,8 @@ public final class RelayApp implements AutoCloseable {
                 log.warn("Stopping the relay server: {}", e.toString());
             }
             AdminFile.removeIfMine(home, adminInfo);
+            // Codex must not be stranded on a relay that is gone: hand it an account directly when the user chose so.
+            if (control instanceof LiveControl lc) lc.beforeStop();
             events.drain();   // RequestFinished of the last streams reaches the log writer
             while (!closeLast.isEmpty()) {
                 AutoCloseable c = closeLast.pop();

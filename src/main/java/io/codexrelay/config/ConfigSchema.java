@@ -98,6 +98,11 @@ public final class ConfigSchema {
         add("upstream", "first_byte_timeout_ms", Type.INTEGER, 120000L, "Give up waiting for the upstream's answer headers after this long, then try the next account.", 100d, 3600000d, null, false);
         add("upstream", "idle_timeout_ms", Type.INTEGER, 300000L, "A stream with no data for this long is ended.", 1000d, 3600000d, null, false);
 
+        section("websocket", "Codex's Responses over WebSocket (one socket per Codex session; see docs/websocket.md).");
+        add("websocket", "enabled", Type.BOOLEAN, true, "Let Codex use WebSocket: `codex on` writes supports_websockets = true; false answers the upgrade with 426, so Codex uses HTTP at once.", null, null, null, false);
+        add("websocket", "idle_timeout_seconds", Type.INTEGER, 900L, "Close a Codex socket (and its upstream socket) that carried no frame for this long; Codex reopens one on its next request.", 1d, 86400d, null, false);
+        add("websocket", "api_key_upstream", Type.BOOLEAN, false, "Speak WebSocket to API-key accounts' upstreams too (ChatGPT accounts always do); off: their socket requests go over HTTP.", null, null, null, false);
+
         section("pool", "How accounts are chosen.");
         add("pool", "routing", Type.STRING, "most-remaining", "Policy in auto mode: most-remaining, priority, round-robin or fill-first.", null, null, ROUTING_POLICIES, false);
         add("pool", "gate_wait_ms", Type.INTEGER, 1500L, "How long a request waits for a free slot on an account before trying the next.", 0d, 60000d, null, false);

@@ -6,6 +6,7 @@ import org.eclipse.jetty.server.Request;
 
 import java.net.InetAddress;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Who may talk to the relay. Every request: the peer is on this machine (unless {@code server.allow_remote}), the
@@ -135,14 +136,19 @@ public final class RequestGuard {
         int colon = h.indexOf(':');
         if (colon >= 0) {
             if (h.indexOf(':', colon + 1) >= 0) return null; // bare IPv6 without brackets is not a valid Host
-            if (!h.substring(colon + 1).matches("\\d{1,5}")) return null;
+            if (!PORT.matcher(h.substring(colon + 1)).matches()) return null;
             h = h.substring(0, colon);
         }
         return h;
     }
 
+    // Compiled once: these run on every request (String.matches compiles its pattern on each call).
+    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9a-fA-F:.%a-zA-Z0-9]+");
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Pattern PORT = Pattern.compile("\\d{1,5}");
+
     private static boolean isIpLiteral(String s) {
-        if (s.contains(":")) return s.matches("[0-9a-fA-F:.%a-zA-Z0-9]+") && s.chars().filter(c -> c == ':').count() >= 2;
-        return s.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        if (s.contains(":")) return IPV6_CHARS.matcher(s).matches() && s.chars().filter(c -> c == ':').count() >= 2;
+        return IPV4.matcher(s).matches();
     }
 }

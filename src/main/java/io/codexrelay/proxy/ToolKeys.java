@@ -68,7 +68,7 @@ public final class ToolKeys {
                     + "create NAME` makes one and `codex-relay connect <tool>` sets it up."));
         }
         Key key;
-        if (codex.matches(presented)) {
+        if (codex != null && codex.matches(presented)) {
             if (remotePeer) {
                 return new Refused(new RequestGuard.Refusal(403, "relay_remote_needs_tool_key", "Requests from other "
                         + "machines need a per-tool key (`codex-relay keys create NAME`), not Codex's own key."));

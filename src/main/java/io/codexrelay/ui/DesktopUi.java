@@ -67,6 +67,9 @@ public final class DesktopUi implements AutoCloseable {
     private volatile ControlWindow controlWindow;
     private volatile PoolStatus lastPool;
     private volatile Boolean codexRouted;
+    private volatile String directAccount;   // the account direct mode handed to Codex, null when off
+    /** Asks what Codex should do when the tray quits; tests replace it (the Swing dialog needs a screen). */
+    volatile QuitFlow.Asker quitAsker = new QuitDialog();
     private volatile Map<String, Object> config = Map.of();
     private volatile String theme = "system";
     private boolean themed;            // EDT
@@ -212,7 +215,7 @@ public final class DesktopUi implements AutoCloseable {
         lastPool = pool;
         Notifier n = notifier;
         if (n != null && pool != null) n.setContext(pool.serving(), pool.pinned());
-        TrayMenuModel model = TrayMenuModel.of(pool, new TrayMenuModel.Context(codexRouted, o.openSessions() != null, error),
+        TrayMenuModel model = TrayMenuModel.of(pool, new TrayMenuModel.Context(codexRouted, o.openSessions() != null, error, directAccount),
                 o.clock().instant(), o.zone());
         IconState icon = error != null ? new IconState(null, null, IconState.Mark.ALL_OUT) : IconState.of(pool);
         try {
@@ -230,6 +233,12 @@ public final class DesktopUi implements AutoCloseable {
         } catch (ControlException | RuntimeException e) {
             log.debug("Codex routing unknown: {}", e.toString());
             codexRouted = null;
+        }
+        try {
+            directAccount = c.directAccount(null);
+        } catch (ControlException | RuntimeException e) {
+            log.debug("Direct mode unknown: {}", e.toString());
+            directAccount = null;
         }
     }
 
@@ -266,7 +275,8 @@ public final class DesktopUi implements AutoCloseable {
         if (c.isControl()) {
             act(c.describe(), () -> {
                 c.runOn(control);
-                if (c.kind() == MenuCommand.Kind.CODEX) updateCodexRouted();
+                if (c.kind() == MenuCommand.Kind.CODEX || c.kind() == MenuCommand.Kind.DIRECT
+                        || c.kind() == MenuCommand.Kind.UNDO_DIRECT) updateCodexRouted();
             });
             return;
         }
@@ -279,7 +289,19 @@ public final class DesktopUi implements AutoCloseable {
                     o.openSessions().run();
                 });
             }
-            case QUIT -> { if (o.quit() != null) new Thread(o.quit(), "tray-quit").start(); }
+            case QUIT -> {
+                if (o.quit() == null) return;
+                new Thread(() -> {
+                    // Ask once what Codex should do while the relay is gone (issue 9); Cancel keeps the relay running.
+                    try {
+                        updateCodexRouted();
+                        if (!QuitFlow.confirm(control, codexRouted, quitAsker)) return;
+                    } catch (ControlException | RuntimeException e) {
+                        log.warn("Quit: could not record what Codex should do ({}); quitting with the remembered choice.", e.toString());
+                    }
+                    o.quit().run();
+                }, "tray-quit").start();
+            }
             default -> requestRefresh();
         }
     }

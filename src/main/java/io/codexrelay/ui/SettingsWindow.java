@@ -41,7 +41,9 @@ public final class SettingsWindow {
             new ConfigFieldsPanel.Group("Listening (* = after a restart)", List.of("server.port", "server.listen", "server.allow_remote",
                     "server.max_body_mb")),
             new ConfigFieldsPanel.Group("Upstream addresses", List.of("upstream.chatgpt_base_url", "upstream.oauth_issuer",
-                    "upstream.default_api_base_url")));
+                    "upstream.default_api_base_url")),
+            new ConfigFieldsPanel.Group("Codex over WebSocket", List.of("websocket.enabled", "websocket.idle_timeout_seconds",
+                    "websocket.api_key_upstream")));
 
     static final List<ConfigFieldsPanel.Group> GENERAL_GROUPS = List.of(
             new ConfigFieldsPanel.Group("Notify me when", List.of("ui.notify_exhausted", "ui.notify_pool_exhausted",

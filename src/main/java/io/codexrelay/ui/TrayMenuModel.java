@@ -19,7 +19,8 @@ import java.util.List;
 public record TrayMenuModel(String tooltip, String status, List<Item> items) {
 
     public static final String STATUS = "status", AUTO = "auto", CODEX = "codex", PAUSE = "pause", REFRESH = "refresh",
-            SETTINGS = "settings", SESSIONS = "sessions", LOG = "log", QUIT = "quit", ACCOUNT_PREFIX = "account:";
+            SETTINGS = "settings", SESSIONS = "sessions", LOG = "log", QUIT = "quit", ACCOUNT_PREFIX = "account:",
+            DIRECT_PREFIX = "direct:", DIRECT_UNDO = "direct-undo";
 
     public sealed interface Item permits Label, Action, Toggle, Separator {
         String id();
@@ -39,7 +40,11 @@ public record TrayMenuModel(String tooltip, String status, List<Item> items) {
      * What the menu needs besides the pool: whether Codex is routed through the relay (null = unknown), whether a
      * Sessions window exists, and the error text when the pool could not be read (then {@code pool} may be null).
      */
-    public record Context(Boolean codexRouted, boolean sessionsAvailable, String error) {
+    public record Context(Boolean codexRouted, boolean sessionsAvailable, String error, String directAccount) {
+        public Context(Boolean codexRouted, boolean sessionsAvailable, String error) {
+            this(codexRouted, sessionsAvailable, error, null);
+        }
+
         public static Context plain() { return new Context(null, false, null); }
     }
 
@@ -57,6 +62,14 @@ public record TrayMenuModel(String tooltip, String status, List<Item> items) {
         boolean live = pool != null && ctx.error() == null;
         items.add(new Toggle(AUTO, "Auto-switch", pool != null && pool.autoSwitch(), live && pool != null && !pool.accounts().isEmpty()));
         items.add(new Toggle(CODEX, "Route Codex through relay", Boolean.TRUE.equals(ctx.codexRouted()), live && ctx.codexRouted() != null));
+        // Direct mode (issue 9): Codex without the relay. Offered only where Codex's own provider can use the account.
+        if (ctx.directAccount() != null) {
+            items.add(new Action(DIRECT_UNDO, "Stop using " + ctx.directAccount() + " directly (undo)", live));
+        } else if (pool != null) {
+            for (AccountStatus a : pool.accounts()) {
+                if (a.enabled() && directlyUsable(a)) items.add(new Action(DIRECT_PREFIX + a.name(), "Use " + a.name() + " directly (no relay)", live));
+            }
+        }
         items.add(new Toggle(PAUSE, "Pause relay", pool != null && pool.paused(), live));
         items.add(new Action(REFRESH, "Refresh quota now", live && !pool.accounts().isEmpty()));
         items.add(new Separator("sep-windows"));
@@ -66,6 +79,16 @@ public record TrayMenuModel(String tooltip, String status, List<Item> items) {
         items.add(new Separator("sep-quit"));
         items.add(new Action(QUIT, "Quit", true));
         return new TrayMenuModel(tooltip(pool, status, now, zone), status, List.copyOf(items));
+    }
+
+    /** Codex's own provider reaches ChatGPT logins and api.openai.com keys only. */
+    static boolean directlyUsable(AccountStatus a) {
+        return !"api-key".equals(a.kind()) || a.baseUrl() == null || a.baseUrl().replaceAll("/+$", "").equals("https://api.openai.com/v1");
+    }
+
+    /** The account name of a {@code direct:<name>} id, or null. */
+    public static String directOf(String id) {
+        return id.startsWith(DIRECT_PREFIX) ? id.substring(DIRECT_PREFIX.length()) : null;
     }
 
     /** The account name of an {@code account:<name>} id, or null. */
