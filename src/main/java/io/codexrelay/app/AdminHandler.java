@@ -162,6 +162,20 @@ public final class AdminHandler extends Handler.Abstract {
                 if (home == null) throw new HttpError(400, "codexHome is required.");
                 return control.importCodex(Path.of(home), text(b, "name"));
             }
+            case "/keys" -> {
+                requireMethod(get);
+                return control.keys();
+            }
+            case "/keys/create" -> {
+                requireMethod(post);
+                JsonNode b = body(raw);
+                return control.createKey(new ControlApi.NewToolKey(text(b, "name"), integer(b, "rpm"), integer(b, "maxConcurrent")));
+            }
+            case "/keys/revoke" -> {
+                requireMethod(post);
+                control.revokeKey(text(body(raw), "name"));
+                return ok();
+            }
             case "/accounts/remove" -> {
                 requireMethod(post);
                 control.removeAccount(text(body(raw), "name"));

@@ -155,6 +155,27 @@ public interface ControlApi {
     /** Events of the running daemon; null for remote and offline implementations. */
     default EventBus events() { return null; }
 
+    /** The client keys: Codex's ({@code codex}) and every per-tool key, revoked ones included. */
+    default List<ToolKeyView> keys() throws ControlException {
+        throw new ControlException("Client keys are not available here.");
+    }
+
+    /** Makes a per-tool client key; the answer holds the key itself, shown once and never stored. */
+    default CreatedToolKey createKey(NewToolKey request) throws ControlException {
+        throw new ControlException("Client keys are not available here.");
+    }
+
+    /** Revokes a per-tool key: the running relay refuses it from the next request on. */
+    default void revokeKey(String name) throws ControlException {
+        throw new ControlException("Client keys are not available here.");
+    }
+
+    record NewToolKey(String name, Integer rpm, Integer maxConcurrent) {}
+
+    record CreatedToolKey(String name, String key) {
+        @Override public String toString() { return "CreatedToolKey[" + name + "]"; }
+    }
+
     // ---- several machines and several Codex homes (docs/sync.md, docs/cli.md `homes`) ----------------------------
 
     /** Every account (tokens, keys, settings) in one file encrypted with {@code passphrase} (docs/sync.md). */

@@ -158,6 +158,26 @@ public final class LiveControl extends LocalControl {
 
     @Override RequestLog requestLog() { return requestLog; }
 
+    private volatile io.codexrelay.proxy.ToolKeys toolKeys;
+
+    /** The relay's key table: loaded now, and again whenever a key is made or revoked. */
+    void attachToolKeys(io.codexrelay.proxy.ToolKeys keys) throws ControlException {
+        this.toolKeys = keys;
+        keysChanged();
+    }
+
+    @Override
+    void keysChanged() throws ControlException {
+        var k = toolKeys;
+        if (k != null) k.replace(activeKeys());
+    }
+
+    @Override
+    java.util.Map<String, io.codexrelay.proxy.ToolKeys.Usage> keyUsage() {
+        var k = toolKeys;
+        return k == null ? java.util.Map.of() : k.usage();
+    }
+
     @Override void flushLog() { requestLog.flush(); }
 
     @Override

@@ -176,6 +176,73 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
         throw new ControlException("Account '" + name + "' vanished while it was being saved; run `codex-relay accounts list`.");
     }
 
+    // ---- client keys -----------------------------------------------------------------------------------------
+
+    /** A key's use since the daemon started, by name (nothing offline). */
+    java.util.Map<String, io.codexrelay.proxy.ToolKeys.Usage> keyUsage() { return java.util.Map.of(); }
+
+    /** A key was made or revoked: the running relay takes the new list (nothing to do offline). */
+    void keysChanged() throws ControlException { }
+
+    /** The active per-tool keys as the relay needs them. */
+    List<io.codexrelay.proxy.ToolKeys.Key> activeKeys() throws ControlException {
+        List<io.codexrelay.proxy.ToolKeys.Key> out = new java.util.ArrayList<>();
+        for (var k : store(() -> new io.codexrelay.store.ClientKeyStore(database).list())) {
+            if (k.active()) out.add(new io.codexrelay.proxy.ToolKeys.Key(k.name(), k.keyHash(), k.rpm(), k.maxConcurrent()));
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized List<ToolKeyView> keys() throws ControlException {
+        var usage = keyUsage();
+        List<ToolKeyView> out = new java.util.ArrayList<>();
+        var codex = usage.get(io.codexrelay.proxy.ToolKeys.CODEX);
+        out.add(new ToolKeyView(io.codexrelay.proxy.ToolKeys.CODEX, null, null, null, null,
+                codex == null ? 0 : codex.requests(), codex == null ? 0 : codex.inFlight(), codex == null ? 0 : codex.limited()));
+        for (var k : store(() -> new io.codexrelay.store.ClientKeyStore(database).list())) {
+            var u = k.active() ? usage.get(k.name()) : null;
+            out.add(new ToolKeyView(k.name(), k.rpm(), k.maxConcurrent(), k.created(), k.revoked(),
+                    u == null ? 0 : u.requests(), u == null ? 0 : u.inFlight(), u == null ? 0 : u.limited()));
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized CreatedToolKey createKey(NewToolKey r) throws ControlException {
+        if (r == null || r.name() == null || r.name().isBlank()) throw new ControlException("Give the key a name, e.g. `codex-relay keys create claude-code`.");
+        String name = r.name().trim();
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"))
+            throw new ControlException("A key name is 1-64 letters, digits, '.', '_' or '-' (starting with a letter or digit); '" + name + "' is not.");
+        if (name.equals(io.codexrelay.proxy.ToolKeys.CODEX))
+            throw new ControlException("'codex' is Codex's own key (client.key); choose another name.");
+        if (r.rpm() != null && (r.rpm() < 1 || r.rpm() > 100_000)) throw new ControlException("--rpm must be between 1 and 100000.");
+        if (r.maxConcurrent() != null && (r.maxConcurrent() < 1 || r.maxConcurrent() > 10_000))
+            throw new ControlException("--max-concurrent must be between 1 and 10000.");
+        var keyStore = new io.codexrelay.store.ClientKeyStore(database);
+        for (var k : store(keyStore::list)) {
+            if (k.name().equals(name)) throw new ControlException("A key named '" + name + "' exists already"
+                    + (k.active() ? "; revoke it first (`codex-relay keys revoke " + name + "`) or choose another name." : " (revoked); choose another name."));
+        }
+        String key = io.codexrelay.config.ClientKey.generate();
+        store(() -> {
+            keyStore.insert(new io.codexrelay.store.ClientKeyStore.StoredKey(name, io.codexrelay.config.ClientKey.hashOf(key),
+                    r.rpm(), r.maxConcurrent(), clock.instant(), null));
+            return null;
+        });
+        keysChanged();
+        return new CreatedToolKey(name, key);
+    }
+
+    @Override
+    public synchronized void revokeKey(String name) throws ControlException {
+        if (io.codexrelay.proxy.ToolKeys.CODEX.equals(name))
+            throw new ControlException("'codex' is Codex's own key; to replace it, delete client.key in the relay home and run `codex-relay codex on`.");
+        boolean done = store(() -> new io.codexrelay.store.ClientKeyStore(database).revoke(name, clock.instant()));
+        if (!done) throw new ControlException("No active key is named '" + name + "'. `codex-relay keys list` shows the keys.");
+        keysChanged();
+    }
+
     // ---- accounts --------------------------------------------------------------------------------------------
 
     @Override

@@ -141,6 +141,17 @@ public final class FakeUpstream implements AutoCloseable {
     /** The reply for any request without a scripted one. */
     public FakeUpstream setDefault(Reply reply) { this.defaultReply = reply; return this; }
 
+    private volatile java.util.function.Function<ResponsesRequest, Reply> responder = r -> null;
+
+    /**
+     * Chooses the reply of an HTTP Responses request from its content (after the per-token script, before the
+     * default; null: the default). For clients that send side requests of their own, e.g. Claude Code.
+     */
+    public FakeUpstream setResponder(java.util.function.Function<ResponsesRequest, Reply> responder) {
+        this.responder = responder;
+        return this;
+    }
+
     /** The quota headers added to every default success (override per reply with {@link #success(String, Map)}). */
     public FakeUpstream setDefaultQuotaHeaders(Map<String, String> headers) { this.defaultQuotaHeaders = headers; return this; }
 
@@ -364,6 +375,30 @@ public final class FakeUpstream implements AutoCloseable {
                         + ",\"input_tokens_details\":{\"cached_tokens\":2},\"output_tokens\":" + out + ",\"output_tokens_details\":{\"reasoning_tokens\":1},\"total_tokens\":" + (in + out) + "}}}"));
     }
 
+    /**
+     * An answer that ends in one function call ({@code call_id}, {@code name}, JSON {@code arguments}), streamed as the
+     * ChatGPT backend does: item added, argument deltas in two pieces, item done, completed. The client runs the tool
+     * and sends its output back in the next request.
+     */
+    public static Sse functionCall(String callId, String name, String argumentsJson) {
+        String id = "resp_fc_" + Integer.toHexString(callId.hashCode() & 0x7fffffff);
+        String item = "{\"type\":\"function_call\",\"id\":\"fc_1\",\"call_id\":" + quote(callId) + ",\"name\":" + quote(name);
+        int half = argumentsJson.length() / 2;
+        List<String> ev = new ArrayList<>();
+        ev.add(event("response.created", "{\"type\":\"response.created\",\"response\":{\"id\":\"" + id + "\",\"status\":\"in_progress\"}}"));
+        ev.add(event("response.output_item.added", "{\"type\":\"response.output_item.added\",\"output_index\":0,\"item\":" + item
+                + ",\"arguments\":\"\",\"status\":\"in_progress\"}}"));
+        ev.add(event("response.function_call_arguments.delta", "{\"type\":\"response.function_call_arguments.delta\",\"item_id\":\"fc_1\",\"output_index\":0,\"delta\":"
+                + quote(argumentsJson.substring(0, half)) + "}"));
+        ev.add(event("response.function_call_arguments.delta", "{\"type\":\"response.function_call_arguments.delta\",\"item_id\":\"fc_1\",\"output_index\":0,\"delta\":"
+                + quote(argumentsJson.substring(half)) + "}"));
+        ev.add(event("response.output_item.done", "{\"type\":\"response.output_item.done\",\"output_index\":0,\"item\":" + item
+                + ",\"arguments\":" + quote(argumentsJson) + ",\"status\":\"completed\"}}"));
+        ev.add(event("response.completed", "{\"type\":\"response.completed\",\"response\":{\"id\":\"" + id + "\",\"status\":\"completed\",\"output\":[],"
+                + "\"usage\":{\"input_tokens\":20,\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":7,\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":27}}}"));
+        return new Sse(null, ev, 0, false);
+    }
+
     /** One SSE event as it goes on the wire. */
     public static String event(String type, String json) {
         return "event: " + type + "\ndata: " + json + "\n\n";
@@ -438,7 +473,8 @@ public final class FakeUpstream implements AutoCloseable {
                 writePlain(response, status(404, "{\"error\":{\"message\":\"fake upstream: no route " + path + "\"}}"), callback);
                 return;
             }
-            responsesRequests.add(new ResponsesRequest(Transport.HTTP, 0, path, headers, token, body, System.nanoTime()));
+            ResponsesRequest asked = new ResponsesRequest(Transport.HTTP, 0, path, headers, token, body, System.nanoTime());
+            responsesRequests.add(asked);
             String key = token == null ? "" : token;
             int now = inFlight.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             peakInFlight.computeIfAbsent(key, k -> new AtomicInteger()).accumulateAndGet(now, Math::max);
@@ -451,6 +487,7 @@ public final class FakeUpstream implements AutoCloseable {
             try {
                 Queue<Reply> q = scripts.get(key);
                 Reply reply = q == null ? null : q.poll();
+                if (reply == null) reply = responder.apply(asked);
                 if (reply == null) reply = defaultReply;
                 if (reply instanceof Plain p) {
                     writePlain(response, p, callback, leave);
