@@ -117,8 +117,16 @@ public interface ControlApi {
     /** Events of the running daemon; null for remote and offline implementations. */
     default EventBus events() { return null; }
 
-    record NewApiKey(String name, String key, String baseUrl, Integer priority, Integer maxConcurrent) {
-        @Override public String toString() { return "NewApiKey[" + name + " @ " + baseUrl + "]"; }
+    /**
+     * A new API-key account. {@code wire}: {@code responses} (null), {@code chat} or {@code anthropic};
+     * {@code modelRules}: {@code pattern=target} each (null: none).
+     */
+    record NewApiKey(String name, String key, String baseUrl, Integer priority, Integer maxConcurrent, String wire,
+                     List<String> modelRules) {
+        public NewApiKey(String name, String key, String baseUrl, Integer priority, Integer maxConcurrent) {
+            this(name, key, baseUrl, priority, maxConcurrent, null, null);
+        }
+        @Override public String toString() { return "NewApiKey[" + name + " @ " + baseUrl + " (" + wire + ")]"; }
     }
 
     record AccountChanges(Integer priority, Integer maxConcurrent, Boolean enabled) {}

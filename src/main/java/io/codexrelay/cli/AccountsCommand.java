@@ -24,6 +24,8 @@ final class AccountsCommand {
         if (a.email() != null) sb.append(", ").append(a.email());
         if (a.plan() != null) sb.append(", ").append(a.plan());
         if ("api-key".equals(a.kind())) sb.append(", ").append(a.baseUrl());
+        if (!"responses".equals(a.wire())) sb.append(", wire ").append(a.wire());
+        if (!a.modelRules().isEmpty()) sb.append(", models ").append(String.join(" ", a.modelRules()));
         sb.append(", secret ").append(a.secretHint());
         return sb.toString();
     }
@@ -45,10 +47,10 @@ final class AccountsCommand {
                 out().println("or add an API key:                        codex-relay accounts add-key --name NAME --key-env VAR");
                 return 0;
             }
-            Table t = new Table("NAME", "PIN", "KIND", "ACCOUNT", "PLAN", "PRIORITY", "MAX", "ENABLED", "SECRET");
+            Table t = new Table("NAME", "PIN", "KIND", "WIRE", "ACCOUNT", "PLAN", "PRIORITY", "MAX", "ENABLED", "SECRET", "MODELS");
             for (AccountStatus a : status.accounts()) {
-                t.row(a.name(), a.pinned() ? "*" : "", a.kind(), "api-key".equals(a.kind()) ? a.baseUrl() : a.email(), a.plan(),
-                        a.priority(), a.maxConcurrent(), a.enabled() ? "yes" : "no", a.secretHint());
+                t.row(a.name(), a.pinned() ? "*" : "", a.kind(), a.wire(), "api-key".equals(a.kind()) ? a.baseUrl() : a.email(), a.plan(),
+                        a.priority(), a.maxConcurrent(), a.enabled() ? "yes" : "no", a.secretHint(), String.join(" ", a.modelRules()));
             }
             t.print(out());
             return 0;
@@ -56,7 +58,8 @@ final class AccountsCommand {
     }
 
     @Command(name = "add-key", mixinStandardHelpOptions = true,
-            description = "Add an API-key account for an OpenAI-compatible Responses endpoint.")
+            description = "Add an API-key account: an OpenAI Responses endpoint (default), a Chat Completions provider "
+                    + "(--wire chat) or an Anthropic key (--wire anthropic).")
     static final class AddKey extends ControlCommand {
         @Option(names = "--name", required = true, paramLabel = "NAME", description = "Unique account name.")
         String name;
@@ -82,10 +85,19 @@ final class AccountsCommand {
         @Option(names = "--max-concurrent", paramLabel = "C", description = "Requests in flight at most (default: pool.api_key_max_concurrent).")
         Integer maxConcurrent;
 
+        @Option(names = "--wire", paramLabel = "WIRE", description = "What the upstream speaks: responses (default), chat "
+                + "(POST {base}/chat/completions) or anthropic (POST {base}/v1/messages). See docs/providers.md.")
+        String wire;
+
+        @Option(names = "--model-rule", paramLabel = "PATTERN=MODEL", description = "Send models matching the glob PATTERN "
+                + "as MODEL (repeatable, first match wins), e.g. 'gpt-5*=deepseek-chat'. With rules, the account serves only "
+                + "models that match one.")
+        java.util.List<String> modelRules;
+
         @Override
         int run(ControlHandle control) throws Exception {
             String key = readKey();
-            AccountStatus a = control.addApiKey(new ControlApi.NewApiKey(name, key, baseUrl, priority, maxConcurrent));
+            AccountStatus a = control.addApiKey(new ControlApi.NewApiKey(name, key, baseUrl, priority, maxConcurrent, wire, modelRules));
             out().println("Added '" + a.name() + "' (" + describe(a) + "); " + effect(control) + ".");
             return 0;
         }
