@@ -129,5 +129,17 @@ public interface ControlApi {
         @Override public String toString() { return "NewApiKey[" + name + " @ " + baseUrl + " (" + wire + ")]"; }
     }
 
+    /**
+     * The request parameters an account's upstream refused and the relay now leaves out (issue 12), per upstream
+     * model; with {@code reset} they are forgotten first ({@code forgotten} says how many) and the list is empty.
+     */
+    default LearnedParams learnedParameters(String name, boolean reset) throws ControlException {
+        throw new ControlException("Learned parameters are not available here.");
+    }
+
+    record LearnedParam(String model, String param, Instant learnedAt) {}
+
+    record LearnedParams(String account, List<LearnedParam> params, int forgotten) {}
+
     record AccountChanges(Integer priority, Integer maxConcurrent, Boolean enabled) {}
 }

@@ -234,6 +234,17 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
     }
 
     @Override
+    public synchronized LearnedParams learnedParameters(String name, boolean reset) throws ControlException {
+        Account a = require(name);
+        var learned = new io.codexrelay.account.LearnedParameters(accounts.database(), clock);
+        int forgotten = reset ? store(() -> learned.reset(a.id())) : 0;
+        List<LearnedParam> out = new ArrayList<>();
+        for (var l : store(() -> learned.list(a.id())))
+            out.add(new LearnedParam(l.model(), l.param(), Instant.ofEpochMilli(l.learnedAtMs())));
+        return new LearnedParams(a.name(), List.copyOf(out), forgotten);
+    }
+
+    @Override
     public synchronized void removeAccount(String name) throws ControlException {
         Account a = require(name);
         if (a.name().equals(pinnedName())) auto();

@@ -15,7 +15,7 @@ import java.nio.file.Path;
 /** {@code accounts list|add-key|import-codex|remove|set|login|export-codex}. */
 @Command(name = "accounts", mixinStandardHelpOptions = true, description = "List, add, import, change and remove accounts.",
         subcommands = {AccountsCommand.ListAccounts.class, AccountsCommand.AddKey.class, AccountsCommand.ImportCodex.class,
-                AccountsCommand.Remove.class, AccountsCommand.Set.class, AccountLoginCommands.Login.class,
+                AccountsCommand.Remove.class, AccountsCommand.Set.class, AccountsCommand.Params.class, AccountLoginCommands.Login.class,
                 AccountLoginCommands.ExportCodex.class})
 final class AccountsCommand {
 
@@ -154,6 +154,37 @@ final class AccountsCommand {
         int run(ControlHandle control) throws Exception {
             control.removeAccount(name);
             out().println("Removed '" + name + "'; " + effect(control) + ".");
+            return 0;
+        }
+    }
+
+    @Command(name = "params", mixinStandardHelpOptions = true,
+            description = "Show the request parameters this account's upstream refused and the relay now leaves out; --reset forgets them.")
+    static final class Params extends ControlCommand {
+        @Parameters(paramLabel = "NAME", description = "Account name.")
+        String name;
+
+        @Option(names = "--reset", description = "Forget them: the next requests send every parameter again.")
+        boolean reset;
+
+        @Option(names = "--json", description = "Print JSON (see docs/cli.md).")
+        boolean json;
+
+        @Override
+        int run(ControlHandle control) throws Exception {
+            ControlApi.LearnedParams p = control.learnedParameters(name, reset);
+            if (json) {
+                printJson(p);
+                return 0;
+            }
+            if (reset) out().println("Forgot " + p.forgotten() + " learned parameter" + (p.forgotten() == 1 ? "" : "s") + " of '" + p.account() + "'.");
+            if (p.params().isEmpty()) {
+                if (!reset) out().println("'" + p.account() + "' sends every parameter (its upstream has refused none).");
+                return 0;
+            }
+            Table t = new Table("MODEL", "LEFT OUT", "SINCE");
+            for (ControlApi.LearnedParam l : p.params()) t.row(l.model(), l.param(), l.learnedAt());
+            t.print(out());
             return 0;
         }
     }
