@@ -49,6 +49,15 @@ import java.util.Map;
  * GET  /config               {"section.key": value, ...}
  * POST /config               {"changes":{"section.key": value}}  -> {"restartNeeded":["section.key"]}
  * POST /ui/show-settings                                         -> {"ok":true}  (400 when the daemon has no window)
+ * POST /accounts/export      {"passphrase":".."}                 -> {"file":"<base64>"}
+ * POST /accounts/import      {"file":"<base64>","passphrase":"..","apply":false} -> AccountsImport
+ * GET  /sync                                                     SyncStatus
+ * POST /sync/now                                                 -> SyncStatus
+ * POST /sync/secrets         {"password":..,"passphrase":".."}   -> {"ok":true}
+ * GET  /homes                                                    [CodexHomeView]
+ * POST /homes/create         {"name","account","dir","from","strict"} -> CodexHomeView
+ * POST /homes/bind           {"name","account","strict"}         -> CodexHomeView
+ * POST /homes/remove         {"name"}                            -> CodexHomeView
  * </pre>
  * Errors: {@code {"error":{"message":".."}}} with 400 (refused by the control, message for the user), 401 (token),
  * 403 (not loopback), 404 (route), 405 (method), 413 (body too large), 500 (unexpected; details in the daemon log).
@@ -250,6 +259,68 @@ public final class AdminHandler extends Handler.Abstract {
                 requireMethod(post);
                 control.showSettings();
                 return ok();
+            }
+            default -> {
+                return machinesAndHomes(route, get, post, raw);
+            }
+        }
+    }
+
+    /** Accounts across machines and named Codex homes (docs/sync.md, docs/cli.md `homes`). */
+    private Object machinesAndHomes(String route, boolean get, boolean post, byte[] raw) throws Exception {
+        switch (route) {
+            case "/accounts/export" -> {
+                requireMethod(post);
+                String pass = text(body(raw), "passphrase");
+                return Map.of("file", java.util.Base64.getEncoder().encodeToString(
+                        control.exportAccounts(pass == null ? null : pass.toCharArray())));
+            }
+            case "/accounts/import" -> {
+                requireMethod(post);
+                JsonNode b = body(raw);
+                String pass = text(b, "passphrase");
+                byte[] file;
+                try {
+                    file = java.util.Base64.getDecoder().decode(String.valueOf(text(b, "file")));
+                } catch (IllegalArgumentException e) {
+                    throw new HttpError(400, "file must be base64.");
+                }
+                return control.importAccounts(file, pass == null ? null : pass.toCharArray(), b.path("apply").asBoolean(false));
+            }
+            case "/sync" -> {
+                requireMethod(get);
+                return control.syncStatus();
+            }
+            case "/sync/now" -> {
+                requireMethod(post);
+                return control.syncNow();
+            }
+            case "/sync/secrets" -> {
+                requireMethod(post);
+                JsonNode b = body(raw);
+                String pass = text(b, "passphrase");
+                control.storeSyncSecrets(text(b, "password"), pass == null ? null : pass.toCharArray());
+                return ok();
+            }
+            case "/homes" -> {
+                requireMethod(get);
+                return control.homes();
+            }
+            case "/homes/create" -> {
+                requireMethod(post);
+                JsonNode b = body(raw);
+                String dir = text(b, "dir"), from = text(b, "from");
+                return control.createHome(text(b, "name"), text(b, "account"), dir == null ? null : Path.of(dir),
+                        from == null ? null : Path.of(from), b.path("strict").asBoolean(false));
+            }
+            case "/homes/bind" -> {
+                requireMethod(post);
+                JsonNode b = body(raw);
+                return control.bindHome(text(b, "name"), text(b, "account"), b.hasNonNull("strict") ? b.get("strict").asBoolean() : null);
+            }
+            case "/homes/remove" -> {
+                requireMethod(post);
+                return control.removeHome(text(body(raw), "name"));
             }
             default -> throw new HttpError(404, "No admin route " + route + ".");
         }

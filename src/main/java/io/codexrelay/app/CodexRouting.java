@@ -82,7 +82,9 @@ public final class CodexRouting {
     }
 
     static CodexConfigPatch.ProviderSpec providerSpec(RelayConfig cfg, String baseUrl, RelayHome home) throws IOException {
-        return new CodexConfigPatch.ProviderSpec(baseUrl, ClientKey.loadOrCreate(home).value(), streamIdleMs(cfg));
+        // websocket.enabled = false leaves supports_websockets out: Codex then never tries the upgrade at all.
+        boolean websockets = !Boolean.FALSE.equals(cfg.values().get("websocket.enabled"));
+        return new CodexConfigPatch.ProviderSpec(baseUrl, ClientKey.loadOrCreate(home).value(), streamIdleMs(cfg), websockets);
     }
 
     /** Codex's home: {@code override}, else {@code CODEX_HOME}, else {@code ~/.codex} of {@code HOME}. */

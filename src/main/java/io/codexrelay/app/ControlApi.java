@@ -117,6 +117,56 @@ public interface ControlApi {
     /** Events of the running daemon; null for remote and offline implementations. */
     default EventBus events() { return null; }
 
+    // ---- several machines and several Codex homes (docs/sync.md, docs/cli.md `homes`) ----------------------------
+
+    /** Every account (tokens, keys, settings) in one file encrypted with {@code passphrase} (docs/sync.md). */
+    default byte[] exportAccounts(char[] passphrase) throws ControlException {
+        throw new ControlException("Exporting accounts is not available here; run `codex-relay accounts export`.");
+    }
+
+    /** Merges an exported file in by account identity; a dry run unless {@code apply}. Newer tokens are never replaced. */
+    default AccountsImport importAccounts(byte[] file, char[] passphrase, boolean apply) throws ControlException {
+        throw new ControlException("Importing accounts is not available here; run `codex-relay accounts import`.");
+    }
+
+    /** The WebDAV sync's state. */
+    default SyncStatus syncStatus() throws ControlException {
+        throw new ControlException("Sync is not available here; run `codex-relay sync status`.");
+    }
+
+    /** Syncs with the WebDAV share now: pull, merge, push. */
+    default SyncStatus syncNow() throws ControlException {
+        throw new ControlException("Sync is not available here; run `codex-relay sync now`.");
+    }
+
+    /** Stores the WebDAV password (null: keep none) and the sync passphrase in the relay home (mode 0600). */
+    default void storeSyncSecrets(String password, char[] passphrase) throws ControlException {
+        throw new ControlException("Sync is not available here; run `codex-relay sync setup`.");
+    }
+
+    /** The named Codex homes. */
+    default List<CodexHomeView> homes() throws ControlException {
+        throw new ControlException("Homes are not available here; run `codex-relay homes list`.");
+    }
+
+    /**
+     * Creates a named Codex home wired to the relay with its own client key ({@code dir} null: under the relay home;
+     * {@code from}: a Codex home whose config and instructions to copy; {@code account} null: the pool chooses).
+     */
+    default CodexHomeView createHome(String name, String account, Path dir, Path from, boolean strict) throws ControlException {
+        throw new ControlException("Homes are not available here; run `codex-relay homes create`.");
+    }
+
+    /** Binds a home to an account (null: the pool chooses); {@code strict} null leaves it as it is. */
+    default CodexHomeView bindHome(String name, String account, Boolean strict) throws ControlException {
+        throw new ControlException("Homes are not available here; run `codex-relay homes bind`.");
+    }
+
+    /** Forgets a home and points its config back; its directory and sessions stay. */
+    default CodexHomeView removeHome(String name) throws ControlException {
+        throw new ControlException("Homes are not available here; run `codex-relay homes remove`.");
+    }
+
     /**
      * A new API-key account. {@code wire}: {@code responses} (null), {@code chat} or {@code anthropic};
      * {@code modelRules}: {@code pattern=target} each (null: none).

@@ -104,6 +104,11 @@ public final class LiveControl extends LocalControl {
     }
 
     @Override
+    void homesChanged() throws ControlException {
+        pool.bindings().replace(codexHomes().bindings());
+    }
+
+    @Override
     Account freshest(Account stored) {
         PoolServices s = services;
         return s != null ? s.current(stored) : stored;

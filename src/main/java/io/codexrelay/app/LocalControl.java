@@ -535,4 +535,83 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
         if (logQuery != null) logQuery.close();
         logQuery = null;
     }
+
+    // ---- several machines and several Codex homes ------------------------------------------------------------
+
+    private volatile MachineSync machineSync;
+
+    MachineSync machineSync() {
+        MachineSync m = machineSync;
+        if (m == null) machineSync = m = new MachineSync(home, accounts, clock, System.getenv());
+        return m;
+    }
+
+    CodexHomes codexHomes() { return new CodexHomes(home, clock); }
+
+    /** After homes changed: the live relay takes the new client keys and bindings at once. */
+    void homesChanged() throws ControlException { }
+
+    @Override
+    public byte[] exportAccounts(char[] passphrase) throws ControlException {
+        return machineSync().export(passphrase, this::freshest);
+    }
+
+    @Override
+    public synchronized AccountsImport importAccounts(byte[] file, char[] passphrase, boolean apply) throws ControlException {
+        AccountsImport r = machineSync().importFile(file, passphrase, apply, this::freshest);
+        if (apply && r.changesSomething()) accountsChanged();
+        return r;
+    }
+
+    @Override
+    public SyncStatus syncStatus() {
+        return machineSync().status(config);
+    }
+
+    @Override
+    public SyncStatus syncNow() throws ControlException {
+        boolean[] changed = {false};
+        SyncStatus s = machineSync().sync(config, this::freshest, () -> changed[0] = true);
+        if (changed[0]) accountsChanged();
+        return s;
+    }
+
+    @Override
+    public void storeSyncSecrets(String password, char[] passphrase) throws ControlException {
+        machineSync().storeSecrets(password, passphrase);
+    }
+
+    @Override
+    public List<CodexHomeView> homes() throws ControlException {
+        return codexHomes().list();
+    }
+
+    @Override
+    public synchronized CodexHomeView createHome(String name, String account, Path dir, Path from, boolean strict) throws ControlException {
+        CodexHomeView v = codexHomes().create(name, account, dir, from, strict, config, this::accountExists);
+        homesChanged();
+        return v;
+    }
+
+    @Override
+    public synchronized CodexHomeView bindHome(String name, String account, Boolean strict) throws ControlException {
+        CodexHomeView v = codexHomes().bind(name, account, strict, this::accountExists);
+        homesChanged();
+        return v;
+    }
+
+    @Override
+    public synchronized CodexHomeView removeHome(String name) throws ControlException {
+        CodexHomeView v = codexHomes().remove(name);
+        homesChanged();
+        return v;
+    }
+
+    private boolean accountExists(String name) {
+        try {
+            return accounts.findByName(name).isPresent();
+        } catch (StoreException e) {
+            return false;
+        }
+    }
 }

@@ -198,6 +198,13 @@ public final class RelayApp implements AutoCloseable {
                     b.requestLog, b.events, server::inFlight, b.live, b.clock,
                     "daemon pid " + ProcessHandle.current().pid() + " (this process)");
             b.closeables.push(b.control);
+            // Named Codex homes: their client keys and accounts (homes.json); then the WebDAV sync, when set up.
+            try {
+                b.control.homesChanged();
+            } catch (ControlException e) {
+                log.warn("Named Codex homes not loaded: {}", e.getMessage());
+            }
+            b.closeables.push(new SyncScheduler(b.control, b.events));
             b.server.mount(AdminHandler.PREFIX, new AdminHandler(b.control, token, VERSION));
             try {
                 b.server.start();
@@ -250,6 +257,10 @@ public final class RelayApp implements AutoCloseable {
     public PoolServices poolServices() { return poolServices; }
     /** The port the relay listens on (the real one when started with port 0). */
     public int port() { return server.port(); }
+    /** WebSocket upgrades Codex sent that passed the guard (accepted, or 426 when websocket.enabled is false). */
+    public long socketUpgrades() { return server.socketUpgrades(); }
+    /** Codex sockets open now. */
+    public int openSockets() { return server.openSockets(); }
     public String baseUrl() { return "http://" + adminInfo.host() + ":" + port() + "/v1"; }
     public AdminFile.Info adminInfo() { return adminInfo; }
 

@@ -249,4 +249,70 @@ public final class RemoteControl implements ControlHandle {
     public void close() {
         // java.net.http.HttpClient has no close() before Java 21; its threads end when it is unreachable.
     }
+
+    // ---- several machines and several Codex homes ------------------------------------------------------------
+
+    @Override
+    public byte[] exportAccounts(char[] passphrase) throws ControlException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("passphrase", passphrase == null ? null : new String(passphrase));
+        return java.util.Base64.getDecoder().decode(call("POST", "/accounts/export", body, timeout).path("file").asText());
+    }
+
+    @Override
+    public AccountsImport importAccounts(byte[] file, char[] passphrase, boolean apply) throws ControlException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("file", java.util.Base64.getEncoder().encodeToString(file));
+        body.put("passphrase", passphrase == null ? null : new String(passphrase));
+        body.put("apply", apply);
+        return convert(call("POST", "/accounts/import", body, timeout), AccountsImport.class);
+    }
+
+    @Override
+    public SyncStatus syncStatus() throws ControlException {
+        return convert(call("GET", "/sync", null, timeout), SyncStatus.class);
+    }
+
+    @Override
+    public SyncStatus syncNow() throws ControlException {
+        return convert(call("POST", "/sync/now", Map.of(), timeout), SyncStatus.class);
+    }
+
+    @Override
+    public void storeSyncSecrets(String password, char[] passphrase) throws ControlException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("password", password);
+        body.put("passphrase", passphrase == null ? null : new String(passphrase));
+        call("POST", "/sync/secrets", body, timeout);
+    }
+
+    @Override
+    public List<CodexHomeView> homes() throws ControlException {
+        return json.convertValue(call("GET", "/homes", null, timeout), new TypeReference<List<CodexHomeView>>() { });
+    }
+
+    @Override
+    public CodexHomeView createHome(String name, String account, Path dir, Path from, boolean strict) throws ControlException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", name);
+        body.put("account", account);
+        body.put("dir", dir == null ? null : dir.toAbsolutePath().normalize().toString());
+        body.put("from", from == null ? null : from.toAbsolutePath().normalize().toString());
+        body.put("strict", strict);
+        return convert(call("POST", "/homes/create", body, timeout), CodexHomeView.class);
+    }
+
+    @Override
+    public CodexHomeView bindHome(String name, String account, Boolean strict) throws ControlException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", name);
+        body.put("account", account);
+        body.put("strict", strict);
+        return convert(call("POST", "/homes/bind", body, timeout), CodexHomeView.class);
+    }
+
+    @Override
+    public CodexHomeView removeHome(String name) throws ControlException {
+        return convert(call("POST", "/homes/remove", nameBody(name), timeout), CodexHomeView.class);
+    }
 }

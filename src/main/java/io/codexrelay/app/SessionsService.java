@@ -150,6 +150,27 @@ public final class SessionsService implements AutoCloseable {
     }
 
     /**
+     * Like {@link #open(Map, Path, Clock)} over named Codex homes ({@code homes create}): only the home {@code homeName},
+     * or with {@code allHomes} the usual homes plus every named one. An unknown name says which names exist.
+     */
+    public static SessionsService open(Map<String, String> env, Path codexHome, String homeName, boolean allHomes, Clock clock)
+            throws ControlException {
+        RelayHome rh = RelayHome.fromEnvironment(env);
+        List<CodexHomes.Entry> named = new CodexHomes(rh, clock).entries();
+        if (homeName != null) {
+            CodexHomes.Entry e = new CodexHomes(rh, clock).find(homeName);
+            SessionsService base = open(env, e.dir(), clock);
+            List<Path> only = List.of(e.dir().toAbsolutePath().normalize());
+            return new SessionsService(base.relayHome, base.db, only, base.setupProblems, clock);
+        }
+        SessionsService base = open(env, codexHome, clock);
+        if (!allHomes) return base;
+        Set<Path> homes = new LinkedHashSet<>(base.codexHomes);
+        for (CodexHomes.Entry e : named) homes.add(e.dir().toAbsolutePath().normalize());
+        return new SessionsService(base.relayHome, base.db, List.copyOf(homes), base.setupProblems, clock);
+    }
+
+    /**
      * The daemon's service (the tray's Sessions window): the Codex home of {@code env} plus {@code extraHomes}, on the
      * daemon's own database, which the daemon closes.
      */
@@ -303,6 +324,15 @@ public final class SessionsService implements AutoCloseable {
 
     public synchronized Preview previewUnarchive(Set<String> ids) {
         return preview(repairs.planUnarchive(refreshSnapshot(), resolve(ids)));
+    }
+
+    /**
+     * Moving sessions to the named home {@code homeName} (they may be in any home this service reads); previewed, then
+     * {@link #apply}, undone by {@link #undo}. The target must be one of this service's homes (open it with all homes).
+     */
+    public synchronized Preview previewMove(Set<String> ids, String homeName) throws ControlException {
+        Path target = new CodexHomes(relayHome, java.time.Clock.systemUTC()).find(homeName).dir();
+        return preview(repairs.planMove(refreshSnapshot(), resolve(ids), target));
     }
 
     public synchronized Preview previewTrash(Set<String> ids) {

@@ -12,11 +12,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
-/** {@code accounts list|add-key|import-codex|remove|set|login|export-codex}. */
+/** {@code accounts list|add-key|import-codex|remove|set|params|login|export-codex|export|import}. */
 @Command(name = "accounts", mixinStandardHelpOptions = true, description = "List, add, import, change and remove accounts.",
         subcommands = {AccountsCommand.ListAccounts.class, AccountsCommand.AddKey.class, AccountsCommand.ImportCodex.class,
                 AccountsCommand.Remove.class, AccountsCommand.Set.class, AccountsCommand.Params.class, AccountLoginCommands.Login.class,
-                AccountLoginCommands.ExportCodex.class})
+                AccountLoginCommands.ExportCodex.class, AccountTransferCommands.Export.class,
+                AccountTransferCommands.Import.class})
 final class AccountsCommand {
 
     static String describe(AccountStatus a) {

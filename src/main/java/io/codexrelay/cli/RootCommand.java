@@ -24,6 +24,7 @@ import java.util.concurrent.Callable;
                 "With no command, starts the relay (the tray when a desktop is available)."},
         subcommands = {ServeCommand.class, AccountsCommand.class, ModeCommands.Use.class, ModeCommands.Auto.class,
                 ModeCommands.Pause.class, ModeCommands.Resume.class, StatusCommand.class, LogsCommand.class, CodexCommand.class, SessionsCommand.class,
+                HomesCommand.class, SyncCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:failed (the message says why and what to do)", "2:usage or configuration error"})
@@ -80,6 +81,7 @@ public final class RootCommand implements Callable<Integer> {
             @Override
             public <K> K create(Class<K> cls) throws Exception {
                 if (cls == CodexCommand.class) return cls.cast(new CodexCommand(ctx.env(), ctx.clock()));
+                if (cls == SessionsCommand.class) return cls.cast(new SessionsCommand(ctx.env(), ctx.clock()));
                 return defaults.create(cls);
             }
         };

@@ -42,6 +42,7 @@ import java.util.concurrent.Callable;
         subcommands = {SessionsCommand.ListCmd.class, SessionsCommand.LastCmd.class, SessionsCommand.ShowCmd.class,
                 SessionsCommand.DoctorCmd.class, SessionsCommand.RetagCmd.class, SessionsCommand.ReindexCmd.class,
                 SessionsCommand.UnarchiveCmd.class, SessionsCommand.TrashCmd.class, SessionsCommand.RestoreCmd.class,
+                SessionsCommand.MoveCmd.class,
                 SessionsCommand.UndoCmd.class, SessionsCommand.WindowCmd.class})
 public final class SessionsCommand implements Callable<Integer> {
     private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile("\\s+");
@@ -57,6 +58,14 @@ public final class SessionsCommand implements Callable<Integer> {
     @Option(names = "--codex-home", scope = CommandLine.ScopeType.INHERIT, paramLabel = "DIR",
             description = "Codex home to read (default: $CODEX_HOME, else ~/.codex).")
     Path codexHome;
+
+    @Option(names = "--home", scope = CommandLine.ScopeType.INHERIT, paramLabel = "NAME",
+            description = "Read only this named Codex home (`codex-relay homes list`).")
+    String home;
+
+    @Option(names = "--all-homes", scope = CommandLine.ScopeType.INHERIT,
+            description = "Read every known Codex home: the default one, codex.extra_homes and every named home.")
+    boolean allHomes;
 
     public SessionsCommand() {
         this(System.getenv(), Clock.systemUTC());
@@ -74,6 +83,13 @@ public final class SessionsCommand implements Callable<Integer> {
     }
 
     SessionsService open() {
+        if (home != null || allHomes) {
+            try {
+                return SessionsService.open(env, codexHome, home, allHomes, clock);
+            } catch (io.codexrelay.app.ControlException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
         return SessionsService.open(env, codexHome, clock);
     }
 
@@ -541,6 +557,28 @@ public final class SessionsCommand implements Callable<Integer> {
         public Integer call() {
             try (SessionsService svc = parent.open()) {
                 return previewOrApply(parent, svc, svc.previewUnarchive(new LinkedHashSet<>(ids)), dryRun, json);
+            }
+        }
+    }
+
+    @Command(name = "move", mixinStandardHelpOptions = true, description = {
+            "Moves sessions to a named Codex home (`codex-relay homes list`): rollout files, the source's database row and",
+            "index lines, and a new row in the target so `codex resume` there lists them. Undo with `sessions undo`."})
+    static final class MoveCmd implements Callable<Integer> {
+        @ParentCommand SessionsCommand parent;
+        @Parameters(paramLabel = "ID", arity = "1..*") List<String> ids;
+        @Option(names = "--to-home", required = true, paramLabel = "NAME", description = "The named home to move them to.") String toHome;
+        @Option(names = "--dry-run") boolean dryRun;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            parent.allHomes = true;   // the sessions may be in any known home
+            try (SessionsService svc = parent.open()) {
+                return previewOrApply(parent, svc, svc.previewMove(new LinkedHashSet<>(ids), toHome), dryRun, json);
+            } catch (io.codexrelay.app.ControlException e) {
+                parent.spec.commandLine().getErr().println("codex-relay: " + e.getMessage());
+                return NOT_FOUND;
             }
         }
     }

@@ -32,7 +32,12 @@ public final class CodexConfigPatch {
     private CodexConfigPatch() {}
 
     /** What goes into the provider table. */
-    public record ProviderSpec(String baseUrl, String clientKey, long streamIdleTimeoutMs) {
+    public record ProviderSpec(String baseUrl, String clientKey, long streamIdleTimeoutMs, boolean supportsWebsockets) {
+        /** Without WebSocket (Codex then speaks HTTP to the relay). */
+        public ProviderSpec(String baseUrl, String clientKey, long streamIdleTimeoutMs) {
+            this(baseUrl, clientKey, streamIdleTimeoutMs, false);
+        }
+
         @Override public String toString() { return "ProviderSpec[" + baseUrl + "]"; }
     }
 
@@ -280,7 +285,9 @@ public final class CodexConfigPatch {
                 "wire_api = \"responses\"",
                 "http_headers = { \"x-relay-key\" = " + ConfigFilePatcher.literal(spec.clientKey()) + " }",
                 "request_max_retries = 0",
-                "stream_idle_timeout_ms = " + spec.streamIdleTimeoutMs()) + le;
+                "stream_idle_timeout_ms = " + spec.streamIdleTimeoutMs())
+                // Codex's own default for a custom provider is false; the relay serves Responses over WebSocket too.
+                + (spec.supportsWebsockets() ? le + "supports_websockets = true" : "") + le;
     }
 
     // ---- verification ----------------------------------------------------------------------------------------------
@@ -292,7 +299,8 @@ public final class CodexConfigPatch {
                 && spec.baseUrl().equals(stringAt(after, List.of(t.get(0), t.get(1), "base_url")))
                 && "responses".equals(stringAt(after, List.of(t.get(0), t.get(1), "wire_api")))
                 && spec.clientKey().equals(stringAt(after, List.of(t.get(0), t.get(1), "http_headers", "x-relay-key")))
-                && Long.valueOf(0).equals(after.get(List.of(t.get(0), t.get(1), "request_max_retries")));
+                && Long.valueOf(0).equals(after.get(List.of(t.get(0), t.get(1), "request_max_retries")))
+                && spec.supportsWebsockets() == Boolean.TRUE.equals(after.get(List.of(t.get(0), t.get(1), "supports_websockets")));
         if (!ok) throw notSafe(source, "the relay's provider settings did not read back as written");
         if (!rest(before).equals(rest(after))) throw notSafe(source, "the rest of the file would not read back the same");
     }

@@ -98,6 +98,11 @@ public final class ConfigSchema {
         add("upstream", "first_byte_timeout_ms", Type.INTEGER, 120000L, "Give up waiting for the upstream's answer headers after this long, then try the next account.", 100d, 3600000d, null, false);
         add("upstream", "idle_timeout_ms", Type.INTEGER, 300000L, "A stream with no data for this long is ended.", 1000d, 3600000d, null, false);
 
+        section("websocket", "Codex's Responses over WebSocket (one socket per Codex session; see docs/websocket.md).");
+        add("websocket", "enabled", Type.BOOLEAN, true, "Let Codex use WebSocket: `codex on` writes supports_websockets = true; false answers the upgrade with 426, so Codex uses HTTP at once.", null, null, null, false);
+        add("websocket", "idle_timeout_seconds", Type.INTEGER, 900L, "Close a Codex socket (and its upstream socket) that carried no frame for this long; Codex reopens one on its next request.", 1d, 86400d, null, false);
+        add("websocket", "api_key_upstream", Type.BOOLEAN, false, "Speak WebSocket to API-key accounts' upstreams too (ChatGPT accounts always do); off: their socket requests go over HTTP.", null, null, null, false);
+
         section("pool", "How accounts are chosen.");
         add("pool", "routing", Type.STRING, "most-remaining", "Policy in auto mode: most-remaining, priority, round-robin or fill-first.", null, null, ROUTING_POLICIES, false);
         add("pool", "gate_wait_ms", Type.INTEGER, 1500L, "How long a request waits for a free slot on an account before trying the next.", 0d, 60000d, null, false);
@@ -117,6 +122,13 @@ public final class ConfigSchema {
 
         section("codex", "Codex homes the relay reads sessions from.");
         add("codex", "extra_homes", Type.STRING_LIST, List.of(), "Other Codex homes to include in the session catalog.", null, null, null, false);
+
+        section("sync", "Accounts shared between machines through a WebDAV share (docs/sync.md). Secrets are never kept here.");
+        add("sync", "url", Type.STRING, "", "WebDAV URL of the encrypted accounts file, e.g. https://cloud.example/remote.php/dav/files/me/codex-relay/accounts.crypt (empty = no sync).", null, null, null, false);
+        add("sync", "user", Type.STRING, "", "WebDAV user name (empty = no authentication).", null, null, null, false);
+        add("sync", "password_env", Type.STRING, "CODEX_RELAY_SYNC_PASSWORD", "Environment variable holding the WebDAV password (else the one `sync setup` stored).", null, null, null, false);
+        add("sync", "passphrase_env", Type.STRING, "CODEX_RELAY_SYNC_PASSPHRASE", "Environment variable holding the file's passphrase (else the one `sync setup` stored).", null, null, null, false);
+        add("sync", "interval_minutes", Type.INTEGER, 15L, "Sync this often while the relay runs (0 = only at start, after account changes and on `sync now`).", 0d, 10080d, null, true);
 
         section("ui", "Tray, notifications and windows.");
         add("ui", "theme", Type.STRING, "system", "system, light or dark.", null, null, List.of("system", "light", "dark"), false);

@@ -70,6 +70,7 @@ public final class AccountPool implements AutoCloseable {
     private volatile RoutingPolicy routing;
     private volatile List<Account> all;
     private volatile String pinned;
+    private final ClientBindings bindings = new ClientBindings();
     private volatile boolean paused;
     private String lastServing; // guarded by lock
 
@@ -173,6 +174,9 @@ public final class AccountPool implements AutoCloseable {
         events.publish(new RelayEvent.ModeChanged(null, paused));
         recompute("auto-switch on");
     }
+
+    /** Client keys bound to accounts (named Codex homes). */
+    public ClientBindings bindings() { return bindings; }
 
     /** The pinned account's name, or null in auto mode. */
     public String pinned() { return pinned; }
@@ -303,7 +307,9 @@ public final class AccountPool implements AutoCloseable {
         }
         List<Account> ordered = new ArrayList<>();
         for (AccountRuntime r : routing.order(usable, request)) ordered.add(r.account());
-        String p = pinned;
+        // A request bound to an account (a named Codex home's key) goes there first, before the pin.
+        String p = request.account() != null ? request.account() : pinned;
+        if (request.account() != null && request.strict()) ordered.removeIf(a -> !a.name().equals(request.account()));
         if (p != null) {
             for (int i = 0; i < ordered.size(); i++) {
                 if (ordered.get(i).name().equals(p)) {

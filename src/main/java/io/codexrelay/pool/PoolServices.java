@@ -54,6 +54,8 @@ public final class PoolServices implements AccountServices, AutoCloseable {
     private final AccountRepository repo;
     private final AccountPool pool;
     private final Clock clock;
+    /** How long usage-history counts gather in memory before one write (see {@link UsageHistory#record}). */
+    static final Duration HISTORY_LINGER = Duration.ofSeconds(2);
     private final ExecutorService writer;
     private final ScheduledExecutorService scheduler;
     private final ExecutorService refreshThreads;
@@ -83,7 +85,7 @@ public final class PoolServices implements AccountServices, AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         Duration callTimeout = callTimeout(config);
         this.quota = new QuotaTracker(db, null, clock, writer);
-        this.history = new UsageHistory(db, writer);
+        this.history = new UsageHistory(db, writer, scheduler, HISTORY_LINGER);
         this.affinity = new Affinity(db, clock, config.pool().affinityIdle(), writer);
         this.tokens = new TokenRefresher(config.upstream().oauthIssuer(), repo, null, clock, http, refreshThreads, callTimeout);
         this.poller = new UsagePoller(config.upstream().chatgptBaseUrl(), this::pollable, tokens, quota, http, scheduler, clock,
@@ -277,6 +279,7 @@ public final class PoolServices implements AccountServices, AutoCloseable {
         poller.close();
         scheduler.shutdownNow();
         refreshThreads.shutdownNow();
+        history.flushSoon(); // what the cancelled delayed write still held, before the writer stops
         writer.shutdown();
         try {
             if (!writer.awaitTermination(5, TimeUnit.SECONDS)) writer.shutdownNow();

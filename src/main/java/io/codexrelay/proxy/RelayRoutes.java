@@ -39,10 +39,18 @@ final class RelayRoutes {
     private final ResponsesForwarder forwarder;
     private final UsageEndpoint usage;
     private final BooleanSupplier stopping;
+    /** Codex's Responses over WebSocket (null: upgrades are not served, e.g. in tests of the HTTP routes). */
+    private final WebSocketDoor sockets;
 
     /** {@code config}: the live settings; {@code stopping}: whether the relay is stopping (new requests get a 503). */
     RelayRoutes(Supplier<RelayConfig> config, RequestGuard guard, AccountPool pool, ResponsesForwarder forwarder,
                 UsageEndpoint usage, BooleanSupplier stopping) {
+        this(config, guard, pool, forwarder, usage, stopping, null);
+    }
+
+    RelayRoutes(Supplier<RelayConfig> config, RequestGuard guard, AccountPool pool, ResponsesForwarder forwarder,
+                UsageEndpoint usage, BooleanSupplier stopping, WebSocketDoor sockets) {
+        this.sockets = sockets;
         this.config = config;
         this.guard = guard;
         this.pool = pool;
@@ -83,6 +91,8 @@ final class RelayRoutes {
             if ("/healthz".equals(path)) {
                 if (!method.equals("GET") && !method.equals("HEAD")) return notAllowed(request, response, callback, "GET");
                 health(response, callback);
+            } else if (RESPONSES_PATHS.contains(path) && sockets != null && WebSocketDoor.isUpgrade(request)) {
+                upgrade(request, response, callback, path);
             } else if (RESPONSES_PATHS.contains(path)) {
                 if (!method.equals("POST")) return notAllowed(request, response, callback, "POST");
                 proxy(request, response, callback, Route.RESPONSES, path);
@@ -157,6 +167,21 @@ final class RelayRoutes {
         }
         RequestBody.keep(request, max, declared, body -> start(request, response, callback, route, path, body),
                 () -> tooLarge(request, response, callback), callback::failed);
+    }
+
+    /**
+     * A WebSocket upgrade on a Responses path: guarded like a POST (the source checks already ran; the client key is
+     * on the upgrade request too). While stopping or paused the upgrade gets a 426, so Codex falls back to HTTP at once
+     * and hears the reason there.
+     */
+    private void upgrade(Request request, Response response, Callback callback, String path) {
+        RequestGuard.Refusal r = guard.checkKey(request);
+        if (r != null) {
+            refuse(request, response, callback, r.status(), r.type(), r.message());
+            return;
+        }
+        String off = stopping.getAsBoolean() ? "the relay is stopping" : pool.paused() ? "the relay is paused" : null;
+        sockets.upgrade(request, response, callback, path, off);
     }
 
     private void tooLarge(Request request, Response response, Callback callback) {

@@ -40,6 +40,7 @@ public final class RelayServer implements AutoCloseable {
     private final UpstreamClient upstream;
     private final ResponsesForwarder forwarder;
     private final RelayRoutes routes;
+    private final WebSocketDoor sockets;
     private final Server server;
     private final ServerConnector connector;
     /** Capacity of Jetty's per-connection header field cache for Codex's connections: none (see the constructor). */
@@ -63,13 +64,13 @@ public final class RelayServer implements AutoCloseable {
         AccountServices s = services == null ? AccountServices.NONE : services;
         this.upstream = new UpstreamClient(config.upstream());
         this.forwarder = new ResponsesForwarder(pool, s, upstream, events, clock);
-        this.routes = new RelayRoutes(() -> this.config, new RequestGuard(config.server().allowRemote(), clientKey), pool,
-                forwarder, new UsageEndpoint(s, clock), () -> stopping);
-
         QueuedThreadPool threads = new QueuedThreadPool(200, 4);
         threads.setName("relay-http");
         threads.setDaemon(true);
         server = new Server(threads);
+        this.sockets = new WebSocketDoor(server, forwarder, () -> this.config);
+        this.routes = new RelayRoutes(() -> this.config, new RequestGuard(config.server().allowRemote(), clientKey, pool.bindings()::knows), pool,
+                forwarder, new UsageEndpoint(s, clock), () -> stopping, sockets);
         server.setStopTimeout(0); // stop(grace) does the graceful part itself
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
@@ -106,10 +107,12 @@ public final class RelayServer implements AutoCloseable {
         }
         server.setHandler(routes.handler(mounts));
         upstream.start();
+        sockets.start();
         try {
             server.start();
         } catch (Exception e) {
             upstream.close();
+            sockets.stop();
             throw new java.io.IOException("Could not listen on " + listen + ":" + config.server().port() + " (" + e.getMessage()
                     + "). Is another codex-relay or program using that port? Change server.port in config.toml.", e);
         }
@@ -123,7 +126,13 @@ public final class RelayServer implements AutoCloseable {
     java.util.Collection<org.eclipse.jetty.io.EndPoint> connectedEndPoints() { return connector.getConnectedEndPoints(); }
 
     /** Proxied requests in flight. */
-    public int inFlight() { return forwarder.inFlight(); }
+    public int inFlight() { return forwarder.inFlight() + sockets.inFlight(); }
+
+    /** WebSocket upgrades that passed the guard since start, accepted or refused with 426. */
+    public long socketUpgrades() { return sockets.upgrades(); }
+
+    /** Codex sockets (Responses over WebSocket) open now. */
+    public int openSockets() { return sockets.openSockets(); }
 
     /** Longer than the upstream idle timeout, so that the upstream side decides when a quiet stream is dead. */
     private static long codexIdleTimeoutMs(RelayConfig config) {
@@ -138,6 +147,7 @@ public final class RelayServer implements AutoCloseable {
         this.config = config;
         upstream.applyConfig(config.upstream());
         connector.setIdleTimeout(codexIdleTimeoutMs(config));
+        sockets.applyConfig();
     }
 
     /**
@@ -159,12 +169,14 @@ public final class RelayServer implements AutoCloseable {
             forwarder.cutAll();
             waitForIdle(Duration.ofSeconds(3));
         }
+        sockets.closeAll();
         try {
             server.stop();
         } catch (Exception e) {
             log.warn("Stopping the relay server: {}", e.toString());
         }
         upstream.close();
+        sockets.stop();
     }
 
     private void waitForIdle(Duration max) {

@@ -6,6 +6,7 @@ import org.eclipse.jetty.server.Request;
 
 import java.net.InetAddress;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Who may talk to the relay. Every request: the peer is on this machine (unless {@code server.allow_remote}), the
@@ -20,10 +21,17 @@ public final class RequestGuard {
 
     private final boolean allowRemote;
     private final ClientKey clientKey;
+    /** Further keys the relay accepts (each named Codex home has its own). */
+    private final java.util.function.Predicate<String> otherKeys;
 
     public RequestGuard(boolean allowRemote, ClientKey clientKey) {
+        this(allowRemote, clientKey, k -> false);
+    }
+
+    public RequestGuard(boolean allowRemote, ClientKey clientKey, java.util.function.Predicate<String> otherKeys) {
         this.allowRemote = allowRemote;
         this.clientKey = clientKey;
+        this.otherKeys = otherKeys;
     }
 
     /** Peer, Host and Origin checks (every route). Null when the request may pass. */
@@ -57,7 +65,7 @@ public final class RequestGuard {
                     "This request carries no " + ClientKey.HEADER + " header. Run `codex-relay codex on` so Codex sends the "
                             + "relay's client key (it goes into Codex's provider entry as a static header).");
         }
-        if (!clientKey.matches(presented)) {
+        if (!clientKey.matches(presented) && !otherKeys.test(presented)) {
             return new Refusal(401, "relay_bad_key",
                     "The " + ClientKey.HEADER + " header does not match this relay's client key. Run `codex-relay codex on` "
                             + "again to refresh Codex's provider entry.");
@@ -115,14 +123,19 @@ public final class RequestGuard {
         int colon = h.indexOf(':');
         if (colon >= 0) {
             if (h.indexOf(':', colon + 1) >= 0) return null; // bare IPv6 without brackets is not a valid Host
-            if (!h.substring(colon + 1).matches("\\d{1,5}")) return null;
+            if (!PORT.matcher(h.substring(colon + 1)).matches()) return null;
             h = h.substring(0, colon);
         }
         return h;
     }
 
+    // Compiled once: these run on every request (String.matches compiles its pattern on each call).
+    private static final Pattern IPV6_CHARS = Pattern.compile("[0-9a-fA-F:.%a-zA-Z0-9]+");
+    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    private static final Pattern PORT = Pattern.compile("\\d{1,5}");
+
     private static boolean isIpLiteral(String s) {
-        if (s.contains(":")) return s.matches("[0-9a-fA-F:.%a-zA-Z0-9]+") && s.chars().filter(c -> c == ':').count() >= 2;
-        return s.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        if (s.contains(":")) return IPV6_CHARS.matcher(s).matches() && s.chars().filter(c -> c == ':').count() >= 2;
+        return IPV4.matcher(s).matches();
     }
 }

@@ -1,6 +1,8 @@
 package io.codexrelay.proxy;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -57,31 +59,49 @@ public final class SseTap {
     /** Feeds the bytes between position and limit; the buffer's position and contents are not changed. */
     public void scan(ByteBuffer buf) {
         int end = buf.limit();
-        for (int i = buf.position(); i < end; i++) {
+        int i = buf.position();
+        while (i < end) {
             byte b = buf.get(i);
             if (b == '\n') {
                 if (sawCr) sawCr = false; // second half of \r\n: the line already ended
                 else endLine();
+                i++;
             } else if (b == '\r') {
                 endLine();
                 sawCr = true;
+                i++;
             } else {
                 sawCr = false;
-                append(b);
+                // The rest of the line in this buffer is appended in one bulk copy, not byte by byte: this runs for
+                // every byte of every answer.
+                int j = i + 1;
+                while (j < end) {
+                    byte c = buf.get(j);
+                    if (c == '\n' || c == '\r') break;
+                    j++;
+                }
+                append(buf, i, j);
+                i = j;
             }
         }
     }
 
-    private void append(byte b) {
-        int cap = lineIsTerminalData ? TERMINAL_MAX : PREFIX;
-        if (lineLen >= cap) {
-            lineOverflow = true;
-            return;
+    /** Appends {@code buf[from, to)} (no line end in it) to the current line, keeping at most what is needed. */
+    private void append(ByteBuffer buf, int from, int to) {
+        while (from < to) {
+            int cap = lineIsTerminalData ? TERMINAL_MAX : PREFIX;
+            if (lineLen >= cap) {
+                lineOverflow = true;
+                return;
+            }
+            int n = Math.min(to - from, cap - lineLen);
+            if (lineLen + n > line.length) line = Arrays.copyOf(line, Math.min(cap, Math.max(line.length * 2, lineLen + n)));
+            buf.get(from, line, lineLen, n);
+            lineLen += n;
+            from += n;
+            // Once the data line's type is readable, decide whether to keep the rest of it.
+            if (!lineIsTerminalData && lineLen == PREFIX) considerTerminal();
         }
-        if (lineLen == line.length) line = Arrays.copyOf(line, Math.min(cap, line.length * 2));
-        line[lineLen++] = b;
-        // Once the data line's type is readable, decide whether to keep the rest of it.
-        if (!lineIsTerminalData && lineLen == PREFIX) considerTerminal();
     }
 
     private void considerTerminal() {
@@ -147,7 +167,28 @@ public final class SseTap {
 
     /** The top-level {@code "type"} of a (possibly truncated) JSON object, or null. */
     static String typeOf(byte[] b, int from, int to) {
-        return JsonPeek.topLevelString(b, from, to, "type");
+        String quick = leadingType(b, from, to);
+        return quick != null ? quick : JsonPeek.topLevelString(b, from, to, "type");
+    }
+
+    private static final byte[] TYPE_FIRST = "{\"type\":\"".getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * The type of an event whose JSON starts with {@code {"type":"} and a plain ASCII string (how OpenAI and the
+     * relay's dialects write every event), read without a JSON parser: this runs for every event. Anything else
+     * (escapes, other bytes, another first field, whitespace) is null, and the parser decides.
+     */
+    private static String leadingType(byte[] b, int from, int to) {
+        int n = TYPE_FIRST.length;
+        if (to - from <= n) return null;
+        for (int i = 0; i < n; i++) if (b[from + i] != TYPE_FIRST[i]) return null;
+        int start = from + n;
+        for (int i = start; i < to; i++) {
+            byte c = b[i];
+            if (c == '"') return i == start ? null : new String(b, start, i - start, StandardCharsets.US_ASCII);
+            if (c == '\\' || c < 0x20) return null; // escapes, control or non-ASCII bytes: the parser's job
+        }
+        return null;
     }
 
     private JsonNode dataJson() {
@@ -159,12 +200,78 @@ public final class SseTap {
         }
     }
 
+    /**
+     * The usage of {@code response.completed}, read with a streaming parser: that event carries the whole response
+     * (every output item), and building a tree of it for four numbers was the most allocation per request. The rest
+     * of the JSON is still read to its end, so malformed data gives no usage, as before.
+     */
     private Usage parseUsage() {
-        JsonNode n = dataJson();
-        JsonNode u = n == null ? null : n.path("response").path("usage");
-        if (u == null || !u.isObject()) return null;
-        return new Usage(num(u.path("input_tokens")), num(u.path("input_tokens_details").path("cached_tokens")),
-                num(u.path("output_tokens")), num(u.path("output_tokens_details").path("reasoning_tokens")));
+        if (data == null) return null;
+        try (JsonParser p = JSON_FACTORY.createParser(data, 0, dataLen)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) return null;
+            Usage found = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                if ("response".equals(name) && v == JsonToken.START_OBJECT) {
+                    found = null;
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String inner = p.currentName();
+                        JsonToken iv = p.nextToken();
+                        if ("usage".equals(inner)) found = iv == JsonToken.START_OBJECT ? readUsage(p) : null;
+                        else p.skipChildren();
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+            while (p.nextToken() != null) {
+                // to the end: malformed data anywhere means no usage
+            }
+            return found;
+        } catch (Exception malformed) {
+            return null;
+        }
+    }
+
+    /** The usage object the parser is at (its START_OBJECT read); leaves the parser at its END_OBJECT. */
+    private static Usage readUsage(JsonParser p) throws java.io.IOException {
+        Long input = null, cached = null, output = null, reasoning = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            switch (name) {
+                case "input_tokens" -> input = num(p, v);
+                case "output_tokens" -> output = num(p, v);
+                case "input_tokens_details" -> cached = v == JsonToken.START_OBJECT ? field(p, "cached_tokens") : skip(p);
+                case "output_tokens_details" -> reasoning = v == JsonToken.START_OBJECT ? field(p, "reasoning_tokens") : skip(p);
+                default -> p.skipChildren();
+            }
+        }
+        return new Usage(input, cached, output, reasoning);
+    }
+
+    /** The number {@code name} of the object the parser is at (null if absent or not a number). */
+    private static Long field(JsonParser p, String name) throws java.io.IOException {
+        Long out = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String n = p.currentName();
+            JsonToken v = p.nextToken();
+            if (name.equals(n)) out = num(p, v);
+            else p.skipChildren();
+        }
+        return out;
+    }
+
+    private static Long skip(JsonParser p) throws java.io.IOException {
+        p.skipChildren();
+        return null;
+    }
+
+    private static Long num(JsonParser p, JsonToken v) throws java.io.IOException {
+        if (v == JsonToken.VALUE_NUMBER_INT || v == JsonToken.VALUE_NUMBER_FLOAT) return p.getValueAsLong();
+        p.skipChildren();
+        return null;
     }
 
     private void parseFailure() {
@@ -177,7 +284,6 @@ public final class SseTap {
         if (err.hasNonNull("message")) failureMessage = err.get("message").asText();
     }
 
-    private static Long num(JsonNode n) { return n.isNumber() ? n.asLong() : null; }
 
     /** Complete events seen so far. */
     public long events() { return events; }

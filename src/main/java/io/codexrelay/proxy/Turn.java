@@ -61,7 +61,7 @@ final class Turn {
         this.sink = sink;
         this.callback = callback;
         this.startedAt = f.clock.instant();
-        this.routeRequest = new RouteRequest(in.sessionId(), in.model(), in.path());
+        this.routeRequest = f.pool.bindings().route(in.headers().get(io.codexrelay.config.ClientKey.HEADER), in.sessionId(), in.model(), in.path());
         this.failover = new Failover(f, this);
     }
 

@@ -32,6 +32,8 @@ public final class RequestLog implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_QUEUED = 100_000;
     private static final int BATCH = 500;
+    /** How long the writer waits for more records after the first of a batch (see {@link #lingerForMore}). */
+    private static final Duration LINGER = Duration.ofMillis(50);
     private static final Duration PRUNE_INTERVAL = Duration.ofMinutes(10);
     private static final int PRUNE_AFTER_ROWS = 1000;
     private static final String COLUMNS = "id, started_at_ms, account, model, path, status, ttfb_ms, duration_ms, input_tokens, "
@@ -150,6 +152,7 @@ public final class RequestLog implements AutoCloseable {
                 if (first != null) {
                     batch.add(first);
                     queue.drainTo(batch, BATCH - 1);
+                    lingerForMore(batch);
                 }
                 boolean stop = false;
                 List<RequestRecord> records = new ArrayList<>();
@@ -183,6 +186,25 @@ public final class RequestLog implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             closeConnection();
+        }
+    }
+
+    /**
+     * Waits a little for more records before writing, so that a steady trickle of requests (one finishing every few
+     * milliseconds) goes in as one transaction per {@link #LINGER} instead of one per request: a commit costs far
+     * more than a row. A marker (flush, prune, stop) ends the wait at once, so nobody waits on it.
+     */
+    private void lingerForMore(List<Object> batch) throws InterruptedException {
+        long deadline = System.nanoTime() + LINGER.toNanos();
+        int checked = 0;
+        while (batch.size() < BATCH) {
+            for (; checked < batch.size(); checked++) if (batch.get(checked) instanceof Marker) return;
+            long left = deadline - System.nanoTime();
+            if (left <= 0) return;
+            Object next = queue.poll(left, TimeUnit.NANOSECONDS);
+            if (next == null) return;
+            batch.add(next);
+            queue.drainTo(batch, BATCH - batch.size());
         }
     }
 

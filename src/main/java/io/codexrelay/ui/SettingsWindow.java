@@ -41,14 +41,18 @@ public final class SettingsWindow {
             new ConfigFieldsPanel.Group("Listening (* = after a restart)", List.of("server.port", "server.listen", "server.allow_remote",
                     "server.max_body_mb")),
             new ConfigFieldsPanel.Group("Upstream addresses", List.of("upstream.chatgpt_base_url", "upstream.oauth_issuer",
-                    "upstream.default_api_base_url")));
+                    "upstream.default_api_base_url")),
+            new ConfigFieldsPanel.Group("Codex over WebSocket", List.of("websocket.enabled", "websocket.idle_timeout_seconds",
+                    "websocket.api_key_upstream")));
 
     static final List<ConfigFieldsPanel.Group> GENERAL_GROUPS = List.of(
             new ConfigFieldsPanel.Group("Notify me when", List.of("ui.notify_exhausted", "ui.notify_pool_exhausted",
                     "ui.notify_relogin", "ui.notify_recovered", "ui.notify_threshold_percent")),
             new ConfigFieldsPanel.Group("Appearance", List.of("ui.theme")),
             new ConfigFieldsPanel.Group("Request log", List.of("log.retention_days", "log.max_rows", "log.level")),
-            new ConfigFieldsPanel.Group("Codex", List.of("codex.extra_homes")));
+            new ConfigFieldsPanel.Group("Codex", List.of("codex.extra_homes")),
+            new ConfigFieldsPanel.Group("Sync accounts between machines (WebDAV; password and passphrase: `codex-relay sync setup`)",
+                    List.of("sync.url", "sync.user", "sync.password_env", "sync.passphrase_env", "sync.interval_minutes")));
 
     private final ControlApi control;
     private final UiTasks tasks;

@@ -325,11 +325,17 @@ public final class RelayBench {
         private Path keepLog;
 
         static RelayProcess start(Path jar, String jvmOpts, String upstreamBase, String key, int streams, Path keepLog) throws Exception {
+            return start(jar, jvmOpts, upstreamBase, key, streams, keepLog, "");
+        }
+
+        /** {@code extraConfig}: more TOML appended to the relay's config (e.g. a {@code [websocket]} table). */
+        static RelayProcess start(Path jar, String jvmOpts, String upstreamBase, String key, int streams, Path keepLog,
+                                  String extraConfig) throws Exception {
             Path home = Files.createTempDirectory("codex-relay-bench-");
             int port;
             try (ServerSocket s = new ServerSocket(0)) { port = s.getLocalPort(); }
             Files.writeString(home.resolve("config.toml"), "[server]\nport = " + port + "\n\n[upstream]\ndefault_api_base_url = \""
-                    + upstreamBase + "\"\n\n[pool]\napi_key_max_concurrent = " + (streams * 2) + "\n\n[log]\nlevel = \"warn\"\n");
+                    + upstreamBase + "\"\n\n[pool]\napi_key_max_concurrent = " + (streams * 2) + "\n\n[log]\nlevel = \"warn\"\n" + extraConfig);
             Path log = home.resolve("bench-relay.log");
             List<String> add = new ArrayList<>(List.of(javaBin(), "-jar", jar.toString(), "accounts", "add-key", "--name", "bench",
                     "--key-env", "BENCH_KEY", "--base-url", upstreamBase, "--max-concurrent", Integer.toString(streams * 2)));
@@ -375,6 +381,8 @@ public final class RelayBench {
         }
 
         int port() { return port; }
+
+        long pid() { return process.pid(); }
 
         /** The relay's {@code /_relay/admin/status} as JSON (in-flight counts), or why it could not be read. */
         String status() {

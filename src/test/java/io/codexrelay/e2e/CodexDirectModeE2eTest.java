@@ -60,6 +60,9 @@ class CodexDirectModeE2eTest {
     void afterHandingAnApiKeyAccountToCodexItReachesTheUpstreamWithThatKeyAndNoRelay() throws Exception {
         CodexCli codex = CodexCli.require();
         fake = new FakeUpstream();
+        // Codex's built-in openai provider prefers WebSocket for its default model and the fake now speaks it; this
+        // test is about the credentials, which it reads from the HTTP requests, so the fake sends Codex to HTTP (426).
+        fake.socket().refuseUpgrades(426, 100);
         CodexHome home = wiredToADeadRelay(fake);
         String key = "sk-direct-e2e-b-000000000000000000";
         fake.setDefault(FakeUpstream.success("hello from the direct account"));
@@ -80,6 +83,9 @@ class CodexDirectModeE2eTest {
     void afterHandingAChatGptLoginToCodexItReachesTheUpstreamWithThoseTokensAndNoRelay() throws Exception {
         CodexCli codex = CodexCli.require();
         fake = new FakeUpstream();
+        // Codex's built-in openai provider prefers WebSocket for its default model and the fake now speaks it; this
+        // test is about the credentials, which it reads from the HTTP requests, so the fake sends Codex to HTTP (426).
+        fake.socket().refuseUpgrades(426, 100);
         CodexHome home = wiredToADeadRelay(fake);
         String access = CodexAuth.jwt("{\"exp\":4102444800,\"https://api.openai.com/auth\":{\"chatgpt_account_id\":\"acct-a\"}}");
         fake.setDefault(FakeUpstream.success("hello from the chatgpt account"));

@@ -59,7 +59,10 @@ class CodexThroughRelayE2eTest {
         try (ServerSocket s = new ServerSocket(0)) { port = s.getLocalPort(); }
         // `codex on` reads the port from the relay's config, so it is fixed there (not chosen at start).
         Files.writeString(relayHome.configFile(), Files.readString(relayHome.configFile())
-                + "\n[server]\nport = " + port + "\n\n[pool]\nrouting = \"priority\"\n");
+                + "\n[server]\nport = " + port + "\n\n[pool]\nrouting = \"priority\"\n"
+                // These tests follow Codex over HTTP (the fake's HTTP replies, `received("/responses")`): without this
+                // `codex on` lets Codex use WebSocket, which CodexWebSocketThroughRelayE2eTest covers.
+                + "\n[websocket]\nenabled = false\n");
         cli = new Cli(relayHome.dir());
         app = RelayApp.start(new RelayApp.Options(relayHome, Clock.systemUTC(), null));
 

@@ -318,4 +318,25 @@ class AccountPoolTest {
         abandoned.close(new AttemptOutcome.Answered("thread-2")); // only the first outcome counts
         assertThat(affinity.lookup("thread-2")).isEmpty();
     }
+
+    @Test
+    void aBoundClientKeyGoesToItsAccountFirstAndStrictOnlyThere() throws Exception {
+        add("a", 1, true);
+        add("b", 2, true);
+        add("c", 3, true);
+        pool();
+        pool.pin("a");
+        pool.bindings().replace(List.of(new ClientBindings.Binding("crk_home_b_key_0000000000000000000000", "proj", "b", false),
+                new ClientBindings.Binding("crk_home_c_key_0000000000000000000000", "strict", "c", true)));
+        assertThat(pool.candidates(RouteRequest.none())).extracting(Account::name).containsExactly("a", "b", "c");
+        RouteRequest bound = pool.bindings().route("crk_home_b_key_0000000000000000000000", null, null, null);
+        assertThat(pool.candidates(bound)).extracting(Account::name).containsExactly("b", "a", "c");
+        RouteRequest strict = pool.bindings().route("crk_home_c_key_0000000000000000000000", null, null, null);
+        assertThat(pool.candidates(strict)).extracting(Account::name).containsExactly("c");
+        assertThat(pool.bindings().route("crk_someone_else", null, null, null).account()).isNull();
+        assertThat(pool.bindings().knows("crk_home_b_key_0000000000000000000000")).isTrue();
+        assertThat(pool.bindings().knows(null)).isFalse();
+        pool.bindings().replace(List.of());
+        assertThat(pool.bindings().knows("crk_home_b_key_0000000000000000000000")).isFalse();
+    }
 }

@@ -57,6 +57,41 @@ class UsageHistoryTest {
         }
     }
 
+    @Test
+    void countsGatheredDuringTheLingerAreWrittenTogetherAndNoneIsLost() throws Exception {
+        ManualClock clock = new ManualClock(java.time.Instant.ofEpochSecond(1_800_000_000L));
+        var delay = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try (Database db = new Database(dir.resolve("relay.db"))) {
+            Account a = new AccountRepository(db, clock).insert(TestAccounts.chatgpt("a", 1, "t", "r", "acct"));
+            Account b = new AccountRepository(db, clock).insert(TestAccounts.chatgpt("b", 2, "t2", "r2", "acct2"));
+            // A linger far longer than the test: only flushSoon (what shutdown calls) writes.
+            UsageHistory history = new UsageHistory(db, Runnable::run, delay, Duration.ofHours(1));
+            Instant h0 = Instant.parse("2027-01-15T10:05:00Z");
+            history.record(a.id(), h0, false, 10L, null, 1L, null);
+            history.record(a.id(), h0.plusSeconds(60), true, 5L, 2L, 3L, 1L);
+            history.record(b.id(), h0, false, 7L, null, null, null);
+            assertThat(history.history(a.id(), h0.minus(Duration.ofDays(1)))).isEmpty();
+
+            history.flushSoon();
+            List<UsageHistory.Hour> hours = history.history(a.id(), h0.minus(Duration.ofDays(1)));
+            assertThat(hours).hasSize(1);
+            assertThat(hours.get(0).requests()).isEqualTo(2);
+            assertThat(hours.get(0).failed()).isEqualTo(1);
+            assertThat(hours.get(0).inputTokens()).isEqualTo(15);
+            assertThat(hours.get(0).outputTokens()).isEqualTo(4);
+            assertThat(history.history(b.id(), h0.minus(Duration.ofDays(1)))).singleElement()
+                    .satisfies(h -> assertThat(h.inputTokens()).isEqualTo(7));
+
+            // Later counts add to the stored row.
+            history.record(a.id(), h0.plusSeconds(120), false, 1L, null, 1L, null);
+            history.flushSoon();
+            assertThat(history.history(a.id(), h0.minus(Duration.ofDays(1)))).singleElement()
+                    .satisfies(h -> assertThat(h.requests()).isEqualTo(3));
+        } finally {
+            delay.shutdownNow();
+        }
+    }
+
     static RelayEvent.RequestFinished finished(Instant at, String account, int status, Long in, Long cached, Long out,
                                                Long reasoning, String failure) {
         return new RelayEvent.RequestFinished(new FinishedRequest(at, account, "gpt-5", "/v1/responses", status, 10L, 20,

@@ -80,6 +80,35 @@ class SseTapTest {
     }
 
     @Test
+    void usageIsFoundAmongTheWholeResponseAndMalformedDataGivesNone() {
+        String completed = "{\"type\":\"response.completed\",\"response\":{\"id\":\"r\",\"output\":[{\"type\":\"message\","
+                + "\"content\":[{\"usage\":{\"input_tokens\":999}}]}],\"usage\":{\"input_tokens\":120,\"extra\":[1,{\"a\":2}],"
+                + "\"input_tokens_details\":{\"cached_tokens\":7,\"other\":1},\"output_tokens\":30.0,"
+                + "\"output_tokens_details\":{\"reasoning_tokens\":\"many\"}},\"status\":\"completed\"}}";
+        SseTap tap = feed(("event: response.completed\ndata: " + completed + "\n\n").getBytes(StandardCharsets.UTF_8));
+        assertThat(tap.completed()).isTrue();
+        assertThat(tap.usage()).isEqualTo(new SseTap.Usage(120L, 7L, 30L, null));
+
+        String broken = completed.substring(0, completed.length() - 3) + ",]}";
+        SseTap bad = feed(("data: " + broken + "\n\n").getBytes(StandardCharsets.UTF_8));
+        assertThat(bad.completed()).isTrue();
+        assertThat(bad.usage()).isNull();
+    }
+
+    @Test
+    void typeReadWithoutTheParserMatchesTheParser() {
+        // The quick read of a leading {"type":"..."} must agree with the JSON parser, and leave anything unusual to it.
+        for (String json : List.of("{\"type\":\"response.output_text.delta\",\"delta\":\"x\"}",
+                "{\"type\":\"response.completed\"", "{\"type\":\"a\\u0062c\"}", "{\"type\":\"\"}",
+                "{\"type\":\"caf\u00e9\"}", "{\"type\": \"spaced\"}", "{\"type\":7}", "{\"type\":\"unterminated",
+                "{\"item\":{\"type\":\"message\"},\"type\":\"response.output_item.done\"}")) {
+            byte[] b = json.getBytes(StandardCharsets.UTF_8);
+            assertThat(SseTap.typeOf(b, 0, b.length)).as(json).isEqualTo(JsonPeek.topLevelString(b, 0, b.length, "type"));
+        }
+        assertThat(SseTap.typeOf("{\"type\":\"a\\u0062c\"}".getBytes(StandardCharsets.UTF_8), 0, 19)).isEqualTo("abc");
+    }
+
+    @Test
     void typeIsFoundEvenWhenItIsNotTheFirstFieldAndTheLineIsLong() {
         String big = "x".repeat(50_000);
         String s = "data: {\"sequence_number\":1,\"item\":{\"type\":\"message\",\"text\":\"" + big + "\"},\"type\":\"response.output_item.done\"}\n\n"

@@ -174,6 +174,15 @@ public final class FakeUpstreamSocket {
         return new Frames(ev, gapMillis, 0);
     }
 
+    /** Like {@link #slowSuccess}, with every event stamped as it is written (see {@link FakeUpstream#stampedSuccess}). */
+    public static Frames stampedSuccess(String text, int deltas, long gapMillis) {
+        List<String> ev = new ArrayList<>();
+        for (String e : slowSuccess(text, deltas, gapMillis).events()) {
+            ev.add(e.replaceFirst("\\{\"type\":", "{\"sent_ns\":" + java.util.regex.Matcher.quoteReplacement(FakeUpstream.SENT_NANOS) + ",\"type\":"));
+        }
+        return new Frames(ev, gapMillis, 0);
+    }
+
     /** Some output (created, a delta), then the socket is closed with {@code closeCode} ({@code -1}: TCP dropped). */
     public static Frames closeMidStream(int closeCode) {
         return new Frames(List.of(created(NEW_ID), successEvents(NEW_ID, "").get(2), textDelta("partial ")), 0, closeCode);
@@ -409,6 +418,8 @@ public final class FakeUpstreamSocket {
         }
 
         private void send(String json) throws Exception {
+            // Stamped events (FakeUpstream.SENT_NANOS) carry the moment they are written: the forwarding-delay benchmark.
+            if (json.contains(FakeUpstream.SENT_NANOS)) json = json.replace(FakeUpstream.SENT_NANOS, Long.toString(System.nanoTime()));
             org.eclipse.jetty.websocket.api.Callback.Completable done = new org.eclipse.jetty.websocket.api.Callback.Completable();
             session.sendText(json, done);
             done.get(30, TimeUnit.SECONDS);

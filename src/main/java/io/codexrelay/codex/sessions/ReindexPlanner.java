@@ -89,7 +89,7 @@ record ReindexPlanner(RolloutReader reader, ObjectMapper mapper) {
         return new Plan("reindex", "Re-index: " + count(planned.size(), "change"), planned, refused, notes);
     }
 
-    private void insertRow(RepairWork w, Path home, Path stateDb, String id, Path file, boolean archived) throws IOException, SQLException {
+    void insertRow(RepairWork w, Path home, Path stateDb, String id, Path file, boolean archived) throws IOException, SQLException {
         RolloutSummary s = reader.summarize(file);
         if (!s.identified() || !id.equals(s.id())) throw new IOException("the rollout's session_meta does not carry id " + id);
         long mtime = Files.getLastModifiedTime(file).toMillis();

@@ -66,6 +66,7 @@ public final class SessionRepairs {
     private final ReindexPlanner reindex;
     private final UnarchivePlanner unarchive;
     private final TrashPlanner trash;
+    private final MovePlanner move;
     private final RepairEngine engine;
 
     public SessionRepairs(RepairJournal journal, LiveSessionProbe probe, RolloutReader reader, ObjectMapper mapper) {
@@ -74,6 +75,7 @@ public final class SessionRepairs {
         this.reindex = new ReindexPlanner(reader, mapper);
         this.unarchive = new UnarchivePlanner(journal.clock());
         this.trash = new TrashPlanner(journal, mapper);
+        this.move = new MovePlanner(reader, mapper);
         this.engine = new RepairEngine(journal, probe, trash);
     }
 
@@ -106,6 +108,11 @@ public final class SessionRepairs {
      */
     public Plan planTrash(SessionCatalog.Snapshot snap, Set<String> ids) {
         return trash.plan(snap, ids);
+    }
+
+    /** Moves sessions to another Codex home: rollouts, the source's row and index lines, a new row in the target. */
+    public Plan planMove(SessionCatalog.Snapshot snap, Set<String> ids, Path targetHome) {
+        return move.plan(snap, ids, targetHome);
     }
 
     // ==== the engine: apply, undo, trash listing, restore ============================================================

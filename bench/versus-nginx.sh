@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The relay next to nginx over the same fake upstream and load: CPU per streaming request (and the ratio), added
+# TTFB p50/p99 at 1, 16 and 64 streams, RSS. Needs nginx (apt-get install -y nginx-light); runs it unprivileged.
+# Usage: bench/versus-nginx.sh [--jvm-opts "..."] [--deltas 5] [--requests 2000] [--rounds 4] [--concurrency 1,16,64]
+#                              [--jfr target/bench/relay.jfr] [--out target/bench/versus-nginx.md]
+# The relay gets the launcher's JVM options (installer/codex-relay) unless --jvm-opts is given.
+# BENCH_SKIP_BUILD=1 reuses the jar and classes from the last build.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [ "${BENCH_SKIP_BUILD:-0}" != "1" ]; then
+  mvn -o -q -B -DskipTests clean package
+fi
+mvn -o -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
+exec java -Xss512k -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" io.codexrelay.bench.VersusNginx "$@"

@@ -1,0 +1,544 @@
+package io.codexrelay.proxy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.codexrelay.account.Account;
+import io.codexrelay.account.TokenRefreshException;
+import io.codexrelay.events.FinishedRequest;
+import io.codexrelay.events.RelayEvent;
+import io.codexrelay.pool.Acquisition;
+import io.codexrelay.pool.AttemptOutcome;
+import io.codexrelay.pool.FailureClass;
+import io.codexrelay.pool.Lease;
+import io.codexrelay.pool.RouteRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * One {@code response.create} on a Codex socket, across however many accounts it takes: what a {@link Turn} is for
+ * HTTP. Per attempt a {@link Lease} (credentials made fresh, the permit held exactly while the upstream exchange runs),
+ * sent over the account's upstream socket (anchored as Codex sent it when that socket issued the anchor, else expanded
+ * by the socket's {@link AnchorBook} into a full request) or over HTTP SSE. The first events that decide nothing
+ * ({@code codex.rate_limits}, {@code response.created}, metadata) are held; an error, a refusal or a close before the
+ * first other event moves the request to the next account, and Codex sees none of it. After that first event every
+ * event is passed on as it comes, and nothing is ever replayed. Ends exactly once: the lease's outcome, the
+ * RequestFinished event (request log, usage, tray) and the socket's next request.
+ */
+final class SocketRequest implements UpstreamLeg.Listener {
+    private static final Logger log = LoggerFactory.getLogger(SocketRequest.class);
+    /** Events that come before the answer and decide nothing: held until the first that does. */
+    private static final Set<String> PRELUDE = Set.of("codex.rate_limits", "response.created", "response.in_progress",
+            "response.metadata", "codex.response.metadata", "responsesapi.websocket_timing");
+
+    private final DownstreamSocket sock;
+    private final ResponsesForwarder f;
+    private final ObjectNode frame;
+    private final String raw;
+    private final String anchor;
+    private final boolean prewarm;
+    private final String model;
+    private final RouteRequest route;
+    private final Instant startedAt;
+    private final long t0 = System.nanoTime();
+    private final Set<String> tried = new HashSet<>();
+    private final List<String> chain = new ArrayList<>();
+    /** The full input (anchor expanded); null when the anchor is not one this socket can expand. */
+    private ArrayNode fullInput;
+
+    // The attempt running now; changed only between attempts.
+    private volatile Lease lease;
+    private volatile UpstreamLeg leg;
+    private volatile UpstreamSocketLink link;
+    private volatile CompletableFuture<Void> exchange;
+    private final List<String> held = new ArrayList<>();
+    private volatile boolean committed;
+    private volatile boolean ended;
+    private boolean anchorRetried;
+    private FailureClassifier.Verdict lastVerdict;
+    private FailureClass failureClass;
+    private Long ttfbMs;
+    private JsonNode usage;
+    private String servedBy;
+
+    SocketRequest(DownstreamSocket sock, String text) {
+        this.sock = sock;
+        this.f = sock.door.forwarder;
+        this.raw = text;
+        JsonNode n = SocketFrames.tree(text);
+        this.frame = n instanceof ObjectNode o ? o : SocketFrames.JSON.createObjectNode();
+        this.anchor = frame.path("previous_response_id").isTextual() ? frame.get("previous_response_id").asText() : null;
+        this.prewarm = frame.has("generate") && !frame.get("generate").asBoolean(true);
+        this.model = frame.path("model").isTextual() ? frame.get("model").asText() : null;
+        this.route = new RouteRequest(sock.sessionId, model, sock.path);
+        this.startedAt = f.clock.instant();
+    }
+
+    void start() {
+        if (!"response.create".equals(frame.path("type").asText())) {
+            // response.processed and the like: fire and forget, nothing to answer.
+            ended = true;
+            sock.ended(this);
+            return;
+        }
+        fullInput = sock.book.fullInput(anchor, frame.path("input"));
+        if (fullInput == null) {
+            // Codex then drops the socket and resends the whole conversation (both pinned CLIs; docs/websocket.md).
+            relayAnswer(SocketFrames.error(409, "invalid_request_error", "previous_response_not_found",
+                    "codex-relay does not know response '" + anchor + "' on this socket; resend the full input."),
+                    409, null, "unknown previous_response_id");
+            return;
+        }
+        sock.book.begin(fullInput);
+        next();
+    }
+
+    // ---- choosing an account ----------------------------------------------------------------------------------
+
+    private void next() {
+        if (ended) return;
+        f.pool.acquire(route, tried).whenComplete((acq, err) -> {
+            if (err != null) {
+                log.warn("Choosing an account failed", err);
+                relayAnswer(SocketFrames.error(500, "server_error", "relay_error", "codex-relay failed to choose an account: "
+                        + err + ". See the relay log."), 500, null, "relay error");
+                return;
+            }
+            acquired(acq);
+        });
+    }
+
+    private void acquired(Acquisition acq) {
+        if (acq instanceof Acquisition.Leased l) {
+            if (ended) {
+                l.lease().close(AttemptOutcome.ABANDONED);
+                return;
+            }
+            if (tried.isEmpty()) f.events.publish(new RelayEvent.RequestStarted(l.lease().name(), sock.sessionId));
+            tried.add(l.lease().name());
+            lease = l.lease();
+            prepareAndSend(false);
+        } else if (acq instanceof Acquisition.NoAccounts) {
+            // Not transient: Codex shows the message and stops (a retried status would only delay it).
+            relayAnswer(SocketFrames.error(400, "invalid_request_error", "relay_no_accounts", "codex-relay has no enabled "
+                    + "account. Add one with `codex-relay accounts import-codex` or `codex-relay accounts add-key`, or "
+                    + "enable one in the tray."), 503, null, "no enabled account");
+        } else if (acq instanceof Acquisition.AllOut out) {
+            if (lastVerdict == null || quotaLike(lastVerdict.cause())) {
+                Instant now = f.clock.instant();
+                String when = out.earliestReset() == null ? "" : " The first one is back in about "
+                        + Failover.humanDuration(out.earliestReset().getEpochSecond() - now.getEpochSecond()) + ".";
+                f.pool.serving();
+                relayAnswer(SocketFrames.usageLimit("All codex-relay accounts are out of quota or cooling down." + when
+                        + " `codex-relay status` shows each account.", out.earliestReset(), now), 429, FailureClass.QUOTA,
+                        "no account can serve");
+            } else {
+                upstreamFailed();
+            }
+        } else if (acq instanceof Acquisition.AllBusy) {
+            // 503 without server_is_overloaded: Codex retries it on a new socket (overloaded would end the turn).
+            relayAnswer(SocketFrames.error(503, "server_error", "relay_busy", "Every codex-relay account that could serve "
+                    + "is at its concurrency limit or per-minute cap. Try again in a moment, or raise the limit."),
+                    503, FailureClass.RATE_LIMITED, "all accounts busy");
+        }
+    }
+
+    private static boolean quotaLike(FailureClass c) {
+        return c == FailureClass.QUOTA || c == FailureClass.RATE_LIMITED;
+    }
+
+    /** Every account that could serve failed without a quota reason: a retried status, so Codex resends it itself. */
+    private void upstreamFailed() {
+        relayAnswer(SocketFrames.error(502, "server_error", "relay_upstream_failed", "No codex-relay account could get "
+                + "an answer from its upstream (" + String.join(", ", chain) + "). Check the network and `codex-relay "
+                + "status`."), 502, lastVerdict == null ? FailureClass.TRANSIENT : lastVerdict.cause(),
+                lastVerdict == null ? "upstream failed" : lastVerdict.reason());
+    }
+
+    private void prepareAndSend(boolean forceFull) {
+        Lease l = lease;
+        CompletableFuture<Account> prepared;
+        try {
+            prepared = f.services.prepare(l.account());
+        } catch (RuntimeException e) {
+            prepared = CompletableFuture.failedFuture(e);
+        }
+        prepared.whenComplete((acc, err) -> {
+            if (err != null) {
+                Throwable c = ResponsesForwarder.unwrap(err);
+                boolean permanent = c instanceof TokenRefreshException t && t.permanent();
+                failedOver(permanent
+                        ? new FailureClassifier.Verdict(FailureClass.AUTH, null, "relogin needed",
+                                c.getMessage() != null ? c.getMessage() : "the login is no longer valid")
+                        : new FailureClassifier.Verdict(FailureClass.TRANSIENT, null, "token refresh failed",
+                                "the access token could not be refreshed"));
+                return;
+            }
+            send(acc, forceFull);
+        });
+    }
+
+    // ---- one attempt ------------------------------------------------------------------------------------------
+
+    private void send(Account account, boolean forceFull) {
+        if (ended) {
+            lease.close(AttemptOutcome.ABANDONED);
+            return;
+        }
+        CompletableFuture<Void> ex = new CompletableFuture<>();
+        exchange = ex;
+        if (!lease.use(ex)) return;
+        held.clear();
+        if (!sock.door.settings().upstreamSocketFor(account)) {
+            link = null;
+            if (prewarm) {
+                prewarmHere();
+                return;
+            }
+            leg = sock.door.sse(account, sock.handshake, httpBody(), this);
+            return;
+        }
+        UpstreamSocketLink bound = forceFull ? null : sock.linkFor(account.name());
+        if (forceFull) sock.dropLink();
+        if (bound != null) {
+            link = bound;
+            leg = bound;
+            bound.send(anchor == null || sock.book.heldBy(bound, anchor) ? raw : fullFrame(), this);
+            return;
+        }
+        sock.door.connect(account, sock.handshake, sock::linkClosed).whenComplete((l, err) -> {
+            if (err != null) {
+                connectFailed(ResponsesForwarder.unwrap(err));
+                return;
+            }
+            if (ended) {
+                l.close(1000, "codex-relay: request ended");
+                ex.complete(null);
+                return;
+            }
+            sock.bind(l);
+            link = l;
+            leg = l;
+            l.send(anchor == null ? raw : fullFrame(), this); // a new socket holds no anchor
+        });
+    }
+
+    /** The request with the anchor expanded: the full input, no {@code previous_response_id}. */
+    private String fullFrame() {
+        ObjectNode copy = frame.deepCopy();
+        copy.remove("previous_response_id");
+        copy.set("input", fullInput);
+        return copy.toString();
+    }
+
+    /** The HTTP body: the full request without the socket's own fields. */
+    private byte[] httpBody() {
+        ObjectNode copy = frame.deepCopy();
+        copy.remove("type");
+        copy.remove("generate");
+        copy.remove("previous_response_id");
+        copy.set("input", fullInput);
+        copy.put("stream", true);
+        return copy.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A prewarm for an account spoken to over HTTP: answered here (there is no upstream state to warm), with an id
+     * this socket's {@link AnchorBook} will expand when Codex anchors its turn on it.
+     */
+    private void prewarmHere() {
+        String id = "resp_relay_" + UUID.randomUUID().toString().replace("-", "");
+        servedBy = lease.name();
+        chain.add(lease.name() + ":prewarm");
+        committed = true;
+        ttfbMs = 0L;
+        String created = "{\"type\":\"response.created\",\"response\":{\"id\":\"" + id + "\",\"status\":\"in_progress\"}}";
+        String completed = "{\"type\":\"response.completed\",\"response\":{\"id\":\"" + id + "\",\"status\":\"completed\",\"output\":[]}}";
+        sock.send(created, () -> sock.send(completed, () -> { }));
+        sock.book.completed(id, null);
+        end(200, new AttemptOutcome.Abandoned(sock.sessionId), null);
+    }
+
+    private void connectFailed(Throwable err) {
+        log.info("Opening an upstream socket for account {} failed: {}", lease.name(), err.toString());
+        if (ended) {
+            exchange.complete(null);
+            lease.close(AttemptOutcome.ABANDONED);
+            return;
+        }
+        exchange.complete(null);
+        if (err instanceof org.eclipse.jetty.websocket.api.exceptions.UpgradeException u && u.getResponseStatusCode() > 0) {
+            FailureClassifier.Verdict v = FailureClassifier.ofStatus(u.getResponseStatusCode(), h -> null, new byte[0],
+                    f.clock.instant());
+            if (v.failsOver()) failedOver(v);
+            else failedOver(new FailureClassifier.Verdict(FailureClass.TRANSIENT, null, v.outcome(),
+                    "the upstream refused the WebSocket upgrade (" + u.getResponseStatusCode() + ")"));
+            return;
+        }
+        failedOver(FailureClassifier.ofTransport(err));
+    }
+
+    // ---- what the upstream says -------------------------------------------------------------------------------
+
+    @Override
+    public void onHeaders(Function<String, String> headers) {
+        Lease l = lease;
+        if (l != null) l.answered(headers);
+    }
+
+    @Override
+    public void onEvent(String json) {
+        if (ended) {
+            leg.demand();
+            return;
+        }
+        String type = SocketFrames.type(json);
+        if ("codex.rate_limits".equals(type)) {
+            Map<String, String> h = SocketFrames.rateLimitHeaders(SocketFrames.tree(json));
+            lease.answered(h::get);
+        }
+        if (!committed) {
+            if (type != null && PRELUDE.contains(type)) {
+                held.add(json);
+                leg.demand();
+                return;
+            }
+            if (decidesFailover(type, json)) return;
+            commit();
+        }
+        pass(type, json);
+    }
+
+    /** Before the commit: whether this first significant event moves the request on (then it was handled). */
+    private boolean decidesFailover(String type, String json) {
+        if ("error".equals(type)) {
+            JsonNode n = SocketFrames.tree(json);
+            int status = SocketFrames.status(n);
+            String code = n.path("error").path("code").asText(null);
+            if ("previous_response_not_found".equals(code) && !anchorRetried) {
+                // The upstream lost the anchor: send the expanded request once on a new socket to the same account.
+                anchorRetried = true;
+                chain.add(lease.name() + ":anchor miss");
+                exchange.complete(null);
+                releaseLink();
+                lease.idle().whenComplete((v, x) -> prepareAndSend(true));
+                return true;
+            }
+            FailureClassifier.Verdict v = FailureClassifier.ofStatus(status == 0 ? 500 : status, SocketFrames.headers(n),
+                    json.getBytes(StandardCharsets.UTF_8), f.clock.instant());
+            if (v.failsOver() || v.cause() == FailureClass.STALE_REASONING) {
+                exchange.complete(null);
+                releaseLink();
+                failedOver(v);
+                return true;
+            }
+            failureClass = v.cause();
+            return false;
+        }
+        if ("response.failed".equals(type)) {
+            JsonNode e = SocketFrames.tree(json).path("response").path("error");
+            FailureClassifier.Verdict v = FailureClassifier.ofEarlyFailure(e.path("code").asText(null), e.path("message").asText(null));
+            if (v.failsOver()) {
+                exchange.complete(null);
+                releaseLink();
+                failedOver(v);
+                return true;
+            }
+            failureClass = v.cause();
+        }
+        return false;
+    }
+
+    /** The link is not reused after a failure on it: its state (and any anchor on it) is unknown. */
+    private void releaseLink() {
+        UpstreamSocketLink l = link;
+        if (l != null) {
+            l.release(this);
+            sock.dropLink();
+        }
+    }
+
+    private void commit() {
+        committed = true;
+        servedBy = lease.name();
+        chain.add(lease.name() + (link != null ? ":ws" : ":sse"));
+        ttfbMs = (System.nanoTime() - t0) / 1_000_000;
+        List<String> h = new ArrayList<>(held);
+        held.clear();
+        for (String ev : h) sock.send(ev, () -> { });
+    }
+
+    /** After the commit: to Codex as it came (an error frame without a status gets one), tracking the anchor. */
+    private void pass(String type, String json) {
+        String out = json;
+        boolean terminal = false;
+        int status = 200;
+        String error = null;
+        AttemptOutcome outcome = new AttemptOutcome.Answered(sock.sessionId);
+        if ("response.output_item.done".equals(type)) {
+            sock.book.output(SocketFrames.tree(json).path("item"));
+        } else if ("response.completed".equals(type)) {
+            JsonNode resp = SocketFrames.tree(json).path("response");
+            usage = resp.path("usage");
+            sock.book.completed(resp.path("id").asText(null), link);
+            terminal = true;
+        } else if ("response.failed".equals(type) || "response.incomplete".equals(type)) {
+            JsonNode e = SocketFrames.tree(json).path("response").path("error");
+            error = type + (e.has("code") ? " " + e.get("code").asText() : "");
+            FailureClassifier.Verdict v = FailureClassifier.ofEarlyFailure(e.path("code").asText(null), e.path("message").asText(null));
+            if (v.cause() == FailureClass.QUOTA) {
+                outcome = new AttemptOutcome.Failed(v.cause(), v.until(), v.reason(), ResponsesForwarder.codeOf(v), v.planType(), sock.sessionId);
+            }
+            if (failureClass == null) failureClass = v.cause();
+            terminal = true;
+        } else if ("error".equals(type)) {
+            JsonNode n = SocketFrames.tree(json);
+            out = SocketFrames.withStatus(json, n);
+            status = SocketFrames.status(n) == 0 ? 500 : SocketFrames.status(n);
+            error = "error frame " + status + " " + n.path("error").path("code").asText("");
+            FailureClassifier.Verdict v = FailureClassifier.ofStatus(status, SocketFrames.headers(n), json.getBytes(StandardCharsets.UTF_8), f.clock.instant());
+            if (v.cause() == FailureClass.QUOTA) {
+                outcome = new AttemptOutcome.Failed(v.cause(), v.until(), v.reason(), ResponsesForwarder.codeOf(v), v.planType(), sock.sessionId);
+            }
+            if (failureClass == null) failureClass = v.cause();
+            terminal = true;
+        }
+        if (!terminal) {
+            UpstreamLeg l = leg;
+            sock.send(out, l::demand);
+            return;
+        }
+        if (link != null) link.release(this);
+        if (!"response.completed".equals(type)) sock.book.abandoned();
+        UpstreamLeg l = leg;
+        int st = status;
+        String err = error;
+        AttemptOutcome o = outcome;
+        // The outcome and the permit go back before Codex sees the end, so its next request finds the slot free.
+        end(st, o, err);
+        sock.send(out, l::demand);
+    }
+
+    @Override
+    public void onRefused(int status, Function<String, String> headers, byte[] body) {
+        if (ended) return;
+        exchange.complete(null);
+        FailureClassifier.Verdict v = FailureClassifier.ofStatus(status, headers, body, f.clock.instant());
+        if (v.failsOver() || committed) {
+            failedOver(v);
+            return;
+        }
+        // A request error: Codex sees it as an error frame with that status (fatal for 400, as over HTTP).
+        JsonNode n = SocketFrames.tree(new String(body, StandardCharsets.UTF_8));
+        ObjectNode out = SocketFrames.JSON.createObjectNode();
+        out.put("type", "error");
+        out.put("status", status);
+        out.set("error", n.path("error").isObject() ? n.path("error") : SocketFrames.JSON.createObjectNode().put("message", "upstream answered " + status));
+        chain.add(lease.name() + ":" + v.outcome());
+        failureClass = v.cause();
+        servedBy = lease.name();
+        committed = true;
+        ttfbMs = (System.nanoTime() - t0) / 1_000_000;
+        end(status, new AttemptOutcome.Answered(null), v.reason());
+        sock.send(out.toString(), () -> { });
+    }
+
+    @Override
+    public void onGone(Throwable cause) {
+        if (ended) return;
+        exchange.complete(null);
+        if (!committed) {
+            if (cause == null) cause = new java.io.IOException("the upstream ended the stream before any event");
+            releaseLink();
+            failedOver(FailureClassifier.ofTransport(cause));
+            return;
+        }
+        // Mid-stream: never replay. Closing Codex's socket makes Codex resend the whole request on a new one.
+        sock.book.abandoned();
+        releaseLink();
+        if (failureClass == null) failureClass = FailureClass.TRANSIENT;
+        end(200, new AttemptOutcome.Failed(FailureClass.TRANSIENT, null, "stream ended without response.completed", null, null,
+                sock.sessionId), "stream cut: " + (cause == null ? "ended without response.completed" : cause.getMessage()));
+        sock.close(1011, "codex-relay: the upstream stream was cut");
+    }
+
+    /** An attempt failed before anything reached Codex: its outcome goes back on its lease, then the next account. */
+    private void failedOver(FailureClassifier.Verdict v) {
+        Lease l = lease;
+        chain.add(l.name() + ":" + v.outcome());
+        CompletableFuture<Void> ex = exchange;
+        if (ex != null) ex.complete(null);
+        l.close(new AttemptOutcome.Failed(v.cause(), v.until(), v.reason(), ResponsesForwarder.codeOf(v), v.planType(), null));
+        lastVerdict = v;
+        failureClass = v.cause();
+        log.debug("Socket request on {} failed ({}), trying the next account", l.name(), v.outcome());
+        next();
+    }
+
+    // ---- ending -----------------------------------------------------------------------------------------------
+
+    /** Codex went away (or the relay closed its socket) while this request ran. */
+    void clientGone(Throwable cause) {
+        if (ended) return;
+        UpstreamLeg l = leg;
+        if (l != null) l.abort(cause != null ? cause : new java.io.IOException("Codex closed the socket"));
+        sock.book.abandoned();
+        Lease le = lease;
+        CompletableFuture<Void> ex = exchange;
+        if (ex != null) ex.complete(null);
+        if (le != null) end(200, new AttemptOutcome.Abandoned(committed ? sock.sessionId : null), "client closed the connection");
+        else {
+            ended = true;
+            publish(499, "client closed the connection");
+        }
+    }
+
+    /** An answer of the relay's own (an error frame); the request ends with it. */
+    private void relayAnswer(String json, int status, FailureClass cls, String error) {
+        if (ended) return;
+        ended = true;
+        if (cls != null && failureClass == null) failureClass = cls;
+        sock.book.abandoned();
+        ttfbMs = (System.nanoTime() - t0) / 1_000_000;
+        publish(status, error);
+        sock.send(json, () -> sock.ended(this));
+    }
+
+    private void end(int status, AttemptOutcome outcome, String error) {
+        if (ended) return;
+        ended = true;
+        CompletableFuture<Void> ex = exchange;
+        if (ex != null) ex.complete(null);
+        lease.close(outcome);
+        publish(status, error);
+        sock.ended(this);
+    }
+
+    private void publish(int status, String error) {
+        long duration = (System.nanoTime() - t0) / 1_000_000;
+        JsonNode u = usage;
+        Long in = u != null && u.has("input_tokens") ? u.get("input_tokens").asLong() : null;
+        Long cached = u != null && u.path("input_tokens_details").has("cached_tokens") ? u.path("input_tokens_details").get("cached_tokens").asLong() : null;
+        Long out = u != null && u.has("output_tokens") ? u.get("output_tokens").asLong() : null;
+        Long reasoning = u != null && u.path("output_tokens_details").has("reasoning_tokens") ? u.path("output_tokens_details").get("reasoning_tokens").asLong() : null;
+        Lease l = lease;
+        String account = servedBy != null ? servedBy : l != null ? l.name() : null;
+        f.events.publish(new RelayEvent.RequestFinished(new FinishedRequest(startedAt, account, model, sock.path,
+                status, ttfbMs, duration, in, cached, out, reasoning, List.copyOf(chain),
+                failureClass == null ? null : failureClass.label(), sock.sessionId, error)));
+    }
+
+    /** For tests: the request as Codex sent it. */
+    @Override public String toString() { return "SocketRequest[" + (prewarm ? "prewarm" : "request") + ", anchor=" + anchor + "]"; }
+}

@@ -1,0 +1,27 @@
+package io.codexrelay.proxy;
+
+import io.codexrelay.account.Account;
+import io.codexrelay.config.RelayConfig;
+
+import java.time.Duration;
+
+/**
+ * The {@code [websocket]} settings (docs/configuration.md): whether Codex may upgrade at all, how long a quiet socket
+ * lives, and whether API-key accounts are spoken to over WebSocket too (ChatGPT accounts always are: their upstream
+ * supports it; an arbitrary OpenAI-compatible endpoint may not).
+ */
+record WebSocketSettings(boolean enabled, Duration idleTimeout, boolean apiKeyUpstream) {
+
+    static WebSocketSettings of(RelayConfig config) {
+        var v = config.values();
+        Object idle = v.get("websocket.idle_timeout_seconds");
+        return new WebSocketSettings(!Boolean.FALSE.equals(v.get("websocket.enabled")),
+                Duration.ofSeconds(idle instanceof Number n ? n.longValue() : 900L),
+                Boolean.TRUE.equals(v.get("websocket.api_key_upstream")));
+    }
+
+    /** Whether a request for {@code account} goes over an upstream WebSocket (else over HTTP SSE). */
+    boolean upstreamSocketFor(Account account) {
+        return account.kind() == Account.Kind.CHATGPT || apiKeyUpstream;
+    }
+}

@@ -1,0 +1,341 @@
+package io.codexrelay.bench;
+
+import io.codexrelay.testing.FakeUpstream;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The relay next to nginx over the same fake upstream and the same load, in one run: CPU per streaming request of
+ * each process (from {@code /proc/PID/stat} deltas over the measured load), their ratio, the time to first byte each
+ * adds to the direct path at 1, 16 and 64 concurrent streams, and resident memory.
+ *
+ * <p>nginx runs unprivileged from a config in a temp dir: {@code proxy_pass} to the fake, {@code proxy_buffering
+ * off}, HTTP/1.1 keep-alive to the upstream, an access log (buffered) as the relay keeps a request log. The relay is
+ * started from the jar with the launcher's JVM options ({@code installer/codex-relay}'s {@code LEAN_JVM_OPTS}) unless
+ * {@code --jvm-opts} says otherwise. With {@code --jfr FILE} the relay records a JFR profile of the measured load.
+ * Run with {@code bench/versus-nginx.sh}.
+ */
+public final class VersusNginx {
+    private static final String KEY = "sk-bench-0000000000000000";
+
+    public static void main(String[] args) throws Exception {
+        Path jar = Path.of(arg(args, "--jar", "target/codex-relay.jar"));
+        String jvmOpts = arg(args, "--jvm-opts", launcherOptions());
+        int deltas = Integer.parseInt(arg(args, "--deltas", "5"));
+        int perPath = Integer.parseInt(arg(args, "--requests", "2000"));
+        int rounds = Integer.parseInt(arg(args, "--rounds", "4"));
+        String jfr = arg(args, "--jfr", "");
+        String nginxBin = arg(args, "--nginx", "/usr/sbin/nginx");
+        Path out = Path.of(arg(args, "--out", "target/bench/versus-nginx.md"));
+        int[] levels = Arrays.stream(arg(args, "--concurrency", "1,16,64").split(",")).mapToInt(Integer::parseInt).toArray();
+        if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " not found: run `mvn -q -DskipTests clean package` first");
+
+        QueuedThreadPool clientThreads = new QueuedThreadPool(64, 8);
+        clientThreads.setName("bench-client");
+        HttpClient client = new HttpClient();
+        client.setExecutor(clientThreads);
+        client.setMaxConnectionsPerDestination(512);
+        client.setMaxRequestsQueuedPerDestination(4096);
+        client.setIdleTimeout(120_000);
+        client.start();
+        StringBuilder r = new StringBuilder();
+        try (FakeUpstream fake = new FakeUpstream();
+             RelayBench.RelayProcess relay = RelayBench.RelayProcess.start(jar, jvmOpts, fake.apiBaseUrl(), KEY, 256,
+                     Path.of("target/bench/versus-relay.log"));
+             Nginx nginx = Nginx.start(nginxBin, fake.port())) {
+            fake.setDefault(FakeUpstream.slowSuccess("versus", deltas, 0));
+            var direct = new RelayBench.Target("direct", fake.apiBaseUrl() + "/responses", Map.of("authorization", "Bearer " + KEY));
+            var viaRelay = new RelayBench.Target("relay", "http://127.0.0.1:" + relay.port() + "/v1/responses", Map.of("x-relay-key", relay.clientKey()));
+            var viaNginx = new RelayBench.Target("nginx", "http://127.0.0.1:" + nginx.port + "/v1/responses", Map.of("authorization", "Bearer " + KEY));
+            RelayBench bench = new RelayBench(client, fake, direct, viaRelay);
+
+            r.append("## Relay vs nginx, run of ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append("\n\n");
+            r.append(RelayBench.Machine.describe());
+            r.append("- load average at start: ").append(loadAverage()).append('\n');
+            r.append("- relay JVM options: `").append(jvmOpts.isBlank() ? "(none: JVM defaults)" : jvmOpts).append("`\n");
+            r.append("- ").append(nginx.version).append(", 2 workers, `proxy_buffering off`, keep-alive to the fake, buffered access log\n");
+            r.append("- stream: ").append(deltas).append(" text deltas, no gap (").append(deltas + 4).append(" events); ")
+                    .append(perPath).append(" requests per path and concurrency, in ").append(rounds).append(" interleaved rounds\n\n");
+            long relayRssStart = relay.rssKb();
+
+            step("warm-up");
+            for (int round = 0; round < 4; round++) {
+                for (var t : List.of(direct, viaRelay, viaNginx)) bench.batch(t, 16, 1000);
+            }
+            Thread.sleep(2000);
+            long relayRssIdle = relay.rssKb();
+            long nginxRssIdle = nginx.rssKb();
+
+            if (!jfr.isBlank()) jcmd(relay, "JFR.start", "name=versus", "settings=" + samplingSettings(), "filename=" + Path.of(jfr).toAbsolutePath());
+            Map<String, Long> threadCpu0 = threadCpu(relay.pid());
+            r.append("| streams | path | requests | errors | TTFB p50 ms | TTFB p99 ms | added p50 ms | added p99 ms | CPU per request ms |\n");
+            r.append("|---|---|---|---|---|---|---|---|---|\n");
+            StringBuilder summary = new StringBuilder("\n| streams | relay CPU/req ms | nginx CPU/req ms | ratio | relay added p50 ms | nginx added p50 ms | relay added p99 ms | nginx added p99 ms |\n|---|---|---|---|---|---|---|---|\n");
+            long relayPeak = relayRssIdle, nginxPeak = nginxRssIdle;
+            for (int c : levels) {
+                step("concurrency " + c);
+                List<RelayBench.Sample> d = new ArrayList<>(), rl = new ArrayList<>(), ng = new ArrayList<>();
+                long relayCpu = 0, nginxCpu = 0;
+                int per = Math.max(c, perPath / rounds);
+                for (int round = 0; round < rounds; round++) { // interleaved, so drift in the machine's load hits all alike
+                    d.addAll(bench.batch(direct, c, per));
+                    long c0 = relay.cpuMillis();
+                    rl.addAll(bench.batch(viaRelay, c, per));
+                    relayCpu += relay.cpuMillis() - c0;
+                    relayPeak = Math.max(relayPeak, relay.rssKb());
+                    long n0 = nginx.cpuTicks();
+                    ng.addAll(bench.batch(viaNginx, c, per));
+                    nginxCpu += (nginx.cpuTicks() - n0) * 10;
+                    nginxPeak = Math.max(nginxPeak, nginx.rssKb());
+                }
+                long[] dt = ttfbs(d), rt = ttfbs(rl), nt = ttfbs(ng);
+                double relayPer = (double) relayCpu / rl.size(), nginxPer = (double) nginxCpu / ng.size();
+                row(r, c, "direct", d, dt, null, Double.NaN);
+                row(r, c, "relay", rl, rt, dt, relayPer);
+                row(r, c, "nginx", ng, nt, dt, nginxPer);
+                summary.append("| ").append(c).append(" | ").append(f3(relayPer)).append(" | ").append(f3(nginxPer)).append(" | ")
+                        .append(String.format(Locale.ROOT, "%.1f", relayPer / nginxPer)).append(" | ")
+                        .append(ms(pct(rt, 50) - pct(dt, 50))).append(" | ").append(ms(pct(nt, 50) - pct(dt, 50))).append(" | ")
+                        .append(ms(pct(rt, 99) - pct(dt, 99))).append(" | ").append(ms(pct(nt, 99) - pct(dt, 99))).append(" |\n");
+            }
+            if (!jfr.isBlank()) jcmd(relay, "JFR.stop", "name=versus");
+            Map<String, Long> threadCpu1 = threadCpu(relay.pid());
+            r.append(summary);
+            r.append("\n| relay threads (by name, numbers dropped) | CPU s over the measured load | share |\n|---|---|---|\n");
+            long totalTicks = threadCpu1.entrySet().stream().mapToLong(e -> e.getValue() - threadCpu0.getOrDefault(e.getKey(), 0L)).sum();
+            threadCpu1.entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), e.getValue() - threadCpu0.getOrDefault(e.getKey(), 0L)))
+                    .filter(e -> e.getValue() > 0)
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .forEach(e -> r.append("| ").append(e.getKey()).append(" | ").append(String.format(Locale.ROOT, "%.2f", e.getValue() / 100.0))
+                            .append(" | ").append(String.format(Locale.ROOT, "%.0f %%", 100.0 * e.getValue() / Math.max(1, totalTicks))).append(" |\n"));
+            r.append("\n| memory (VmRSS) | relay MB | nginx MB (master + workers) |\n|---|---|---|\n");
+            r.append("| just started | ").append(relayRssStart / 1024).append(" | – |\n");
+            r.append("| idle after warm-up | ").append(relayRssIdle / 1024).append(" | ").append(nginxRssIdle / 1024).append(" |\n");
+            r.append("| peak during the measured load | ").append(relayPeak / 1024).append(" | ").append(nginxPeak / 1024).append(" |\n");
+            r.append("\n- load average at the end: ").append(loadAverage()).append("\n\n");
+        } finally {
+            client.stop();
+        }
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, r);
+        System.out.println(r);
+        System.out.println("(written to " + out + ")");
+    }
+
+    /** The JVM options the launcher starts the daemon with (the {@code LEAN_JVM_OPTS} line of installer/codex-relay). */
+    static String launcherOptions() throws IOException {
+        Matcher m = Pattern.compile("(?m)^LEAN_JVM_OPTS=\"([^\"]*)\"").matcher(Files.readString(Path.of("installer/codex-relay")));
+        if (!m.find()) throw new IllegalStateException("no LEAN_JVM_OPTS line in installer/codex-relay");
+        return m.group(1);
+    }
+
+    /**
+     * CPU ticks of the relay's threads, summed by thread name without its numbers ("relay-http-12" and
+     * "relay-http-40" are one line); threads that ended during the load are not counted.
+     */
+    static Map<String, Long> threadCpu(long pid) {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[-#\\d]+$", "").trim();
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    out.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended
+                }
+            }
+        } catch (IOException e) {
+            // not Linux
+        }
+        return out;
+    }
+
+    /** JFR's profile settings with Java samples every millisecond (profile's 10 ms gives too few samples per request). */
+    private static String samplingSettings() throws IOException {
+        Path profile = Path.of(System.getProperty("java.home"), "lib", "jfr", "profile.jfc");
+        String jfc = Files.readString(profile).replaceAll("(?s)(<event name=\"jdk.ExecutionSample\">.*?<setting name=\"period\"[^>]*>)[^<]*<",
+                "$1" + "1 ms<");
+        Path out = Files.createTempFile("relay-sampling-", ".jfc");
+        Files.writeString(out, jfc);
+        return out.toString();
+    }
+
+    private static void jcmd(RelayBench.RelayProcess relay, String... what) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(relay.pid())));
+        cmd.addAll(List.of(what));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String said = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IllegalStateException("jcmd " + cmd + ": " + said);
+        System.err.println("[versus] " + said.trim());
+    }
+
+    private static void row(StringBuilder r, int c, String path, List<RelayBench.Sample> s, long[] t, long[] base, double cpu) {
+        long errors = s.stream().filter(x -> !x.ok()).count();
+        r.append("| ").append(c).append(" | ").append(path).append(" | ").append(s.size()).append(" | ").append(errors).append(" | ")
+                .append(ms(pct(t, 50))).append(" | ").append(ms(pct(t, 99))).append(" | ");
+        if (base == null) r.append("– | – | – |\n");
+        else r.append(ms(pct(t, 50) - pct(base, 50))).append(" | ").append(ms(pct(t, 99) - pct(base, 99))).append(" | ").append(f3(cpu)).append(" |\n");
+    }
+
+    private static long[] ttfbs(List<RelayBench.Sample> s) {
+        return s.stream().filter(RelayBench.Sample::ok).mapToLong(RelayBench.Sample::ttfb).sorted().toArray();
+    }
+
+    private static long pct(long[] sorted, double p) { return RelayBench.pct(sorted, p); }
+
+    private static String ms(long nanos) { return String.format(Locale.ROOT, "%.3f", nanos / 1e6); }
+
+    private static String f3(double v) { return String.format(Locale.ROOT, "%.3f", v); }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static void step(String what) { System.err.println("[versus] " + what + " ..."); }
+
+    private static String arg(String[] args, String name, String def) {
+        for (int i = 0; i < args.length - 1; i++) if (args[i].equals(name)) return args[i + 1];
+        return def;
+    }
+
+    /** nginx as a plain reverse proxy in front of the fake, unprivileged, from a config in a temp dir. */
+    static final class Nginx implements AutoCloseable {
+        final Process process;
+        final int port;
+        final Path dir;
+        final String version;
+
+        private Nginx(Process process, int port, Path dir, String version) {
+            this.process = process;
+            this.port = port;
+            this.dir = dir;
+            this.version = version;
+        }
+
+        static Nginx start(String bin, int upstreamPort) throws Exception {
+            if (!Files.isExecutable(Path.of(bin))) {
+                throw new IllegalStateException(bin + " not found: install nginx (apt-get install -y nginx-light) or pass --nginx PATH");
+            }
+            Path dir = Files.createTempDirectory("codex-relay-bench-nginx-");
+            int port;
+            try (ServerSocket s = new ServerSocket(0)) { port = s.getLocalPort(); }
+            String conf = """
+                    worker_processes 2;
+                    daemon off;
+                    pid %1$s/nginx.pid;
+                    error_log %1$s/error.log warn;
+                    events { worker_connections 4096; }
+                    http {
+                      access_log %1$s/access.log combined buffer=64k flush=1s;
+                      client_body_temp_path %1$s/body;
+                      proxy_temp_path %1$s/proxy;
+                      fastcgi_temp_path %1$s/fastcgi;
+                      uwsgi_temp_path %1$s/uwsgi;
+                      scgi_temp_path %1$s/scgi;
+                      upstream fake { server 127.0.0.1:%2$d; keepalive 256; }
+                      server {
+                        listen 127.0.0.1:%3$d;
+                        keepalive_requests 100000;
+                        location / {
+                          proxy_pass http://fake;
+                          proxy_http_version 1.1;
+                          proxy_set_header Connection "";
+                          proxy_buffering off;
+                          proxy_request_buffering off;
+                          proxy_read_timeout 600s;
+                        }
+                      }
+                    }
+                    """.formatted(dir, upstreamPort, port);
+            Path confFile = dir.resolve("nginx.conf");
+            Files.writeString(confFile, conf);
+            Process v = new ProcessBuilder(bin, "-v").redirectErrorStream(true).start();
+            String version = new String(v.getInputStream().readAllBytes()).trim().replace("nginx version: ", "");
+            v.waitFor();
+            Process p = new ProcessBuilder(bin, "-p", dir.toString(), "-c", confFile.toString(), "-e", dir.resolve("error.log").toString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (true) {
+                try (Socket s = new Socket("127.0.0.1", port)) {
+                    break;
+                } catch (IOException e) {
+                    if (!p.isAlive() || System.nanoTime() > deadline) {
+                        p.destroyForcibly();
+                        throw new IllegalStateException("nginx did not start: " + Files.readString(dir.resolve("stdout.log")));
+                    }
+                    Thread.sleep(50);
+                }
+            }
+            return new Nginx(p, port, dir, version);
+        }
+
+        private List<Long> pids() {
+            List<Long> pids = new ArrayList<>();
+            pids.add(process.pid());
+            process.children().forEach(h -> pids.add(h.pid()));
+            return pids;
+        }
+
+        /** utime + stime of master and workers, in clock ticks (100 per second). */
+        long cpuTicks() {
+            long sum = 0;
+            for (long pid : pids()) {
+                try {
+                    String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    sum += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                } catch (IOException | RuntimeException e) {
+                    // a worker that went away
+                }
+            }
+            return sum;
+        }
+
+        long rssKb() {
+            long sum = 0;
+            for (long pid : pids()) {
+                try {
+                    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                        if (line.startsWith("VmRSS:")) sum += Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // gone
+                }
+            }
+            return sum;
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.destroy();
+            if (!process.waitFor(10, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            try (var files = Files.walk(dir)) {
+                files.sorted(Collections.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
