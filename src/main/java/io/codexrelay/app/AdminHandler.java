@@ -42,6 +42,11 @@ import java.util.Map;
  * POST /accounts/chatgpt-login {"name":null,"tokens":{"id_token",..,"access_token",..,"refresh_token",..,"account_id",..}}
  *                                                                -> AccountStatus
  * POST /accounts/export-codex {"name":"..","codexHome":"/abs"}   -> {"file":"..","backup":".."}
+ * POST /codex/switch       {"name":null|"..","codexHome":"/abs"} -> DirectSwitch
+ * POST /codex/switch-undo  {"codexHome":"/abs"}                  -> DirectUndo
+ * POST /codex/direct       {"codexHome":"/abs"}                  -> {"account":null|".."}
+ * GET  /codex/stop-choice                                        -> {"choice":"ASK|KEEP_ROUTED|HAND_OVER"}
+ * POST /codex/stop-choice  {"choice":"..","remember":true}       -> {"ok":true}
  * GET  /requests?limit=N     [RequestView, newest first]
  * POST /requests/page        {filter, offset, limit} -> [RequestView] (the log window's pages, answered in SQL)
  * POST /requests/count       {filter} -> {count}
@@ -213,6 +218,31 @@ public final class AdminHandler extends Handler.Abstract {
                 String home = text(b, "codexHome");
                 if (home == null) throw new HttpError(400, "codexHome is required.");
                 return control.exportCodex(text(b, "name"), Path.of(home));
+            }
+            case "/codex/switch", "/codex/switch-undo", "/codex/direct" -> {
+                requireMethod(post);
+                JsonNode b = body(raw);
+                String home = text(b, "codexHome");
+                if (home == null) throw new HttpError(400, "codexHome is required.");
+                return switch (route) {
+                    case "/codex/switch" -> control.switchDirect(text(b, "name"), Path.of(home));
+                    case "/codex/switch-undo" -> control.undoDirect(Path.of(home));
+                    default -> java.util.Collections.singletonMap("account", control.directAccount(Path.of(home)));
+                };
+            }
+            case "/codex/stop-choice" -> {
+                if (get) return Map.of("choice", control.stopChoice().name());
+                requireMethod(post);
+                JsonNode b = body(raw);
+                String choice = text(b, "choice");
+                ControlApi.StopChoice c;
+                try {
+                    c = ControlApi.StopChoice.valueOf(choice == null ? "" : choice);
+                } catch (IllegalArgumentException e) {
+                    throw new HttpError(400, "choice must be ASK, KEEP_ROUTED or HAND_OVER.");
+                }
+                control.setStopChoice(c, b.path("remember").asBoolean(false));
+                return Map.of("ok", true);
             }
             case "/requests" -> {
                 requireMethod(get);

@@ -98,9 +98,16 @@ public final class CodexRouting {
     // ---- operations ---------------------------------------------------------------------------------------------
 
     public OnResult on(Path codexHomeOverride) throws ControlException {
+        if (codexHomeOverride != null && !Files.isDirectory(codexHomeOverride)) {
+            // A typo in --codex-home would otherwise start a new, empty Codex home that Codex never reads.
+            throw new ControlException("Codex home " + codexHomeOverride.toAbsolutePath() + " does not exist; nothing was written. "
+                    + "Check the path (Codex keeps its files in $CODEX_HOME, else ~/.codex), or create the directory first "
+                    + "if you mean a new Codex home.");
+        }
         try {
             RelayConfig cfg = relayConfig(true);
             Target target = target(cfg);
+            if (target.port() == 0) throw new ControlException(target.why() + "; nothing was written.");
             var spec = providerSpec(cfg, target.baseUrl(), relayHome);
             CodexWiring.Outcome o = wiring().on(codexHome(codexHomeOverride), spec);
             return new OnResult(o.changed(), o.created(), o.configFile(), o.backup(), spec.baseUrl(), target,
@@ -141,7 +148,7 @@ public final class CodexRouting {
         var codexHome = CodexHome.locate(null, System.getenv(), System.getProperty("user.home"));
         try {
             if (on) wiring.on(codexHome, providerSpec(cfg, baseUrl(cfg.server().listen(), cfg.server().port()), home));
-            else wiring.off(codexHome, false);
+            else wiring.off(codexHome, true); // a true undo of `on`, like `codex off` (issue 9)
         } catch (CodexConfigException e) {
             throw new ControlException(e.getMessage(), e);
         } catch (IOException e) {
@@ -198,6 +205,12 @@ public final class CodexRouting {
                 noRelay = "the relay named in " + relayHome.adminFile() + " did not answer (" + e.getMessage() + ")";
             }
         }
+        if (configured == 0) {
+            // Port 0 is chosen anew at each start: there is no address to write until a relay runs.
+            return new Target(baseUrl(cfg.server().listen(), 0), 0, "server.port is 0 (any free port at each start) and " + noRelay
+                    + ". Start the relay first (codex on then uses its port, and must be run again after each restart), "
+                    + "or set a fixed server.port in " + relayHome.configFile());
+        }
         return new Target(baseUrl(cfg.server().listen(), configured), configured, "server.port in "
                 + relayHome.configFile() + "; " + noRelay);
     }
@@ -212,7 +225,8 @@ public final class CodexRouting {
             return r.statusCode() == 200 ? "answering at " + url
                     : "something answers at " + url + " with HTTP " + r.statusCode() + " (another program on that port?)";
         } catch (IOException e) {
-            return "not answering at " + url + ": start it with `codex-relay` (or `codex-relay serve`)";
+            return "not answering at " + url + " (no relay running), so Codex cannot work until you start it: `codex-relay` "
+                    + "(tray) or `codex-relay serve`; `codex-relay switch` lets Codex run without it";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "not checked (interrupted)";

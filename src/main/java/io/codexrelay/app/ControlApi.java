@@ -90,6 +90,44 @@ public interface ControlApi {
     }
 
     /**
+     * {@code switch [NAME]}: direct mode (issue 9). Writes the account ({@code name} null: the one with the most headroom,
+     * as the pool would choose) into {@code codexHome/auth.json} with fresh tokens and points Codex's {@code config.toml}
+     * at Codex's own provider, so Codex works with no relay. Backups first; {@link #undoDirect} puts both files back.
+     */
+    default DirectSwitch switchDirect(String name, Path codexHome) throws ControlException {
+        throw new ControlException("Direct mode is not available here; run `codex-relay switch`.");
+    }
+
+    /** {@code switch --undo}: puts Codex's auth.json and config.toml back byte for byte (tokens Codex rotated are kept). */
+    default DirectUndo undoDirect(Path codexHome) throws ControlException {
+        throw new ControlException("Direct mode is not available here; run `codex-relay switch --undo`.");
+    }
+
+    /** The account direct mode handed to Codex in {@code codexHome}, or null when direct mode is off there. */
+    default String directAccount(Path codexHome) throws ControlException { return null; }
+
+    /** What happens to Codex when the relay stops (tray Quit, SIGTERM, {@code serve} stopped); {@code ASK} = not decided. */
+    default StopChoice stopChoice() throws ControlException { return StopChoice.ASK; }
+
+    /**
+     * Sets what happens to Codex when the relay stops. {@code remember}: kept for every later stop (the Quit dialog's
+     * "remember my choice", {@code switch --on-stop}); otherwise only for the stop about to happen (this daemon).
+     */
+    default void setStopChoice(StopChoice choice, boolean remember) throws ControlException {
+        throw new ControlException("Not available here; run `codex-relay switch --on-stop direct|relay|ask`.");
+    }
+
+    /** When the relay stops: leave Codex routed to it, or hand Codex the best account directly. */
+    enum StopChoice { ASK, KEEP_ROUTED, HAND_OVER }
+
+    /** What {@link #switchDirect} did; backups null when the file did not exist. */
+    record DirectSwitch(String account, String authFile, String configFile, String authBackup, String configBackup,
+                        String reimported, List<String> notes) {}
+
+    /** What {@link #undoDirect} put back; {@code reimported} names the account whose rotated tokens the relay took over. */
+    record DirectUndo(String account, String authFile, String configFile, String reimported, List<String> notes) {}
+
+    /**
      * Starts "Log in with ChatGPT" in this process ({@link ChatGptLogins}: OAuth PKCE with the local callback on
      * 127.0.0.1:1455, as Codex does), saving the account through {@link #addChatGptLogin}. The caller shows or opens
      * {@link ChatGptLogin#authorizeUrl()}; the flow ends by the browser's redirect or by the pasted redirect URL.

@@ -52,6 +52,7 @@ public final class Desktop {
         return new Notifications() {
             @Override public boolean available() { return d.method() != DesktopNotify.Method.NONE; }
             @Override public boolean send(String title, String body, boolean urgent) { return d.send(title, body, urgent); }
+            @Override public boolean send(String title, String body, boolean urgent, Path icon) { return d.send(title, body, urgent, icon); }
         };
     }
 
@@ -71,6 +72,9 @@ public final class Desktop {
 
         /** Blocks up to a few seconds (call off the EDT); false when it could not show the note. */
         boolean send(String title, String body, boolean urgent);
+
+        /** With its own icon (an image file; null = the default icon). */
+        default boolean send(String title, String body, boolean urgent, Path icon) { return send(title, body, urgent); }
     }
 
     /** The autostart state: whether codex-relay starts at login, and the switch. */

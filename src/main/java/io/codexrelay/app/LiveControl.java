@@ -114,6 +114,48 @@ public final class LiveControl extends LocalControl {
         return s != null ? s.current(stored) : stored;
     }
 
+    /** The pool's token refresher: one refresh in flight per account, and the running relay sees the new tokens. */
+    @Override
+    io.codexrelay.account.Credentials freshCredentials(Account a) throws ControlException {
+        if (a.kind() != Account.Kind.CHATGPT || services == null) return a.credentials();
+        try {
+            return services.tokens().fresh(freshest(a)).get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new ControlException("Could not refresh " + a.name() + "'s login before handing it to Codex: "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new ControlException("Refreshing " + a.name() + "'s login took longer than 60 s; try again.");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ControlException("Interrupted.");
+        }
+    }
+
+    /** The Quit dialog's choice for this stop only (not remembered); null = the remembered one. */
+    private volatile StopChoice thisStop;
+
+    @Override
+    public synchronized void setStopChoice(StopChoice choice, boolean remember) throws ControlException {
+        if (remember) super.setStopChoice(choice, true);
+        else thisStop = choice;
+    }
+
+    /** RelayApp's stop, after the server stopped and before the database closes: hands Codex over when so chosen. */
+    void beforeStop() {
+        StopChoice choice = thisStop;
+        try {
+            if (choice == null) choice = stopChoice();
+        } catch (ControlException e) {
+            choice = StopChoice.ASK;
+        }
+        handover().atStop(choice, relayState());
+    }
+
+    /** RelayApp's start: undoes the hand-over the last stop made, so Codex goes through the relay again. */
+    void afterStart() {
+        handover().atStart(relayState());
+    }
+
     @Override RequestLog requestLog() { return requestLog; }
 
     @Override void flushLog() { requestLog.flush(); }

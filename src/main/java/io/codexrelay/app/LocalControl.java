@@ -66,6 +66,8 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
     private RequestLogQuery logQuery;           // opened lazily, closed by close()
     private volatile Runnable showSettings;     // set by the tray; null when headless
     private final ChatGptLogins logins;
+    /** Whose Codex home "this user's Codex" is ($CODEX_HOME, else $HOME/.codex); RelayApp passes its environment. */
+    volatile Map<String, String> codexEnv = System.getenv();
 
     LocalControl(RelayHome home, RelayConfig config, AccountRepository accounts, Clock clock, Database database, String description) {
         this.home = home;
@@ -125,6 +127,35 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
 
     /** The account with the freshest tokens there are (live: the pool's, which may have refreshed since it was stored). */
     Account freshest(Account stored) { return stored; }
+
+    /**
+     * Credentials fit to hand to Codex now: a ChatGPT login refreshed first when its access token is due (the refreshed
+     * tokens are stored, so the relay and Codex start from the same refresh token).
+     */
+    Credentials freshCredentials(Account a) throws ControlException {
+        if (a.kind() != Account.Kind.CHATGPT) return a.credentials();
+        var executor = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "direct-mode-refresh");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            var refresher = new io.codexrelay.account.TokenRefresher(config.upstream().oauthIssuer(), accounts, null, clock,
+                    java.net.http.HttpClient.newBuilder().connectTimeout(config.upstream().connectTimeout()).build(), executor,
+                    Duration.ofSeconds(30));
+            return refresher.fresh(a).get(60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new ControlException("Could not refresh " + a.name() + "'s login before handing it to Codex: "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new ControlException("Refreshing " + a.name() + "'s login took longer than 60 s; try again.");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ControlException("Interrupted.");
+        } finally {
+            executor.shutdownNow();
+        }
+    }
 
     /** The request log's write side (its {@code newest} rows). */
     abstract RequestLog requestLog();
@@ -367,6 +398,39 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
     @Override
     public synchronized void setCodexRouted(boolean on) throws ControlException {
         CodexRouting.set(home, config, clock, on);
+    }
+
+    // ---- direct mode (issue 9: Codex works when the relay is not there) ----------------------------------------
+
+    final CodexHandover handover() { return new CodexHandover(this); }
+
+    final RelayState relayState() { return new RelayState(database); }
+
+    @Override
+    public synchronized DirectSwitch switchDirect(String name, Path codexHome) throws ControlException {
+        return handover().switchTo(name, codexHome);
+    }
+
+    @Override
+    public synchronized DirectUndo undoDirect(Path codexHome) throws ControlException {
+        return handover().undo(codexHome);
+    }
+
+    @Override
+    public String directAccount(Path codexHome) throws ControlException {
+        return handover().appliedAccount(codexHome);
+    }
+
+    @Override
+    public StopChoice stopChoice() throws ControlException {
+        return handover().remembered(relayState());
+    }
+
+    @Override
+    public synchronized void setStopChoice(StopChoice choice, boolean remember) throws ControlException {
+        if (choice == null) throw new ControlException("Give a choice: direct, relay or ask.");
+        if (!remember) throw new ControlException("A choice for one stop only needs a running relay; add --remember or start it.");
+        store(() -> { relayState().put(CodexHandover.STOP_CHOICE, choice == StopChoice.ASK ? null : choice.name()); return null; });
     }
 
     @Override

@@ -53,10 +53,14 @@ public final class RelayApp implements AutoCloseable {
     /**
      * @param portOverride when not null, replaces {@code server.port} (0 = any free port; tests and {@code serve --port})
      */
-    public record Options(RelayHome home, Clock clock, Integer portOverride) {
+    public record Options(RelayHome home, Clock clock, Integer portOverride, Map<String, String> env) {
+        public Options(RelayHome home, Clock clock, Integer portOverride) {
+            this(home, clock, portOverride, System.getenv());
+        }
+
         /** The relay home {@code env} names ({@code CODEX_RELAY_HOME}, else {@code ~/.codex-relay}). */
         public static Options fromEnvironment(Map<String, String> env, Clock clock, Integer portOverride) {
-            return new Options(RelayHome.fromEnvironment(env), clock, portOverride);
+            return new Options(RelayHome.fromEnvironment(env), clock, portOverride, env);
         }
     }
 
@@ -142,6 +146,7 @@ public final class RelayApp implements AutoCloseable {
         Builder b = new Builder();
         b.home = options.home();
         b.clock = options.clock();
+        if (!java.nio.file.Files.isDirectory(b.home.dir())) refuseBusyPort(options.portOverride());
         try {
             b.home.ensureExists();
         } catch (IOException e) {
@@ -198,6 +203,8 @@ public final class RelayApp implements AutoCloseable {
                     b.requestLog, b.events, server::inFlight, b.live, b.clock,
                     "daemon pid " + ProcessHandle.current().pid() + " (this process)");
             b.closeables.push(b.control);
+            b.control.codexEnv = options.env() == null ? System.getenv() : options.env();
+            b.closeables.push(new CodexRoutingWatch(b.home, b.clock, b.events).start());   // the tray's Codex tick follows the file
             // Named Codex homes: their client keys and accounts (homes.json); then the WebDAV sync, when set up.
             try {
                 b.control.homesChanged();
@@ -209,10 +216,13 @@ public final class RelayApp implements AutoCloseable {
             try {
                 b.server.start();
             } catch (Exception e) {
-                throw startFailure(cfg, e);
+                throw startFailure(cfg, b.portOverride, e);
             }
             b.adminInfo = new AdminFile.Info(ProcessHandle.current().pid(), adminHost(cfg.server().listen()), b.server.port(),
                     token, VERSION, b.clock.instant());
+            // A hand-over made when the relay last stopped is undone (Codex goes through the relay again), before
+            // admin.json tells front ends the relay is up.
+            if (b.control instanceof LiveControl lc) lc.afterStart();
             AdminFile.write(b.home, b.adminInfo);
             b.app = new RelayApp(b);
         } catch (StoreException e) {
@@ -224,14 +234,36 @@ public final class RelayApp implements AutoCloseable {
                 b.pool.runtime().size());
     }
 
-    private static StartException startFailure(RelayConfig cfg, Exception e) {
+    private static StartException startFailure(RelayConfig cfg, Integer portOverride, Exception e) {
         Throwable t = e;
         while (t != null && !(t instanceof BindException)) t = t.getCause();
-        if (t != null) {
-            return new StartException("Port " + cfg.server().port() + " on " + cfg.server().listen() + " is already in use ("
-                    + t.getMessage() + "). Stop the program using it, or set server.port in the configuration file.", e);
-        }
+        if (t != null) return portInUse(cfg.server().listen(), cfg.server().port(), portOverride != null, t, e);
         return new StartException("The relay server could not start: " + e, e);
+    }
+
+    /** Names where the port came from: the flag the user typed, or the file. */
+    private static StartException portInUse(String listen, int port, boolean fromFlag, Throwable bind, Exception cause) {
+        String fix = fromFlag ? "Stop the program using it, or choose another port with --port (server.port in the file is not used then)."
+                : "Stop the program using it, or set server.port in the configuration file (or start with --port).";
+        return new StartException("Port " + port + " on " + listen + " is already in use (" + bind.getMessage() + "; "
+                + (fromFlag ? "from --port" : "server.port") + "). " + fix, cause);
+    }
+
+    /**
+     * A first start (no relay home yet) on a port that is taken fails before the home is created, so a failed try
+     * leaves nothing behind. The home does not exist, so the port is {@code --port} or the default.
+     */
+    private static void refuseBusyPort(Integer portOverride) throws StartException {
+        RelayConfig.Server d = RelayConfig.defaults().server();
+        int port = portOverride != null ? portOverride : d.port();
+        if (port == 0) return;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName(d.listen()), port));
+        } catch (BindException e) {
+            throw portInUse(d.listen(), port, portOverride != null, e, e);
+        } catch (IOException e) {
+            // Not a busy port (an address problem): the real start says what is wrong.
+        }
     }
 
     /** Where local clients reach the admin API: the listen address, or loopback when listening on every address. */
@@ -299,6 +331,8 @@ public final class RelayApp implements AutoCloseable {
                 log.warn("Stopping the relay server: {}", e.toString());
             }
             AdminFile.removeIfMine(home, adminInfo);
+            // Codex must not be stranded on a relay that is gone: hand it an account directly when the user chose so.
+            if (control instanceof LiveControl lc) lc.beforeStop();
             events.drain();   // RequestFinished of the last streams reaches the log writer
             while (!closeLast.isEmpty()) {
                 AutoCloseable c = closeLast.pop();

@@ -140,6 +140,40 @@ public final class RemoteControl implements ControlHandle {
     }
 
     @Override
+    public DirectSwitch switchDirect(String name, Path codexHome) throws ControlException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", name);
+        body.put("codexHome", codexHome.toAbsolutePath().normalize().toString());
+        return convert(call("POST", "/codex/switch", body, timeout), DirectSwitch.class);
+    }
+
+    @Override
+    public DirectUndo undoDirect(Path codexHome) throws ControlException {
+        Map<String, Object> body = Map.of("codexHome", codexHome.toAbsolutePath().normalize().toString());
+        return convert(call("POST", "/codex/switch-undo", body, timeout), DirectUndo.class);
+    }
+
+    @Override
+    public String directAccount(Path codexHome) throws ControlException {
+        Map<String, Object> body = Map.of("codexHome", codexHome.toAbsolutePath().normalize().toString());
+        JsonNode n = call("POST", "/codex/direct", body, timeout).get("account");
+        return n == null || n.isNull() ? null : n.asText();
+    }
+
+    @Override
+    public StopChoice stopChoice() throws ControlException {
+        return StopChoice.valueOf(call("GET", "/codex/stop-choice", null, timeout).path("choice").asText("ASK"));
+    }
+
+    @Override
+    public void setStopChoice(StopChoice choice, boolean remember) throws ControlException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("choice", choice.name());
+        body.put("remember", remember);
+        call("POST", "/codex/stop-choice", body, timeout);
+    }
+
+    @Override
     public List<RequestView> recentRequests(int limit) throws ControlException {
         JsonNode n = call("GET", "/requests?limit=" + limit, null, timeout);
         return json.convertValue(n, new TypeReference<List<RequestView>>() { });

@@ -27,8 +27,8 @@ final class AccountLoginCommands {
         @Option(names = "--name", paramLabel = "NAME", description = "Name for a new account (default: the e-mail's local part).")
         String name;
 
-        @Option(names = "--manual", description = {"For machines without a local browser: print the sign-in URL, then paste the",
-                "address the browser ended on (http://localhost:1455/auth/callback?code=...)."})
+        @Option(names = "--manual", description = {
+                "For machines without a local browser: print the sign-in URL, then paste the address the browser ended on (http://localhost:1455/auth/callback?code=...)."})
         boolean manual;
 
         @Option(names = "--timeout-minutes", paramLabel = "M", defaultValue = "10", description = "Give up after this long (default 10).")
@@ -61,9 +61,9 @@ final class AccountLoginCommands {
     }
 
     @Command(name = "export-codex", mixinStandardHelpOptions = true,
-            description = {"Write an account into a Codex home's auth.json (the old file is backed up first; mode 0600),",
-                    "to use Codex without the relay. The relay keeps serving the account too; when Codex refreshes",
-                    "its tokens there, the relay adopts them instead of failing."})
+            description = {
+                    "Write an account into a Codex home's auth.json (the old file is backed up first; mode 0600), to use Codex without the relay.",
+                    "The relay keeps serving the account too; when Codex refreshes its tokens there, the relay adopts them instead of failing."})
     static final class ExportCodex extends ControlCommand {
         @Parameters(paramLabel = "NAME", description = "Account name.")
         String name;

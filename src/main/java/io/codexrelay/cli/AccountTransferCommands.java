@@ -16,8 +16,8 @@ final class AccountTransferCommands {
     private AccountTransferCommands() {}
 
     @Command(name = "export", mixinStandardHelpOptions = true,
-            description = {"Write every account (tokens, keys, settings) into one file encrypted with a passphrase",
-                    "(PBKDF2-HMAC-SHA256 + AES-256-GCM, docs/sync.md), for `accounts import` on another machine."})
+            description = {
+                    "Write every account (tokens, keys, settings) into one file encrypted with a passphrase (PBKDF2-HMAC-SHA256 + AES-256-GCM, docs/sync.md), for `accounts import` on another machine."})
     static final class Export extends ControlCommand {
         @Option(names = "--to", required = true, paramLabel = "FILE", description = "The file to write (mode 0600; an existing one is replaced).")
         Path to;

@@ -100,14 +100,13 @@ final class AccountsCommand {
             String key = readKey();
             AccountStatus a = control.addApiKey(new ControlApi.NewApiKey(name, key, baseUrl, priority, maxConcurrent, wire, modelRules));
             out().println("Added '" + a.name() + "' (" + describe(a) + "); " + effect(control) + ".");
+            // Only once the key was taken: a refused command leaves nothing worth the warning.
+            if (source.key != null) ctx().err().println("Note: a key given with --key stays in your shell history; --key-env or --key-stdin avoid that.");
             return 0;
         }
 
         private String readKey() {
-            if (source.key != null) {
-                ctx().err().println("Note: a key given with --key stays in your shell history; --key-env or --key-stdin avoid that.");
-                return source.key;
-            }
+            if (source.key != null) return source.key;
             if (source.keyEnv != null) {
                 String v = ctx().env().get(source.keyEnv);
                 if (v == null || v.isBlank())

@@ -120,21 +120,35 @@ public final class CodexCommand implements Callable<Integer> {
     }
 
     @Command(name = "off", mixinStandardHelpOptions = true,
-            description = "Point Codex back at the provider you had before `codex on` (or its default). Keeps the relay's provider "
-                    + "table so sessions recorded through the relay stay resumable (with -c model_provider=codex-relay, or after `sessions retag`); --purge removes it too.")
+            description = {"Undo `codex on`: put back the model_provider line you had (or none) and remove the relay's",
+                    "[model_providers.codex-relay] table, so config.toml is byte for byte what it was (backup first).",
+                    "--keep-table keeps the table (with the client key) so sessions recorded through the relay can still",
+                    "be opened with `codex resume -c model_provider=codex-relay <id>`."})
     static final class Off extends Sub {
-        @Option(names = "--purge", description = "Also remove the [model_providers.codex-relay] table.")
+        @Option(names = "--keep-table", description = "Keep the [model_providers.codex-relay] table (and its client key) in config.toml.")
+        boolean keepTable;
+
+        @Option(names = "--purge", hidden = true, description = "Accepted for older scripts; removing the table is now the default.")
         boolean purge;
 
         @Override
         int run() throws ControlException {
-            CodexRouting.OffResult o = parent.routing().off(codexHome, purge);
+            if (keepTable && purge) {
+                err().println("codex-relay: --keep-table and --purge contradict each other; give one.");
+                return RootCommand.EXIT_USAGE;
+            }
+            CodexRouting.OffResult o = parent.routing().off(codexHome, !keepTable);
             if (o.changed()) {
                 out().println("Updated " + o.configFile() + ": Codex now uses " + o.pointsAt() + ".");
                 if (o.backup() != null) out().println("Backup of the previous file: " + o.backup());
             } else if (o.pointsAt() != null) {
                 out().println("Nothing to change in " + o.configFile() + ": Codex uses " + o.pointsAt() + ".");
             }
+            out().println(keepTable
+                    ? "Kept: the [model_providers.codex-relay] table (it holds the relay's client key), so sessions recorded "
+                            + "through the relay stay resumable with -c model_provider=codex-relay. `codex-relay codex off` removes it."
+                    : "Nothing of the relay stays in config.toml: it is as it was before `codex on`"
+                            + " (unless you edited it in between; your edits stay).");
             printNotes(o.notes());
             return 0;
         }

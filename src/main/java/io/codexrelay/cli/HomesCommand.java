@@ -12,8 +12,8 @@ import java.util.List;
 
 /** {@code homes create|list|bind|remove}: named Codex homes, each wired to the relay with its own key and account. */
 @Command(name = "homes", mixinStandardHelpOptions = true,
-        description = {"Named Codex homes (CODEX_HOME directories), each wired to the relay with its own client key and",
-                "optionally bound to an account: `CODEX_HOME=<dir> codex` in that home is served by that account."},
+        description = {
+                "Named Codex homes (CODEX_HOME directories), each wired to the relay with its own client key and optionally bound to an account: `CODEX_HOME=<dir> codex` in that home is served by that account."},
         subcommands = {HomesCommand.Create.class, HomesCommand.ListHomes.class, HomesCommand.Bind.class, HomesCommand.Remove.class})
 final class HomesCommand {
 

@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
         description = {"Local relay that lets the Codex CLI use several accounts as one.",
                 "With no command, starts the relay (the tray when a desktop is available)."},
         subcommands = {ServeCommand.class, AccountsCommand.class, ModeCommands.Use.class, ModeCommands.Auto.class,
-                ModeCommands.Pause.class, ModeCommands.Resume.class, StatusCommand.class, LogsCommand.class, CodexCommand.class, SessionsCommand.class,
+                ModeCommands.Pause.class, ModeCommands.Resume.class, StatusCommand.class, DoctorCommand.class, LogsCommand.class, CodexCommand.class, SwitchCommand.class, SessionsCommand.class,
                 HomesCommand.class, SyncCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",

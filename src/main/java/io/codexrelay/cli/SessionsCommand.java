@@ -389,8 +389,8 @@ public final class SessionsCommand implements Callable<Integer> {
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = {
-            "One session: where it lives, its first and last messages, which relay accounts served it, and why it",
-            "may be missing from `codex resume`. Exit: 0 found, 3 unknown id."})
+            "One session: where it lives, its first and last messages, which relay accounts served it, and why it may be missing from `codex resume`.",
+            "Exit: 0 found, 3 unknown id."})
     static final class ShowCmd implements Callable<Integer> {
         @ParentCommand SessionsCommand parent;
         @Parameters(paramLabel = "ID", description = "Session id or a unique prefix.") String id;
@@ -431,7 +431,7 @@ public final class SessionsCommand implements Callable<Integer> {
                 if (v.rolloutPath() != null) out.println("  file        " + v.rolloutPath());
                 if (!v.flags().isEmpty()) out.println("  flags       " + String.join(", ", v.flags()));
                 for (var a : v.relayAccounts()) {
-                    out.println("  relay       " + a.account() + ": " + a.requests() + " requests, " + (a.inputTokens() + a.outputTokens()) + " tokens");
+                    out.println("  relay       " + a.account() + ": " + a.requests() + (a.requests() == 1 ? " request, " : " requests, ") + (a.inputTokens() + a.outputTokens()) + " tokens");
                 }
                 if (!det.firstMessages().isEmpty()) {
                     out.println();
@@ -483,7 +483,7 @@ public final class SessionsCommand implements Callable<Integer> {
                     for (View v : d.attention()) att.add(json(v));
                     print(out, n);
                 } else {
-                    out.println(d.total() + " sessions in " + String.join(", ", svc.codexHomes().stream().map(Path::toString).toList()));
+                    out.println(d.total() + (d.total() == 1 ? " session in " : " sessions in ") + String.join(", ", svc.codexHomes().stream().map(Path::toString).toList()));
                     for (String p : d.problems()) out.println("problem: " + p);
                     out.println("Codex uses provider '" + d.currentProvider() + "'. Sessions per provider:");
                     d.providerCounts().forEach((p, c) -> out.println("  " + p + ": " + c
@@ -506,9 +506,8 @@ public final class SessionsCommand implements Callable<Integer> {
     }
 
     @Command(name = "retag", mixinStandardHelpOptions = true, description = {
-            "Moves sessions to another model provider so Codex resumes them under it: rewrites model_provider in",
-            "Codex's thread row and in the rollout's first line, nothing else. Backed up, journalled, undoable.",
-            "Exit: 0 done, 3 nothing matched, 4 some refused (e.g. a Codex is writing them), 1 failed."})
+            "Moves sessions to another model provider so Codex resumes them under it: rewrites model_provider in Codex's thread row and in the rollout's first line, nothing else.",
+            "Backed up, journalled, undoable. Exit: 0 done, 3 nothing matched, 4 some refused (e.g. a Codex is writing them), 1 failed."})
     static final class RetagCmd implements Callable<Integer> {
         @ParentCommand SessionsCommand parent;
         @Option(names = "--from", paramLabel = "P", description = "Sessions recorded under provider P.") String from;
@@ -531,8 +530,8 @@ public final class SessionsCommand implements Callable<Integer> {
     }
 
     @Command(name = "reindex", mixinStandardHelpOptions = true, description = {
-            "Creates missing thread rows from rollout files, fixes rows whose rollout moved, and drops name-index",
-            "lines of sessions that no longer exist. Exit: 0 done, 3 nothing to do, 4 refused, 1 failed."})
+            "Creates missing thread rows from rollout files, fixes rows whose rollout moved, and drops name-index lines of sessions that no longer exist.",
+            "Exit: 0 done, 3 nothing to do, 4 refused, 1 failed."})
     static final class ReindexCmd implements Callable<Integer> {
         @ParentCommand SessionsCommand parent;
         @Option(names = "--dry-run") boolean dryRun;
@@ -562,8 +561,8 @@ public final class SessionsCommand implements Callable<Integer> {
     }
 
     @Command(name = "move", mixinStandardHelpOptions = true, description = {
-            "Moves sessions to a named Codex home (`codex-relay homes list`): rollout files, the source's database row and",
-            "index lines, and a new row in the target so `codex resume` there lists them. Undo with `sessions undo`."})
+            "Moves sessions to a named Codex home (`codex-relay homes list`): rollout files, the source's database row and index lines, and a new row in the target so `codex resume` there lists them.",
+            "Undo with `sessions undo`."})
     static final class MoveCmd implements Callable<Integer> {
         @ParentCommand SessionsCommand parent;
         @Parameters(paramLabel = "ID", arity = "1..*") List<String> ids;
@@ -584,8 +583,7 @@ public final class SessionsCommand implements Callable<Integer> {
     }
 
     @Command(name = "trash", mixinStandardHelpOptions = true, description = {
-            "Moves sessions (rollout, database rows, index lines) to codex-relay's trash; `restore` brings them",
-            "back exactly. --list shows the trash; --empty deletes it for good (asks first unless --yes)."})
+            "Moves sessions (rollout, database rows, index lines) to codex-relay's trash; `restore` brings them back exactly. --list shows the trash; --empty deletes it for good (asks first unless --yes)."})
     static final class TrashCmd implements Callable<Integer> {
         @ParentCommand SessionsCommand parent;
         @Parameters(paramLabel = "ID", arity = "0..*") List<String> ids;
@@ -668,8 +666,8 @@ public final class SessionsCommand implements Callable<Integer> {
     }
 
     @Command(name = "undo", mixinStandardHelpOptions = true, description = {
-            "Reverts the last session repair from its journal. Refuses, changing nothing, when Codex changed the",
-            "same files or rows since. Exit: 0 undone, 3 nothing to undo, 4 refused, 1 failed."})
+            "Reverts the last session repair from its journal.",
+            "Refuses, changing nothing, when Codex changed the same files or rows since. Exit: 0 undone, 3 nothing to undo, 4 refused, 1 failed."})
     static final class UndoCmd implements Callable<Integer> {
         @ParentCommand SessionsCommand parent;
         @Option(names = "--dry-run", description = "Only say what would be undone.") boolean dryRun;

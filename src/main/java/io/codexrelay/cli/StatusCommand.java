@@ -3,6 +3,8 @@ package io.codexrelay.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.codexrelay.app.AccountStatus;
 import io.codexrelay.app.AppJson;
+import io.codexrelay.app.Pace;
+import io.codexrelay.app.SinceReset;
 import io.codexrelay.app.ControlHandle;
 import io.codexrelay.app.PoolStatus;
 import io.codexrelay.events.QuotaWindow;
@@ -38,6 +40,14 @@ final class StatusCommand extends ControlCommand {
             root.put("daemonRunning", control.daemonRunning());
             root.put("daemon", control.describe());
             root.setAll((ObjectNode) AppJson.mapper().valueToTree(s));
+            ObjectNode ahead = root.putObject("ahead");
+            for (AccountStatus a : s.accounts()) {
+                ObjectNode n = ahead.putObject(a.name());
+                pace(n, "primary", a.quota() == null ? null : a.quota().primary(), FIVE_HOURS);
+                pace(n, "secondary", a.quota() == null ? null : a.quota().secondary(), WEEK);
+                SinceReset since = sinceReset(control, a);
+                n.set("sinceReset", since == null ? null : AppJson.mapper().valueToTree(since));
+            }
             printJson(root);
             return 0;
         }
@@ -65,7 +75,58 @@ final class StatusCommand extends ControlCommand {
                     resets(week, now), a.inFlight() + "/" + a.maxConcurrent());
         }
         t.print(out());
+        // A step ahead: where each window is heading, and what each account did since its 5-hour window began.
+        out().println();
+        for (AccountStatus a : s.accounts()) {
+            var q = a.quota();
+            Pace five = q == null ? null : Pace.of(q.primary(), FIVE_HOURS, ctx().clock());
+            Pace week = q == null ? null : Pace.of(q.secondary(), WEEK, ctx().clock());
+            SinceReset since = sinceReset(control, a);
+            if (five == null && week == null && since == null) continue;
+            StringBuilder line = new StringBuilder(a.name()).append(':');
+            if (five != null) line.append(" 5h ").append(five.describe()).append('.');
+            if (week != null) line.append(" Week ").append(week.describe()).append('.');
+            if (since != null) {
+                line.append(" Since the 5h reset: ").append(since.requests()).append(since.requests() == 1 ? " request, " : " requests, ")
+                        .append(since.inputTokens() + since.outputTokens()).append(" tokens");
+                if (since.apiPriceUsd() != null) line.append(String.format(java.util.Locale.ROOT, " (≈ $%.2f at API prices)", since.apiPriceUsd()));
+                line.append('.');
+            }
+            out().println(line);
+        }
         return 0;
+    }
+
+    private static final Duration FIVE_HOURS = Duration.ofHours(5), WEEK = Duration.ofDays(7);
+
+    private void pace(ObjectNode n, String field, QuotaWindow w, Duration length) {
+        Pace p = Pace.of(w, length, ctx().clock());
+        if (p == null) {
+            n.putNull(field);
+            return;
+        }
+        ObjectNode o = n.putObject(field);
+        if (p.outIn() == null) o.putNull("outInSeconds"); else o.put("outInSeconds", p.outIn().toSeconds());
+        o.put("resetsInSeconds", p.resetsIn().toSeconds());
+        o.put("runsDry", p.runsDry());
+        o.put("text", p.describe());
+    }
+
+    /** Requests and tokens of the account since its 5-hour window began (from the request log); null when unknown. */
+    private SinceReset sinceReset(ControlHandle control, AccountStatus a) {
+        var q = a.quota();
+        java.time.Instant from = q == null ? null : SinceReset.windowStart(q.primary(), FIVE_HOURS, ctx().clock());
+        if (from == null) return null;
+        try {
+            Duration span = Duration.between(from, ctx().clock().instant()).plusMinutes(1);
+            var rows = new java.util.ArrayList<SinceReset.Usage>();
+            for (var b : control.requestUsage(from, span)) {
+                if (a.name().equals(b.account())) rows.add(new SinceReset.Usage(null, b.requests(), b.inputTokens(), b.cachedTokens(), b.outputTokens()));
+            }
+            return SinceReset.of(from, rows, SinceReset.DEFAULT_PRICES);
+        } catch (Exception e) {
+            return null;
+        }
     }
 
     /** "42%" of a window, "-" when unknown. */
@@ -80,7 +141,8 @@ final class StatusCommand extends ControlCommand {
     }
 
     static String state(AccountStatus a, Instant now) {
-        StringBuilder sb = new StringBuilder(a.state() == null ? "?" : a.state());
+        String shown = "key_rejected".equals(a.state()) ? "key rejected: replace it" : a.state();
+        StringBuilder sb = new StringBuilder(shown == null ? "?" : shown);
         if (a.stateUntil() != null) sb.append(" until ").append(when(a.stateUntil(), now));
         if (a.stateReason() != null && !a.stateReason().isBlank() && !"disabled".equals(a.state())) sb.append(" (").append(a.stateReason()).append(')');
         return sb.toString();

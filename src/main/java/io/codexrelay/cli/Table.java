@@ -30,6 +30,14 @@ final class Table {
         for (List<String> r : rows) out.println(line(r, w));
     }
 
+    /** The rows without the header (logs tail -f: new rows under the table printed before; widths may differ). */
+    void printRows(PrintStream out) {
+        int[] w = new int[headers.size()];
+        for (int i = 0; i < w.length; i++) w[i] = headers.get(i).length();
+        for (List<String> r : rows) for (int i = 0; i < w.length && i < r.size(); i++) w[i] = Math.max(w[i], r.get(i).length());
+        for (List<String> r : rows) out.println(line(r, w));
+    }
+
     private static String line(List<String> cells, int[] w) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < w.length; i++) {

@@ -84,6 +84,12 @@ public final class CodexDirectMode {
         return r != null && r.codexHome().equals(key(home));
     }
 
+    /** The account handed to Codex in {@code home}, or null when direct mode is not active there. */
+    public String appliedAccount(CodexHome home) throws CodexConfigException {
+        Record r = readRecord();
+        return r != null && r.codexHome().equals(key(home)) ? r.accountName() : null;
+    }
+
     /**
      * Writes {@code credentials} into {@code home/auth.json} and points {@code home/config.toml} away from the relay.
      * Applying again (another account) keeps the first backups, so {@link #undo} still returns to the state before

@@ -118,7 +118,9 @@ public final class CodexWiring {
                         ? "; the relay's provider table stays in config.toml, so `codex resume -c model_provider="
                                 + CodexConfigPatch.PROVIDER_ID + " <id>` opens one of them, and `codex-relay sessions retag --from "
                                 + CodexConfigPatch.PROVIDER_ID + " --to " + view.effectiveProvider() + "` brings them along for good."
-                        : "; Codex cannot resume them until the provider is defined again (`codex-relay codex on`)."));
+                        : "; `codex-relay sessions retag --from " + CodexConfigPatch.PROVIDER_ID + " --to " + view.effectiveProvider()
+                                + "` brings them along (or `codex-relay codex off --keep-table` keeps the relay's provider table, "
+                                + "so `codex resume -c model_provider=" + CodexConfigPatch.PROVIDER_ID + " <id>` opens one)."));
             }
         }
         return new Outcome(file, p.changed(), false, backup, view, notes);

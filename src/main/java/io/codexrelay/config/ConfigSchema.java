@@ -86,8 +86,12 @@ public final class ConfigSchema {
     static {
         section("server", "Where the relay listens. Codex is pointed here by `codex-relay codex on`.");
         add("server", "listen", Type.STRING, "127.0.0.1", "Address to bind. Anything but loopback also needs allow_remote = true.", null, null, null, true);
-        add("server", "port", Type.INTEGER, 17771L, "TCP port of the relay.", 1d, 65535d, null, true);
+        add("server", "port", Type.INTEGER, 17771L, "TCP port of the relay.", 0d, 65535d, null, true);
         add("server", "max_body_mb", Type.INTEGER, 32L, "Largest request body accepted, in MiB (bigger gets HTTP 413).", 1d, 1024d, null, false);
+        add("server", "body_memory_budget_mb", Type.INTEGER, 64L, "Memory all request bodies held at once may use, in MiB (sized for the launcher's 128 MB heap; a body needs about twice its size while it is read). Past it a request gets HTTP 503, which Codex retries.", 1d, 8192d, null, false);
+        add("server", "header_timeout_ms", Type.INTEGER, 30000L, "A new connection must send its request headers within this long, or it is closed (a client dripping bytes is not kept).", 100d, 600000d, null, false);
+        add("server", "body_timeout_ms", Type.INTEGER, 30000L, "A request body that stops arriving for this long is refused with HTTP 408.", 100d, 600000d, null, false);
+        add("server", "max_connections", Type.INTEGER, 2048L, "Connections to the relay open at once at most; one more is answered with HTTP 503 and closed.", 1d, 100000d, null, false);
         add("server", "allow_remote", Type.BOOLEAN, false, "Allow a non-loopback listen address (every request must still carry the client key).", null, null, null, true);
 
         section("upstream", "Where accounts are served from. Tests point these at a fake upstream.");
@@ -96,6 +100,7 @@ public final class ConfigSchema {
         add("upstream", "default_api_base_url", Type.STRING, "https://api.openai.com/v1", "Base URL given to API-key accounts added without --base-url.", null, null, null, false);
         add("upstream", "connect_timeout_ms", Type.INTEGER, 10000L, "Give up connecting to an upstream after this long, then try the next account.", 100d, 600000d, null, false);
         add("upstream", "first_byte_timeout_ms", Type.INTEGER, 120000L, "Give up waiting for the upstream's answer headers after this long, then try the next account.", 100d, 3600000d, null, false);
+        add("upstream", "request_deadline_ms", Type.INTEGER, 180000L, "The longest one request waits for an answer across every account it tries (hung upstreams); then the client is told which accounts timed out.", 1000d, 3600000d, null, false);
         add("upstream", "idle_timeout_ms", Type.INTEGER, 300000L, "A stream with no data for this long is ended.", 1000d, 3600000d, null, false);
 
         section("websocket", "Codex's Responses over WebSocket (one socket per Codex session; see docs/websocket.md).");

@@ -8,12 +8,15 @@ import java.util.Map;
 public record RelayConfig(Server server, Upstream upstream, Pool pool, Log log, Codex codex, Ui ui,
                           Map<String, Object> values) {
 
-    public record Server(String listen, int port, int maxBodyMb, boolean allowRemote) {
+    public record Server(String listen, int port, int maxBodyMb, boolean allowRemote, int bodyMemoryBudgetMb,
+                         java.time.Duration headerTimeout, java.time.Duration bodyTimeout, int maxConnections) {
         public long maxBodyBytes() { return (long) maxBodyMb * 1024 * 1024; }
+        public long bodyMemoryBudgetBytes() { return (long) bodyMemoryBudgetMb * 1024 * 1024; }
     }
 
     public record Upstream(String chatgptBaseUrl, String oauthIssuer, String defaultApiBaseUrl,
-                           Duration connectTimeout, Duration firstByteTimeout, Duration idleTimeout) {}
+                           Duration connectTimeout, Duration firstByteTimeout, Duration idleTimeout,
+                           Duration requestDeadline) {}
 
     public record Pool(String routing, Duration gateWait, int chatgptMaxConcurrent, int apiKeyMaxConcurrent,
                        int requestsPerMinute, double primaryThresholdPercent, double secondaryThresholdPercent,
@@ -38,11 +41,13 @@ public record RelayConfig(Server server, Upstream upstream, Pool pool, Log log, 
         for (var k : ConfigSchema.keys().values()) all.put(k.path(), given.getOrDefault(k.path(), k.defaultValue()));
         java.util.function.Function<String, Object> v = all::get;
         var server = new Server(str(v, "server.listen"), integer(v, "server.port"), integer(v, "server.max_body_mb"),
-                (Boolean) v.apply("server.allow_remote"));
+                (Boolean) v.apply("server.allow_remote"), integer(v, "server.body_memory_budget_mb"),
+                Duration.ofMillis(lng(v, "server.header_timeout_ms")), Duration.ofMillis(lng(v, "server.body_timeout_ms")),
+                integer(v, "server.max_connections"));
         var upstream = new Upstream(trimSlash(str(v, "upstream.chatgpt_base_url")), trimSlash(str(v, "upstream.oauth_issuer")),
                 trimSlash(str(v, "upstream.default_api_base_url")),
                 Duration.ofMillis(lng(v, "upstream.connect_timeout_ms")), Duration.ofMillis(lng(v, "upstream.first_byte_timeout_ms")),
-                Duration.ofMillis(lng(v, "upstream.idle_timeout_ms")));
+                Duration.ofMillis(lng(v, "upstream.idle_timeout_ms")), Duration.ofMillis(lng(v, "upstream.request_deadline_ms")));
         var pool = new Pool(str(v, "pool.routing"), Duration.ofMillis(lng(v, "pool.gate_wait_ms")),
                 integer(v, "pool.chatgpt_max_concurrent"), integer(v, "pool.api_key_max_concurrent"),
                 integer(v, "pool.requests_per_minute"), dbl(v, "pool.primary_threshold_percent"), dbl(v, "pool.secondary_threshold_percent"),

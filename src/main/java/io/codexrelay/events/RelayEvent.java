@@ -23,6 +23,9 @@ public sealed interface RelayEvent {
 
     record ReloginNeeded(String account, String reason) implements RelayEvent {}
 
+    /** The upstream rejected the account's API key (401 invalid_api_key): it must be replaced, not logged in again. */
+    record KeyRejected(String account, String reason) implements RelayEvent {}
+
     /** No account can serve; the first one comes back at {@code earliestReset} (null if unknown). */
     record PoolExhausted(Instant earliestReset) implements RelayEvent {}
 
@@ -34,4 +37,10 @@ public sealed interface RelayEvent {
 
     /** The configuration was re-applied. */
     record ConfigChanged() implements RelayEvent {}
+
+    /**
+     * Codex's {@code config.toml} now points at the relay ({@code routed}) or not: {@code codex on/off} from the CLI,
+     * the tray, or an edit by hand (the daemon watches the file).
+     */
+    record CodexRoutingChanged(boolean routed) implements RelayEvent {}
 }

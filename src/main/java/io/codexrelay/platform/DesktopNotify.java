@@ -44,8 +44,13 @@ public final class DesktopNotify {
 
     /** Blocks up to a few seconds (call off the EDT). */
     public boolean send(String title, String body, boolean urgent) {
+        return send(title, body, urgent, icon);
+    }
+
+    /** With its own icon ({@code icon} null: the default one). Blocks up to a few seconds (call off the EDT). */
+    public boolean send(String title, String body, boolean urgent, Path icon) {
         if (method == Method.NONE) return false;
-        List<String> cmd = command(title, body, urgent);
+        List<String> cmd = command(title, body, urgent, icon == null ? this.icon : icon);
         try {
             Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             proc.getOutputStream().close();
@@ -70,6 +75,10 @@ public final class DesktopNotify {
     }
 
     List<String> command(String title, String body, boolean urgent) {
+        return command(title, body, urgent, icon);
+    }
+
+    private List<String> command(String title, String body, boolean urgent, Path icon) {
         List<String> cmd = new ArrayList<>();
         cmd.add(program.toString());
         if (method == Method.NOTIFY_SEND) {

@@ -135,6 +135,7 @@ public final class AccountPool implements AutoCloseable {
                 Account o = old.remove(f.name());
                 if (o != null && !Objects.equals(o.credentials(), f.credentials())) {
                     cooldowns.clear(f.name(), FailureClass.AUTH); // new credentials: worth trying again
+                    cooldowns.clear(f.name(), FailureClass.KEY_REJECTED);
                 }
                 var g = gates.find(f.name());
                 if (g != null) g.resize(maxConcurrent(f), config.pool().requestsPerMinute());
@@ -435,6 +436,7 @@ public final class AccountPool implements AutoCloseable {
         switch (c.cause()) {
             case QUOTA, CHALLENGE -> { if (news) events.publish(new RelayEvent.AccountExhausted(a.name(), c.until(), c.reason())); }
             case AUTH -> { if (news) events.publish(new RelayEvent.ReloginNeeded(a.name(), c.reason())); }
+            case KEY_REJECTED -> { if (news) events.publish(new RelayEvent.KeyRejected(a.name(), c.reason())); }
             default -> { }
         }
         if (c.until() != null) {
@@ -448,6 +450,7 @@ public final class AccountPool implements AutoCloseable {
         return switch (c.state()) {
             case "exhausted" -> "is out until " + hhmm.format(c.until()) + " (" + c.reason() + ")";
             case "relogin" -> "needs a new login (" + c.reason() + ")";
+            case "key_rejected" -> "key rejected: replace it (" + c.reason() + ")";
             default -> "is cooling down until " + hhmm.format(c.until()) + " (" + c.reason() + ")";
         };
     }
@@ -489,6 +492,16 @@ public final class AccountPool implements AutoCloseable {
     }
 
     /** Earliest end of a timed cooldown among enabled accounts, or null. */
+    /** The enabled accounts whose API key the upstream rejected (waiting for a new key), in pool order. */
+    public List<String> keyRejected() {
+        List<String> out = new ArrayList<>();
+        for (Account a : all) {
+            Cooldowns.Cooldown c = a.enabled() ? cooldowns.get(a.name()) : null;
+            if (c != null && c.cause() == FailureClass.KEY_REJECTED) out.add(a.name());
+        }
+        return out;
+    }
+
     private Instant earliestReturn() {
         return cooldowns.earliestEnd(name -> {
             Account a = find(name);

@@ -52,6 +52,7 @@ public final class Cooldowns {
             case RATE_LIMITED -> new Cooldown(cause, "cooling", clamp(now, until, RATE_DEFAULT, Duration.ofSeconds(1), RATE_MAX), reason);
             case CHALLENGE -> new Cooldown(cause, "cooling", now.plus(CHALLENGE), reason);
             case AUTH -> new Cooldown(cause, "relogin", null, reason);
+            case KEY_REJECTED -> new Cooldown(cause, "key_rejected", null, reason);
             case TRANSIENT -> {
                 int n = strikes.merge(account, 1, Integer::sum);
                 if (n < TRANSIENT_STRIKES) yield null;

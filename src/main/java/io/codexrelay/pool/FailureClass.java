@@ -11,6 +11,11 @@ public enum FailureClass {
     RATE_LIMITED("rate_limited"),
     /** 401 / expired or revoked credentials. */
     AUTH("auth"),
+    /**
+     * 401 {@code invalid_api_key}: the upstream rejected an API key. Not a login problem (no refresh, no re-login): the
+     * account waits until its key is replaced ("key rejected: replace it").
+     */
+    KEY_REJECTED("key_rejected"),
     /** 403 with an HTML (Cloudflare) challenge: a long cooldown, the account is not blamed. */
     CHALLENGE("challenge"),
     /** 5xx, connect error, timeout, early server-side {@code response.failed}. */
@@ -29,7 +34,7 @@ public enum FailureClass {
     /** Whether an attempt failing this way moves the request to the next account. */
     public boolean failsOver() {
         return switch (this) {
-            case QUOTA, RATE_LIMITED, AUTH, CHALLENGE, TRANSIENT -> true;
+            case QUOTA, RATE_LIMITED, AUTH, KEY_REJECTED, CHALLENGE, TRANSIENT -> true;
             case STALE_REASONING, REQUEST -> false;
         };
     }

@@ -35,6 +35,10 @@ final class Failover {
 
     void next() {
         if (t.finished.get()) return;
+        if (t.deadlinePassed) {
+            deadlineAnswer();
+            return;
+        }
         f.pool.acquire(t.routeRequest, t.tried).whenComplete((acq, err) -> {
             if (err != null) {
                 log.warn("Choosing an account failed", err);
@@ -48,9 +52,10 @@ final class Failover {
 
     void onAcquired(Acquisition acq) {
         if (acq instanceof Acquisition.Leased l) {
-            if (t.finished.get() || t.cut) {
+            if (t.finished.get() || t.cut || t.deadlinePassed) {
                 l.lease().close(AttemptOutcome.ABANDONED);
                 if (t.cut) stoppingAnswer();
+                else if (t.deadlinePassed) deadlineAnswer();
                 return;
             }
             if (t.tried.isEmpty()) f.events.publish(new RelayEvent.RequestStarted(l.lease().name(), t.in.sessionId()));
@@ -64,6 +69,13 @@ final class Failover {
                     + "`codex-relay accounts import-codex` or `codex-relay accounts add-key`, or enable one in the tray."),
                     null, "no enabled account");
         } else if (acq instanceof Acquisition.AllOut out) {
+            // No account comes back by itself and a key was rejected: the client hears about the key, not a usage
+            // limit (a key-rejected account has no reset time).
+            java.util.List<String> rejected = out.earliestReset() == null ? f.pool.keyRejected() : java.util.List.of();
+            if (!rejected.isEmpty()) {
+                keyRejected(rejected);
+                return;
+            }
             if (t.lastVerdict == null || isQuotaLike(t.lastVerdict.cause())) allOut(out.earliestReset());
             else handOnLastFailure();
         } else if (acq instanceof Acquisition.AllBusy) {
@@ -81,6 +93,25 @@ final class Failover {
 
     private boolean isQuotaLike(FailureClass c) {
         return c == FailureClass.QUOTA || c == FailureClass.RATE_LIMITED;
+    }
+
+    /**
+     * No account can serve because the upstream rejected API keys: 401 (Codex prints "unexpected status 401
+     * Unauthorized: " and the message, after its retries) naming the accounts and what to do.
+     */
+    void keyRejected(java.util.List<String> accounts) {
+        String names = String.join(", ", accounts);
+        boolean one = accounts.size() == 1;
+        String message = "codex-relay: the upstream rejected the API key of account" + (one ? " " : "s ") + names
+                + " (401 invalid_api_key), and no other account can serve. Replace the key: `codex-relay accounts remove "
+                + accounts.get(0) + "` then `codex-relay accounts add-key --name " + accounts.get(0)
+                + " --key-stdin`, or in the tray's Settings > Accounts.";
+        com.fasterxml.jackson.databind.node.ObjectNode root = RelayErrors.JSON.createObjectNode();
+        com.fasterxml.jackson.databind.node.ObjectNode err = root.putObject("error");
+        err.put("type", "invalid_request_error");
+        err.put("code", "invalid_api_key");
+        err.put("message", message);
+        t.respond(401, root.toString(), FailureClass.KEY_REJECTED, "API key rejected: " + names);
     }
 
     void allOut(Instant earliest) {
@@ -103,6 +134,10 @@ final class Failover {
         if (t.finished.get()) return;
         if (t.cut) {
             stoppingAnswer();
+            return;
+        }
+        if (t.deadlinePassed) {
+            deadlineAnswer();
             return;
         }
         log.debug("Attempt on {} failed ({}), trying the next account", a.lease.name(), v.outcome());
@@ -144,6 +179,12 @@ final class Failover {
                     "upstream challenge");
             return;
         }
+        if (lf == null && !t.chain.isEmpty() && timedOut().size() == t.chain.size()) {
+            // Every account hung (no answer headers in time): the same final answer as the deadline (Codex's retries
+            // would each wait again).
+            deadlineAnswer();
+            return;
+        }
         if (lf == null) {
             t.respond(502, RelayErrors.body("relay_upstream_failed", "No codex-relay account could get an answer from "
                     + "its upstream (" + String.join(", ", t.chain) + "). Check the network and `codex-relay status`, "
@@ -157,6 +198,36 @@ final class Failover {
         t.sink.write(true, ByteBuffer.wrap(lf.body()), Callback.from(
                 () -> t.finish(lf.status(), null, lf.verdict().reason(), null),
                 x -> t.finish(lf.status(), null, "client closed the connection", x)));
+    }
+
+    /**
+     * {@code upstream.request_deadline_ms} passed with no answer: say which accounts were tried and how each ended
+     * (a hung upstream shows as "timeout"). Final for Codex: its retries would each wait the deadline again.
+     */
+    void deadlineAnswer() {
+        long s = f.upstream.config().requestDeadline().toSeconds();
+        long perAccount = f.upstream.config().firstByteTimeout().toSeconds();
+        java.util.List<String> timedOut = timedOut();
+        String accounts = timedOut.isEmpty() ? "" : " Timed out: " + String.join(", ", timedOut) + ".";
+        String steps = t.chain.isEmpty() ? "" : " Tried: " + String.join(", ", t.chain) + ".";
+        log.warn("No answer within upstream.request_deadline_ms ({} s);{}{}", s, accounts, steps);
+        t.respondFinal(504, "relay_upstream_timeout", "codex-relay got no answer from any account's upstream in time "
+                + "(upstream.first_byte_timeout_ms = " + perAccount + " s per account, upstream.request_deadline_ms = " + s
+                + " s in all)." + accounts + steps + " The upstream may be down or "
+                + "unreachable; check the network and `codex-relay status`, then retry.", FailureClass.TRANSIENT,
+                "request deadline passed" + (timedOut.isEmpty() ? "" : "; timed out: " + String.join(", ", timedOut)));
+    }
+
+    /** The accounts whose upstream hung (no answer headers in time) in this request, in the order tried. */
+    private java.util.List<String> timedOut() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String step : t.chain) {
+            int colon = step.indexOf(':');
+            if (colon > 0 && step.substring(colon + 1).contains("timeout") && t.hung.contains(step.substring(0, colon))) {
+                out.add(step.substring(0, colon));
+            }
+        }
+        return out;
     }
 
     void stoppingAnswer() {

@@ -68,6 +68,9 @@ public final class FailureClassifier {
             }
             return new Verdict(FailureClass.RATE_LIMITED, until, "429" + (kind != null ? " " + kind : ""), "rate limited");
         }
+        if (status == 401 && (is(kind, "invalid_api_key") || is(type, "invalid_api_key"))) {
+            return new Verdict(FailureClass.KEY_REJECTED, null, "401 invalid_api_key", "the upstream rejected the API key");
+        }
         if (status == 401) {
             return new Verdict(FailureClass.AUTH, null, "401" + (kind != null ? " " + kind : ""), "the upstream refused the credentials (401)");
         }

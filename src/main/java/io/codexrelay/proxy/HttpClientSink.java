@@ -12,6 +12,8 @@ import java.util.function.Consumer;
 final class HttpClientSink implements ClientSink {
     private final Request request;
     private final Response response;
+    /** Notices a close while nothing has been written yet (see {@link ClientCloseWatch}); null until asked. */
+    private volatile ClientCloseWatch closeWatch;
 
     HttpClientSink(Request request, Response response) {
         this.request = request;
@@ -20,18 +22,35 @@ final class HttpClientSink implements ClientSink {
 
     @Override
     public void onClientGone(Consumer<Throwable> listener) {
-        request.addFailureListener(listener);
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        Consumer<Throwable> first = x -> {
+            if (once.compareAndSet(false, true)) listener.accept(x);
+        };
+        request.addFailureListener(first);
         request.addIdleTimeoutListener(t -> true);
+        // Jetty's failure listener hears of a close only once something is read or written; before the first byte
+        // nothing is, so the connection is watched for EOF until then.
+        closeWatch = ClientCloseWatch.start(request, response, first);
     }
 
-    @Override public void status(int status) { response.setStatus(status); }
+    /** Before the first byte goes out the watch gives the connection's read interest back to Jetty. */
+    private void stopWatch() {
+        ClientCloseWatch w = closeWatch;
+        if (w != null) w.stop();
+    }
+
+    @Override public void status(int status) { stopWatch(); response.setStatus(status); }
 
     @Override public HttpFields.Mutable headers() { return response.getHeaders(); }
 
-    @Override public void write(boolean last, ByteBuffer buf, Callback callback) { response.write(last, buf, callback); }
+    @Override public void write(boolean last, ByteBuffer buf, Callback callback) {
+        stopWatch();
+        response.write(last, buf, callback);
+    }
 
     @Override
     public void writeJson(int status, String json, Callback callback) {
+        stopWatch();
         RelayErrors.write(response, status, json, callback); // the one writer of the relay's own JSON answers
     }
 }

@@ -39,18 +39,24 @@ final class RelayRoutes {
     private final ResponsesForwarder forwarder;
     private final UsageEndpoint usage;
     private final BooleanSupplier stopping;
+    private final BodyBudget bodies;
     /** Codex's Responses over WebSocket (null: upgrades are not served, e.g. in tests of the HTTP routes). */
     private final WebSocketDoor sockets;
 
-    /** {@code config}: the live settings; {@code stopping}: whether the relay is stopping (new requests get a 503). */
+    /**
+     * {@code config}: the live settings; {@code stopping}: whether the relay is stopping (new requests get a 503);
+     * {@code bodies}: the memory all kept request bodies share.
+     */
     RelayRoutes(Supplier<RelayConfig> config, RequestGuard guard, AccountPool pool, ResponsesForwarder forwarder,
                 UsageEndpoint usage, BooleanSupplier stopping) {
-        this(config, guard, pool, forwarder, usage, stopping, null);
+        this(config, guard, pool, forwarder, usage, stopping, null,
+                new BodyBudget(config.get().server().bodyMemoryBudgetBytes()));
     }
 
     RelayRoutes(Supplier<RelayConfig> config, RequestGuard guard, AccountPool pool, ResponsesForwarder forwarder,
-                UsageEndpoint usage, BooleanSupplier stopping, WebSocketDoor sockets) {
+                UsageEndpoint usage, BooleanSupplier stopping, WebSocketDoor sockets, BodyBudget bodies) {
         this.sockets = sockets;
+        this.bodies = bodies;
         this.config = config;
         this.guard = guard;
         this.pool = pool;
@@ -151,8 +157,10 @@ final class RelayRoutes {
             return;
         }
         if (pool.paused()) {
-            refuse(request, response, callback, 503, "relay_paused", "codex-relay is paused, so it does not forward requests. "
-                    + "Resume with `codex-relay resume` or untick Pause in the tray menu.");
+            // Final for Codex (no five retries before the message): RelayErrors.writeFinal.
+            RequestBody.drop(request, drainLimit(), () -> RelayErrors.writeFinal(request.getHeaders(), response, 503,
+                    "relay_paused", "codex-relay is paused, so it does not forward requests. Resume with "
+                            + "`codex-relay resume` or untick Pause in the tray menu.", callback));
             return;
         }
         if (route == Route.MODELS) {
@@ -160,13 +168,60 @@ final class RelayRoutes {
             return;
         }
         long max = config.get().server().maxBodyBytes();
-        long declared = request.getLength();
+        long declared = request.getLength(); // only to refuse at once: memory follows the bytes that arrive
         if (declared > max) {
             tooLarge(request, response, callback);
             return;
         }
-        RequestBody.keep(request, max, declared, body -> start(request, response, callback, route, path, body),
-                () -> tooLarge(request, response, callback), callback::failed);
+        // A body that stops arriving is not waited for as long as a quiet answer stream: a shorter idle timeout
+        // while it is read (a client dripping bytes still ends at server.max_body_mb or at the timeout per byte).
+        org.eclipse.jetty.io.EndPoint ep = request.getConnectionMetaData().getConnection().getEndPoint();
+        long normalIdle = ep.getIdleTimeout();
+        long bodyIdle = config.get().server().bodyTimeout().toMillis();
+        ep.setIdleTimeout(Math.min(normalIdle, bodyIdle));
+        Runnable restore = () -> ep.setIdleTimeout(normalIdle);
+        RequestBody.keep(request, max, bodies,
+                body -> {
+                    restore.run();
+                    start(request, response, releasing(callback, body.length), route, path, body);
+                },
+                () -> tooLarge(request, response, callback), () -> noBodyMemory(request, response, callback),
+                x -> {
+                    restore.run();
+                    if (isTimeout(x)) {
+                        log.info("Refused a request whose body stopped arriving for server.body_timeout_ms = {} ms", bodyIdle);
+                        RelayErrors.write(response, 408, "relay_body_timeout", "The request body stopped arriving for "
+                                + "server.body_timeout_ms = " + bodyIdle + " ms, so codex-relay gave up on it. Retry; raise "
+                                + "server.body_timeout_ms in ~/.codex-relay/config.toml if the network is that slow.", callback);
+                    } else {
+                        callback.failed(x);
+                    }
+                });
+    }
+
+    private static boolean isTimeout(Throwable x) {
+        for (Throwable c = x; c != null; c = c.getCause()) if (c instanceof java.util.concurrent.TimeoutException) return true;
+        return false;
+    }
+
+    /** The request's callback that also gives the kept body's bytes back to the budget when the request ends. */
+    private Callback releasing(Callback callback, long bytes) {
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable release = () -> {
+            if (once.compareAndSet(false, true)) bodies.release(bytes);
+        };
+        return new Callback() {
+            @Override public void succeeded() { release.run(); callback.succeeded(); }
+            @Override public void failed(Throwable x) { release.run(); callback.failed(x); }
+            @Override public InvocationType getInvocationType() { return callback.getInvocationType(); }
+        };
+    }
+
+    private void noBodyMemory(Request request, Response response, Callback callback) {
+        refuse(request, response, callback, 503, "relay_body_memory_full", "codex-relay is holding "
+                + (bodies.inUse() >> 20) + " MiB of other request bodies, its server.body_memory_budget_mb = "
+                + (bodies.limit() >> 20) + " MiB, so it cannot take this one now. Retry in a moment, or raise "
+                + "server.body_memory_budget_mb in ~/.codex-relay/config.toml (keep it well below the daemon's heap).");
     }
 
     /**

@@ -40,6 +40,8 @@ public final class RelayServer implements AutoCloseable {
     private final UpstreamClient upstream;
     private final ResponsesForwarder forwarder;
     private final RelayRoutes routes;
+    private final BodyBudget bodies;
+    private final ConnectionGuard connectionGuard;
     private final WebSocketDoor sockets;
     private final Server server;
     private final ServerConnector connector;
@@ -64,13 +66,14 @@ public final class RelayServer implements AutoCloseable {
         AccountServices s = services == null ? AccountServices.NONE : services;
         this.upstream = new UpstreamClient(config.upstream());
         this.forwarder = new ResponsesForwarder(pool, s, upstream, events, clock);
+        this.bodies = new BodyBudget(config.server().bodyMemoryBudgetBytes());
         QueuedThreadPool threads = new QueuedThreadPool(200, 4);
         threads.setName("relay-http");
         threads.setDaemon(true);
         server = new Server(threads);
         this.sockets = new WebSocketDoor(server, forwarder, () -> this.config);
         this.routes = new RelayRoutes(() -> this.config, new RequestGuard(config.server().allowRemote(), clientKey, pool.bindings()::knows), pool,
-                forwarder, new UsageEndpoint(s, clock), () -> stopping, sockets);
+                forwarder, new UsageEndpoint(s, clock), () -> stopping, sockets, bodies);
         server.setStopTimeout(0); // stop(grace) does the graceful part itself
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
@@ -85,6 +88,9 @@ public final class RelayServer implements AutoCloseable {
         connector.setHost(config.server().listen());
         connector.setPort(config.server().port());
         connector.setIdleTimeout(codexIdleTimeoutMs(config));
+        connectionGuard = new ConnectionGuard(server.getScheduler(), () -> this.config.server().maxConnections(),
+                () -> this.config.server().headerTimeout().toMillis());
+        connector.addEventListener(connectionGuard);
         server.addConnector(connector);
     }
 
@@ -125,6 +131,12 @@ public final class RelayServer implements AutoCloseable {
     /** The connections Codex has open to the relay now (tests look at what each keeps while it is alive). */
     java.util.Collection<org.eclipse.jetty.io.EndPoint> connectedEndPoints() { return connector.getConnectedEndPoints(); }
 
+    /** Bytes the request bodies kept in memory hold now (within server.body_memory_budget_mb). */
+    public long bodyMemoryInUse() { return bodies.inUse(); }
+
+    /** Connections open now (within server.max_connections). */
+    public int openConnections() { return connectionGuard.open(); }
+
     /** Proxied requests in flight. */
     public int inFlight() { return forwarder.inFlight() + sockets.inFlight(); }
 
@@ -145,6 +157,7 @@ public final class RelayServer implements AutoCloseable {
      */
     public void applyConfig(RelayConfig config) {
         this.config = config;
+        bodies.setLimit(config.server().bodyMemoryBudgetBytes());
         upstream.applyConfig(config.upstream());
         connector.setIdleTimeout(codexIdleTimeoutMs(config));
         sockets.applyConfig();

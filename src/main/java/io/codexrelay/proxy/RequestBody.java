@@ -3,48 +3,63 @@ package io.codexrelay.proxy;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Reads a request body once, without blocking (the one copy of the read loop): {@link #keep} reads it into one array
- * up to a limit (allocation follows the bytes that arrive, never more than the limit); {@link #drop} reads what is
- * left and throws it away, so that an answer to a refused request reaches a client that is still sending.
+ * Reads a request body once, without blocking (the one copy of the read loop): {@link #keep} reads it into memory up
+ * to a limit; {@link #drop} reads what is left and throws it away, so that an answer to a refused request reaches a
+ * client that is still sending.
+ *
+ * <p>Memory follows the bytes that arrive, never the {@code Content-Length} header (headers alone declaring 33 MB
+ * used to reserve 33 MB): the body is collected in pieces that grow from 16 KiB to 1 MiB, each reserved in the
+ * {@link BodyBudget} first, and joined into one array at the end. What the kept body holds stays reserved until the
+ * caller releases it ({@code body.length} bytes) when its request ends.
  */
 final class RequestBody implements Runnable {
+    private static final int FIRST_PIECE = 16 * 1024;
+    private static final int LARGEST_PIECE = 1024 * 1024;
+
     private final Request request;
     private final long max;
+    private final BodyBudget budget;
     private final Consumer<byte[]> done;
     private final Runnable overLimit;
+    private final Runnable overBudget;
     private final Consumer<Throwable> failed;
-    /** Null when the body is dropped (or has gone over the limit). */
-    private byte[] buf;
+    /** Null when the body is dropped. */
+    private final List<byte[]> pieces;
+    private byte[] piece;
+    private int pieceUsed;
+    private long reserved;
     private long seen;
 
-    private RequestBody(Request request, long max, byte[] buf, Consumer<byte[]> done, Runnable overLimit,
-                        Consumer<Throwable> failed) {
+    private RequestBody(Request request, long max, BodyBudget budget, boolean keep, Consumer<byte[]> done,
+                        Runnable overLimit, Runnable overBudget, Consumer<Throwable> failed) {
         this.request = request;
         this.max = max;
-        this.buf = buf;
+        this.budget = budget;
+        this.pieces = keep ? new ArrayList<>() : null;
         this.done = done;
         this.overLimit = overLimit;
+        this.overBudget = overBudget;
         this.failed = failed;
     }
 
     /**
-     * Reads the whole body into one array and hands it to {@code done}; past {@code max} bytes runs {@code tooLarge}
-     * instead (which answers, after dropping the rest). {@code declared}: the Content-Length, -1 if none (a hint for
-     * the first buffer only, capped by {@code max}).
+     * Reads the whole body and hands it to {@code done} (its {@code length} bytes stay reserved in {@code budget}; the
+     * caller releases them). Past {@code max} bytes runs {@code tooLarge}; when the budget has no room runs
+     * {@code noMemory} (both answer, after dropping the rest); nothing stays reserved then, nor after {@code failed}.
      */
-    static void keep(Request request, long max, long declared, Consumer<byte[]> done, Runnable tooLarge,
-                     Consumer<Throwable> failed) {
-        byte[] first = new byte[(int) Math.min(max, declared >= 0 ? declared : 16 * 1024)];
-        new RequestBody(request, max, first, done, tooLarge, failed).run();
+    static void keep(Request request, long max, BodyBudget budget, Consumer<byte[]> done, Runnable tooLarge,
+                     Runnable noMemory, Consumer<Throwable> failed) {
+        new RequestBody(request, max, budget, true, done, tooLarge, noMemory, failed).run();
     }
 
     /** Reads what is left of the body (up to {@code max} bytes) and drops it, then runs {@code then} (once). */
     static void drop(Request request, long max, Runnable then) {
-        new RequestBody(request, max, null, b -> then.run(), then, x -> then.run()).run();
+        new RequestBody(request, max, null, false, b -> then.run(), then, then, x -> then.run()).run();
     }
 
     @Override
@@ -56,33 +71,90 @@ final class RequestBody implements Runnable {
                 return;
             }
             if (Content.Chunk.isFailure(chunk)) {
+                releaseAll();
                 failed.accept(chunk.getFailure());
                 return;
             }
             boolean last = chunk.isLast();
             int n = chunk.remaining();
             boolean over = seen + n > max;
+            boolean noRoom = false;
             try {
-                if (!over && buf != null) {
-                    int len = (int) seen;
-                    if (len + n > buf.length) {
-                        buf = Arrays.copyOf(buf, (int) Math.min(max, Math.max((long) buf.length * 2, len + n)));
-                    }
-                    chunk.getByteBuffer().get(buf, len, n);
-                }
+                if (!over && pieces != null) noRoom = !copy(chunk.getByteBuffer());
             } finally {
                 chunk.release();
             }
-            if (over) {
-                buf = null;
-                overLimit.run();
+            if (over || noRoom) {
+                releaseAll();
+                (over ? overLimit : overBudget).run();
                 return;
             }
             seen += n;
             if (last) {
-                done.accept(buf == null ? null : seen == buf.length ? buf : Arrays.copyOf(buf, (int) seen));
+                if (pieces == null) {
+                    done.accept(null);
+                    return;
+                }
+                byte[] body = join();
+                if (body == null) {
+                    overBudget.run();
+                    return;
+                }
+                done.accept(body);
                 return;
             }
         }
+    }
+
+    /** Copies {@code buf} into the pieces, reserving each new piece first; false when the budget has no room. */
+    private boolean copy(java.nio.ByteBuffer buf) {
+        while (buf.hasRemaining()) {
+            if (piece == null || pieceUsed == piece.length) {
+                if (piece != null) pieces.add(piece);
+                int size = piece == null ? FIRST_PIECE : Math.min(LARGEST_PIECE, piece.length * 2);
+                if (!budget.tryReserve(size)) return false;
+                reserved += size;
+                piece = new byte[size];
+                pieceUsed = 0;
+            }
+            int k = Math.min(buf.remaining(), piece.length - pieceUsed);
+            buf.get(piece, pieceUsed, k);
+            pieceUsed += k;
+        }
+        return true;
+    }
+
+    /** One array of exactly the body's bytes (reserved), the pieces released; null when the budget has no room. */
+    private byte[] join() {
+        int total = (int) seen;
+        if (pieces.isEmpty() && piece != null && pieceUsed == piece.length) {
+            // One piece holds it exactly: keep it as it is.
+            budget.release(reserved - total);
+            return piece;
+        }
+        if (!budget.tryReserve(total)) {
+            releaseAll();
+            return null;
+        }
+        byte[] out = new byte[total];
+        int at = 0;
+        for (byte[] p : pieces) {
+            System.arraycopy(p, 0, out, at, p.length);
+            at += p.length;
+        }
+        if (piece != null) System.arraycopy(piece, 0, out, at, pieceUsed);
+        releaseAll();
+        return out;
+    }
+
+    private void releaseAll() {
+        if (budget != null) budget.release(reserved);
+        reserved = 0;
+        clearPieces();
+    }
+
+    private void clearPieces() {
+        if (pieces != null) pieces.clear();
+        piece = null;
     }
 }

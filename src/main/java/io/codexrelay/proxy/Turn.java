@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link UpstreamAttempt}; the answer goes out through the turn's {@link ClientSink}.
  */
 final class Turn {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Turn.class);
     final ResponsesForwarder f;
     final ResponsesForwarder.Incoming in;
     /** Where the answer goes (the inbound dialect's view of the transport's sink). */
@@ -65,9 +66,53 @@ final class Turn {
         this.failover = new Failover(f, this);
     }
 
+    /** Set when {@code upstream.request_deadline_ms} passed before an answer was committed: no more accounts are tried. */
+    volatile boolean deadlinePassed;
+    /** Accounts whose upstream sent no answer headers in time during this request (hung), for what the client hears. */
+    final Set<String> hung = ConcurrentHashMap.newKeySet();
+    private volatile org.eclipse.jetty.util.thread.Scheduler.Task deadlineTimer;
+
     void start() {
         sink.onClientGone(this::clientGone);
+        long deadlineMs = f.upstream.config().requestDeadline().toMillis();
+        deadlineTimer = f.upstream.scheduler().schedule(this::deadlineReached, deadlineMs,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
         failover.next();
+    }
+
+    /**
+     * The request's whole wait is bounded (all upstreams hanging would otherwise cost accounts x first-byte timeout):
+     * the attempt waiting now is cut, and the failover answers instead of trying the next account.
+     */
+    private void deadlineReached() {
+        if (finished.get() || committed) return;
+        deadlinePassed = true;
+        UpstreamAttempt a = current;
+        if (a != null && !a.streaming) {
+            if (a.upResponse == null) hung.add(a.lease.name());
+            a.abortUpstream(new java.util.concurrent.TimeoutException("request deadline reached"));
+        }
+    }
+
+    /**
+     * A refusal the client should not retry ({@link RelayErrors#writeFinal}): Codex gets 400 with the message as plain
+     * text (printed at once), other clients {@code status} with the relay's JSON error.
+     */
+    void respondFinal(int status, String type, String message, FailureClass cls, String error) {
+        if (!RelayErrors.fromCodex(in.headers())) {
+            respond(status, RelayErrors.body(type, message), cls, error);
+            return;
+        }
+        if (!begin()) return;
+        if (cls != null && failureClass == null) failureClass = cls;
+        commitMark();
+        sink.status(400);
+        sink.headers().put("Content-Type", "text/plain; charset=utf-8");
+        sink.headers().put("Cache-Control", "no-store");
+        sink.headers().put("x-relay-error", type);
+        sink.write(true, java.nio.ByteBuffer.wrap(message.getBytes(java.nio.charset.StandardCharsets.UTF_8)), Callback.from(
+                () -> finish(400, null, error, null),
+                x -> finish(400, null, error, x)));
     }
 
     /** A whole answer of the relay's own. */
@@ -96,6 +141,9 @@ final class Turn {
         if (finished.get()) return;
         clientFailure = x;
         UpstreamAttempt a = current;
+        log.info("The client closed its connection {} the answer began{}; the upstream exchange is cancelled and the "
+                + "request is not tried on another account", committed ? "after" : "before",
+                a == null ? "" : " (account " + a.lease.name() + ")");
         if (a != null) a.abortUpstream(x);
         // A streaming attempt ends itself through its copy callback; otherwise end here.
         if (a == null || !a.streaming) {
@@ -114,6 +162,8 @@ final class Turn {
     /** Records the request and completes the Jetty callback, exactly once. */
     void finish(int status, SseTap tap, String error, Throwable failure) {
         if (!finished.compareAndSet(false, true)) return;
+        var timer = deadlineTimer;
+        if (timer != null) timer.cancel();
         long duration = (System.nanoTime() - t0) / 1_000_000;
         SseTap.Usage u = tap == null ? null : tap.usage();
         String account = servedBy != null ? servedBy : lastTried;

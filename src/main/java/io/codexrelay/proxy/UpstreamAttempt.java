@@ -122,7 +122,10 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
         if (!lease.use(closed)) return; // the exchange ended meanwhile (Codex left): nothing to send
         long fbt = fwd.upstream.config().firstByteTimeout().toMillis();
         firstByteTimer = fwd.upstream.scheduler().schedule(
-                () -> upRequest.abort(new TimeoutException("no answer from the upstream within " + fbt + " ms")),
+                () -> {
+                    x.hung.add(lease.name());
+                    upRequest.abort(new TimeoutException("no answer from the upstream within " + fbt + " ms"));
+                },
                 fbt, TimeUnit.MILLISECONDS);
         upRequest.send(this);
     }
@@ -386,8 +389,20 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
             lease.close(new AttemptOutcome.Abandoned(servedThread()));
         }
         String error = v == null ? "cut: the relay is stopping" : "stream cut: " + v.outcome();
-        x.sink.write(true, null, Callback.from(() -> x.finish(status, tap, error, null),
-                err -> x.finish(status, tap, error, err)));
+        if (tap == null) {
+            // Not an event stream: end the answer without its terminating chunk, so the client sees a broken body,
+            // never a complete one.
+            x.finish(status, null, error, failure);
+            return;
+        }
+        // An event stream: a response.failed with a retryable code, so Codex retries the turn and, if the retries
+        // fail too, prints what happened (docs/design.md, "Faults the relay answers").
+        String message = v == null
+                ? "codex-relay is stopping; the answer was cut. Start the relay again (`codex-relay serve`) and retry."
+                : "The upstream of account " + lease.name() + " cut the answer mid-stream (" + v.reason()
+                        + "); codex-relay ended it as failed so that Codex retries.";
+        x.sink.write(true, ByteBuffer.wrap(RelayErrors.streamFailedEvent(message)),
+                Callback.from(() -> x.finish(status, tap, error, null), err -> x.finish(status, tap, error, err)));
     }
 
     @Override

@@ -118,6 +118,7 @@ public final class AccountsTableModel extends AbstractTableModel {
             case "cooling" -> "resting" + until;
             case "exhausted" -> "out" + until;
             case "relogin" -> "needs a new login";
+            case "key_rejected" -> "key rejected: replace it";
             default -> s;
         };
         return a.pinned() ? text + " · pinned" : text;

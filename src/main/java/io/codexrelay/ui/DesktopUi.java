@@ -67,6 +67,9 @@ public final class DesktopUi implements AutoCloseable {
     private volatile ControlWindow controlWindow;
     private volatile PoolStatus lastPool;
     private volatile Boolean codexRouted;
+    private volatile String directAccount;   // the account direct mode handed to Codex, null when off
+    /** Asks what Codex should do when the tray quits; tests replace it (the Swing dialog needs a screen). */
+    volatile QuitFlow.Asker quitAsker = new QuitDialog();
     private volatile Map<String, Object> config = Map.of();
     private volatile String theme = "system";
     private boolean themed;            // EDT
@@ -75,9 +78,17 @@ public final class DesktopUi implements AutoCloseable {
     private volatile SettingsWindow settings;   // created on the EDT
     private volatile LogWindow logWindow;       // created on the EDT
 
+    private final StoredIcon storedIcon;
+    private volatile IconState stored;          // the icon of the last run, shown until the relay answers
+    private volatile IconState lastSavedIcon;
+    private volatile String lastIconLogged;
+
     private DesktopUi(Options o) {
         this.o = o;
         this.memory = new WindowMemory(o.stateDir() == null ? null : o.stateDir().resolve("ui-state.properties"));
+        this.storedIcon = new StoredIcon(o.stateDir() == null ? null : o.stateDir().resolve("tray-icon.properties"));
+        this.stored = storedIcon.load();
+        this.lastSavedIcon = stored;
     }
 
     /** Shows the tray (or control window) for a running relay and returns; the UI lives on its own threads. */
@@ -139,13 +150,18 @@ public final class DesktopUi implements AutoCloseable {
         this.control = control;
 
         Desktop.Notifications desktop = o.desktop().notifications(writeNotificationIcon());
-        Notifier n = new Notifier(note -> {
-            log.info("Notification: {}{}", note.title(), note.body() == null ? "" : " — " + note.body().replace('\n', ' '));
-            if (desktop.send(note.title(), note.body(), note.urgent())) return;
-            // Windows (and any desktop without a service we can call): the tray balloon, else a small window.
-            if (o.desktop().family() != Desktop.Family.LINUX && Balloon.show(painter, note.title(), note.body(), note.urgent(), timer)) return;
-            toast(note.title(), note.body(), note.urgent());
-        }, o.clock(), o.zone(), Notifier.on(timer), () -> Notifier.Prefs.from(config));
+        Notifier.Sink sink = new Notifier.Sink() {
+            @Override public void show(Notifier.Notification note) { show(note, null); }
+
+            @Override public void show(Notifier.Notification note, IconState icon) {
+                log.info("Notification: {}{}", note.title(), note.body() == null ? "" : " — " + note.body().replace('\n', ' '));
+                if (desktop.send(note.title(), note.body(), note.urgent(), notificationIcon(icon))) return;
+                // Windows (and any desktop without a service we can call): the tray balloon, else a small window.
+                if (o.desktop().family() != Desktop.Family.LINUX && Balloon.show(painter, note.title(), note.body(), note.urgent(), timer)) return;
+                toast(note.title(), note.body(), note.urgent());
+            }
+        };
+        Notifier n = new Notifier(sink, o.clock(), o.zone(), Notifier.on(timer), () -> Notifier.Prefs.from(config));
         if (!desktop.available()) {
             log.info("No desktop notification service found; notifications appear as small windows in the corner.");
         }
@@ -173,6 +189,35 @@ public final class DesktopUi implements AutoCloseable {
         }
     }
 
+    /**
+     * The icon file of a notification: its meter painted once per state ({@code notify-icons/}, a handful of files at
+     * most since the bars are rounded to 10 %); null = the default icon.
+     */
+    private Path notificationIcon(IconState icon) {
+        if (icon == null || o.stateDir() == null) return null;
+        IconState rounded = new IconState(tens(icon.primaryUsed()), tens(icon.secondaryUsed()), icon.mark());
+        String name = "notify-" + label(rounded.primaryUsed()) + "-" + label(rounded.secondaryUsed()) + "-"
+                + rounded.mark().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + ".png";
+        try {
+            Path dir = o.stateDir().resolve("notify-icons");
+            Path p = dir.resolve(name);
+            if (!Files.exists(p)) {
+                Files.createDirectories(dir);
+                Path tmp = Files.createTempFile(dir, "icon", ".tmp");
+                ImageIO.write(painter.paint(rounded, 64), "png", tmp.toFile());
+                Files.move(tmp, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+            return p;
+        } catch (Exception e) {
+            log.debug("Could not paint the notification icon: {}", e.toString());
+            return null;
+        }
+    }
+
+    private static Double tens(Double v) { return v == null ? null : Math.round(v / 10.0) * 10.0; }
+
+    private static String label(Double v) { return v == null ? "na" : String.valueOf(Math.round(v)); }
+
     // ---- events and refresh ----------------------------------------------------------------------------------
 
     private void onEvent(RelayEvent e) {
@@ -185,6 +230,7 @@ public final class DesktopUi implements AutoCloseable {
         if (e instanceof RelayEvent.ConfigChanged) timer.execute(this::reloadConfig);
         SettingsWindow sw = settings;
         if (e instanceof RelayEvent.AccountsChanged && sw != null) SwingUtilities.invokeLater(sw::poolChanged);
+        if (e instanceof RelayEvent.CodexRoutingChanged r) codexRouted = r.routed();
         requestRefresh();
     }
 
@@ -212,15 +258,69 @@ public final class DesktopUi implements AutoCloseable {
         lastPool = pool;
         Notifier n = notifier;
         if (n != null && pool != null) n.setContext(pool.serving(), pool.pinned());
-        TrayMenuModel model = TrayMenuModel.of(pool, new TrayMenuModel.Context(codexRouted, o.openSessions() != null, error),
+        if (n != null && pool != null && !pool.paused() && pool.earliestReset() == null) {
+            List<io.codexrelay.events.QuotaWindow> windows = new ArrayList<>();
+            Instant earliest = null;
+            boolean unbounded = false;   // an account without a quota window (an API key) does not run dry this way
+            for (var a : pool.accounts()) {
+                if (!a.enabled()) continue;
+                if (a.quota() == null || a.quota().primary() == null) {
+                    unbounded = true;
+                    continue;
+                }
+                windows.add(a.quota().primary());
+                Instant r = a.quota().primary().resetsAt();
+                if (r != null && (earliest == null || r.isBefore(earliest))) earliest = r;
+            }
+            Instant first = earliest;
+            io.codexrelay.app.Pace poolPace = io.codexrelay.app.Pace.pool(windows, Duration.ofHours(5), o.clock());
+            if (!unbounded && poolPace != null && poolPace.runsDry()) timer.execute(() -> n.poolPace(poolPace, first, lastPool == null ? null : lastPool.serving()));
+        }
+        TrayMenuModel model = TrayMenuModel.of(pool, new TrayMenuModel.Context(codexRouted, o.openSessions() != null, error, directAccount),
                 o.clock().instant(), o.zone());
         IconState icon = error != null ? new IconState(null, null, IconState.Mark.ALL_OUT) : IconState.of(pool);
+        // Still starting (no status yet): the last run's icon tells more than grey bars; the relay's status, read
+        // from the stored quota, replaces it as soon as it answers.
+        if (error == null && stored != null && pool == null) icon = stored;
         try {
             surface.update(model, icon);
         } catch (RuntimeException e) {
             log.warn("Updating the tray failed: {}", e.toString());
         }
+        remember(icon, pool != null && error == null);
+        Boolean routed = codexRouted;
+        if (routed != null && !routed.equals(lastRoutedShown)) {
+            lastRoutedShown = routed;
+            log.info("Tray menu: Route Codex through relay {}", routed ? "ticked" : "unticked");
+        }
     }
+
+    private volatile Boolean lastRoutedShown;
+
+    /** Logs when the icon turns known or unknown (the Xvfb test reads it), and stores it for the next start. */
+    private void remember(IconState icon, boolean live) {
+        String d = StoredIcon.describe(icon);
+        String kind = "unknown".equals(d) ? "unknown" : "known";
+        if (!kind.equals(lastIconLogged)) {
+            lastIconLogged = kind;
+            log.info("Tray icon: {}", d);
+        }
+        if (!live || "unknown".equals(d) || sameRounded(icon, lastSavedIcon)) return;
+        lastSavedIcon = icon;
+        stored = icon;
+        try {
+            storedIcon.save(icon);
+        } catch (java.io.IOException e) {
+            log.debug("Could not store the tray icon: {}", e.toString());
+        }
+    }
+
+    private static boolean sameRounded(IconState a, IconState b) {
+        if (b == null) return false;
+        return a.mark() == b.mark() && round(a.primaryUsed()) == round(b.primaryUsed()) && round(a.secondaryUsed()) == round(b.secondaryUsed());
+    }
+
+    private static long round(Double d) { return d == null ? -1 : Math.round(d); }
 
     private void updateCodexRouted() {
         ControlApi c = control;
@@ -230,6 +330,12 @@ public final class DesktopUi implements AutoCloseable {
         } catch (ControlException | RuntimeException e) {
             log.debug("Codex routing unknown: {}", e.toString());
             codexRouted = null;
+        }
+        try {
+            directAccount = c.directAccount(null);
+        } catch (ControlException | RuntimeException e) {
+            log.debug("Direct mode unknown: {}", e.toString());
+            directAccount = null;
         }
     }
 
@@ -266,7 +372,8 @@ public final class DesktopUi implements AutoCloseable {
         if (c.isControl()) {
             act(c.describe(), () -> {
                 c.runOn(control);
-                if (c.kind() == MenuCommand.Kind.CODEX) updateCodexRouted();
+                if (c.kind() == MenuCommand.Kind.CODEX || c.kind() == MenuCommand.Kind.DIRECT
+                        || c.kind() == MenuCommand.Kind.UNDO_DIRECT) updateCodexRouted();
             });
             return;
         }
@@ -279,7 +386,19 @@ public final class DesktopUi implements AutoCloseable {
                     o.openSessions().run();
                 });
             }
-            case QUIT -> { if (o.quit() != null) new Thread(o.quit(), "tray-quit").start(); }
+            case QUIT -> {
+                if (o.quit() == null) return;
+                new Thread(() -> {
+                    // Ask once what Codex should do while the relay is gone (issue 9); Cancel keeps the relay running.
+                    try {
+                        updateCodexRouted();
+                        if (!QuitFlow.confirm(control, codexRouted, quitAsker)) return;
+                    } catch (ControlException | RuntimeException e) {
+                        log.warn("Quit: could not record what Codex should do ({}); quitting with the remembered choice.", e.toString());
+                    }
+                    o.quit().run();
+                }, "tray-quit").start();
+            }
             default -> requestRefresh();
         }
     }

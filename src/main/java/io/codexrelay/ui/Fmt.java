@@ -42,6 +42,25 @@ public final class Fmt {
         return Math.round(p) + " %";
     }
 
+    /** "1 request", "2 requests", "0 requests": the count with its noun, singular only for exactly one. */
+    public static String count(long n, String noun) {
+        return String.format(Locale.ROOT, "%,d", n) + " " + (n == 1 ? noun : plural(noun));
+    }
+
+    private static String plural(String noun) {
+        if (noun.endsWith("y") && !noun.endsWith("ey")) return noun.substring(0, noun.length() - 1) + "ies";
+        if (noun.endsWith("s") || noun.endsWith("x") || noun.endsWith("ch") || noun.endsWith("sh")) return noun + "es";
+        return noun + "s";
+    }
+
+    /**
+     * A file path that may wrap at its separators in an HTML view: Swing breaks lines only where a break is allowed,
+     * and a path has none; a zero-width space after each separator adds them without changing what is shown.
+     */
+    public static String wrappablePath(String path) {
+        return path == null ? null : path.replace("/", "/\u200B").replace("\\", "\\\u200B");
+    }
+
     /** 950, 12.3k, 4.5M. */
     public static String tokens(long n) {
         if (n < 1000) return Long.toString(n);

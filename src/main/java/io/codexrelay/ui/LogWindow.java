@@ -73,7 +73,15 @@ public final class LogWindow {
             @Override public List<RequestView> page(Filter f, long offset, int limit) throws Exception { return control.queryRequests(f, offset, limit); }
             @Override public long count(Filter f) throws Exception { return control.countRequests(f); }
         }, zone);
-        table = new JTable(model);
+        table = new JTable(model) {
+            // A cell too narrow for its text shows the whole text on hover (the columns are fitted to the rows too).
+            @Override public String getToolTipText(java.awt.event.MouseEvent e) {
+                int row = rowAtPoint(e.getPoint()), col = columnAtPoint(e.getPoint());
+                if (row < 0 || col < 0) return null;
+                Object v = getValueAt(row, col);
+                return v == null || v.toString().isBlank() ? null : v.toString();
+            }
+        };
         table.setName("log-table");
         table.setSelectionMode(ListSelectionModel.SINGLE_SELECTION);
         table.setFillsViewportHeight(true);
@@ -83,6 +91,7 @@ public final class LogWindow {
         table.getSelectionModel().addListSelectionListener(e -> { if (!e.getValueIsAdjusting()) showDetails(); });
         model.addTableModelListener(e -> { if (table.getSelectedRow() >= 0) showDetails(); });
         model.onStateChange(m -> updateState());
+        model.addTableModelListener(e -> fitColumns());
 
         details.setEditable(false);
         details.setName("log-details");
@@ -223,6 +232,32 @@ public final class LogWindow {
         state.setText(sb.toString());
     }
 
+    /**
+     * Widens each column to its title and the longest text of the rows loaded so far (the failover chain
+     * "B:429 usage_limit_reached → A:200" was cut at the default size); when they no longer fit the window,
+     * the table scrolls sideways instead of cutting them.
+     */
+    void fitColumns() {
+        java.awt.FontMetrics fm = table.getFontMetrics(table.getFont());
+        java.awt.FontMetrics hm = table.getTableHeader().getFontMetrics(table.getTableHeader().getFont());
+        int rows = Math.min(model.getRowCount(), 200);
+        int total = 0;
+        for (int c = 0; c < table.getColumnCount(); c++) {
+            int w = hm.stringWidth(table.getColumnName(c)) + 24;
+            for (int r = 0; r < rows; r++) {
+                Object v = model.getValueAt(r, c);
+                if (v != null) w = Math.max(w, fm.stringWidth(v.toString()) + 16);
+            }
+            w = Math.min(w, 600);
+            var col = table.getColumnModel().getColumn(c);
+            if (col.getPreferredWidth() < w) col.setPreferredWidth(w);
+            total += col.getPreferredWidth();
+        }
+        java.awt.Container viewport = table.getParent();
+        int room = viewport == null ? 0 : viewport.getWidth();
+        table.setAutoResizeMode(room > 0 && total > room ? JTable.AUTO_RESIZE_OFF : JTable.AUTO_RESIZE_LAST_COLUMN);
+    }
+
     private void showDetails() {
         RequestView r = model.recordAt(table.getSelectedRow());
         if (r == null) {
@@ -278,14 +313,14 @@ public final class LogWindow {
             long n;
             try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
                 n = RequestLogExport.write((off, lim) -> control.queryRequests(f, off, lim), format, w,
-                        count -> javax.swing.SwingUtilities.invokeLater(() -> state.setText("Exporting… " + count + " rows")));
+                        count -> javax.swing.SwingUtilities.invokeLater(() -> state.setText("Exporting… " + Fmt.count(count, "row"))));
             } catch (Exception e) {
                 Files.deleteIfExists(tmp);
                 throw e;
             }
             Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             return n;
-        }, n -> state.setText("Exported " + n + " rows to " + target), e -> { state.setForeground(Theme.RED); state.setText("Export failed: " + e); });
+        }, n -> state.setText("Exported " + Fmt.count(n, "row") + " to " + target), e -> { state.setForeground(Theme.RED); state.setText("Export failed: " + e); });
     }
 
     public void close() {

@@ -12,14 +12,14 @@ import io.codexrelay.app.PoolStatus;
  */
 public record MenuCommand(Kind kind, String account, boolean on) {
 
-    public enum Kind { PIN, AUTO, PAUSE, CODEX, REFRESH_QUOTA, SETTINGS, SESSIONS, LOG, QUIT, SHOW_TRUTH }
+    public enum Kind { PIN, AUTO, PAUSE, CODEX, REFRESH_QUOTA, DIRECT, UNDO_DIRECT, SETTINGS, SESSIONS, LOG, QUIT, SHOW_TRUTH }
 
     static MenuCommand of(Kind k) { return new MenuCommand(k, null, false); }
 
     /** True for the commands that are an action of the relay (run off the EDT), false for windows and Quit. */
     public boolean isControl() {
         return switch (kind) {
-            case PIN, AUTO, PAUSE, CODEX, REFRESH_QUOTA -> true;
+            case PIN, AUTO, PAUSE, CODEX, REFRESH_QUOTA, DIRECT, UNDO_DIRECT -> true;
             default -> false;
         };
     }
@@ -32,6 +32,8 @@ public record MenuCommand(Kind kind, String account, boolean on) {
             case PAUSE -> control.setPaused(on);
             case CODEX -> control.setCodexRouted(on);
             case REFRESH_QUOTA -> control.refreshQuota();
+            case DIRECT -> control.switchDirect(account, null);   // null: this user's Codex home
+            case UNDO_DIRECT -> control.undoDirect(null);
             default -> throw new IllegalStateException(kind + " is not a relay action");
         }
     }
@@ -44,6 +46,8 @@ public record MenuCommand(Kind kind, String account, boolean on) {
             case PAUSE -> on ? "pause" : "resume";
             case CODEX -> on ? "route Codex through the relay" : "restore Codex's own provider";
             case REFRESH_QUOTA -> "refresh quota";
+            case DIRECT -> "hand " + account + " to Codex directly";
+            case UNDO_DIRECT -> "undo direct mode";
             default -> kind.name().toLowerCase(java.util.Locale.ROOT);
         };
     }
@@ -56,7 +60,10 @@ public record MenuCommand(Kind kind, String account, boolean on) {
             if (!checked && pinned) return of(Kind.AUTO);
             return of(Kind.SHOW_TRUTH);
         }
+        String direct = TrayMenuModel.directOf(id);
+        if (direct != null) return new MenuCommand(Kind.DIRECT, direct, true);
         switch (id) {
+            case TrayMenuModel.DIRECT_UNDO -> { return of(Kind.UNDO_DIRECT); }
             case TrayMenuModel.AUTO -> {
                 boolean auto = pool == null || pool.autoSwitch();
                 if (checked && !auto) return of(Kind.AUTO);

@@ -31,12 +31,17 @@ import java.util.function.Supplier;
  */
 public final class Notifier {
 
-    public enum Kind { EXHAUSTED, POOL_EXHAUSTED, RELOGIN, THRESHOLD, RECOVERED }
+    public enum Kind { EXHAUSTED, POOL_EXHAUSTED, RELOGIN, THRESHOLD, RECOVERED, POOL_PACE }
 
     public record Notification(Kind kind, String title, String body, boolean urgent) {}
 
     /** Shows one notification (desktop service, balloon or toast). May block; called on the notifier's thread. */
-    public interface Sink { void show(Notification n); }
+    public interface Sink {
+        void show(Notification n);
+
+        /** With the meter the notification's icon shows: the state it reports (an account out: its empty bar). */
+        default void show(Notification n, IconState icon) { show(n); }
+    }
 
     /** Which kinds are on, and the 5-hour usage that warns (100 = never); from the {@code ui.*} config keys. */
     public record Prefs(boolean exhausted, boolean poolExhausted, boolean relogin, boolean recovered, double thresholdPercent) {
@@ -52,7 +57,7 @@ public final class Notifier {
         boolean on(Kind k) {
             return switch (k) {
                 case EXHAUSTED -> exhausted;
-                case POOL_EXHAUSTED -> poolExhausted;
+                case POOL_EXHAUSTED, POOL_PACE -> poolExhausted;
                 case RELOGIN -> relogin;
                 case THRESHOLD -> thresholdPercent < 100;
                 case RECOVERED -> recovered;
@@ -74,6 +79,8 @@ public final class Notifier {
     private final List<RelayEvent> pending = new ArrayList<>();
     private boolean flushScheduled;
     private final Map<String, Double> lastPrimaryUsed = new HashMap<>();
+    private final Map<String, QuotaSnapshot> lastQuota = new HashMap<>();
+    private final Map<Notification, IconState> icons = new HashMap<>();
     private final Map<String, Instant> lastSent = new HashMap<>();
     private String serving;
     private String pinned;
@@ -104,9 +111,10 @@ public final class Notifier {
         if (e instanceof AccountSwitched s) serving = s.to();
         if (e instanceof ModeChanged m) pinned = m.pinned();
         if (!(e instanceof AccountExhausted || e instanceof AccountSwitched || e instanceof PoolExhausted
-                || e instanceof ReloginNeeded || e instanceof AccountRecovered || e instanceof QuotaChanged || e instanceof ModeChanged)) {
+                || e instanceof ReloginNeeded || e instanceof RelayEvent.KeyRejected || e instanceof AccountRecovered || e instanceof QuotaChanged || e instanceof ModeChanged)) {
             return;
         }
+        if (e instanceof QuotaChanged q && q.quota() != null) lastQuota.put(q.account(), q.quota());
         if (e instanceof QuotaChanged q && !crossedThreshold(q)) return;
         if (e instanceof AccountRecovered r && (pinned == null || !pinned.equals(r.account()))) return;
         pending.add(e);
@@ -122,15 +130,43 @@ public final class Notifier {
         Double before = now == null ? lastPrimaryUsed.get(q.account()) : lastPrimaryUsed.put(q.account(), now);
         if (now == null || before == null) return false;
         double t = prefs.get().thresholdPercent();
-        return t < 100 && before < t && now >= t && q.account().equals(serving);
+        // At 100 % the account is out: the exhaustion (or all-out) message that follows says so, once.
+        return t < 100 && before < t && now >= t && now < 100 && q.account().equals(serving);
+    }
+
+    /**
+     * The pool as a whole will run dry before the earliest reset at this pace: warns once per reset time (a new
+     * reset time is a new window). {@code serving} gives the icon its bars.
+     */
+    public void poolPace(io.codexrelay.app.Pace pace, Instant earliestReset, String serving) {
+        if (pace == null || !pace.runsDry() || pace.outIn().isZero() || !prefs.get().on(Kind.POOL_PACE)) return;
+        Notification n;
+        IconState icon;
+        synchronized (this) {
+            Instant now = clock.instant();
+            List<Notification> out = new ArrayList<>();
+            icons.clear();
+            String title = "At this pace every account is out in " + Fmt.duration(pace.outIn());
+            String key = Kind.POOL_PACE + "|" + earliestReset;
+            if (lastSent.containsKey(key)) return;
+            lastSent.put(key, now);
+            n = new Notification(Kind.POOL_PACE, title, "The first reset is in " + Fmt.duration(pace.resetsIn())
+                    + (earliestReset == null ? "" : " (" + Fmt.clock(earliestReset, now, zone) + ")") + ". Slow down, or add an account.", false);
+            out.add(n);
+            icon = iconFor(Kind.POOL_PACE, serving);
+        }
+        sink.show(n, icon);
     }
 
     /** Composes and sends what collected. Runs on the scheduler. */
     void flush() {
         List<Notification> out;
+        Map<Notification, IconState> iconOf;
         synchronized (this) {
             flushScheduled = false;
+            icons.clear();
             out = compose(new ArrayList<>(pending));
+            iconOf = new HashMap<>(icons);
             pending.clear();
         }
         Prefs p = prefs.get();
@@ -141,9 +177,10 @@ public final class Notifier {
             for (Notification n : out) body.append(n.title()).append('\n');
             boolean urgent = out.stream().anyMatch(Notification::urgent);
             Kind kind = out.stream().anyMatch(n -> n.kind() == Kind.POOL_EXHAUSTED) ? Kind.POOL_EXHAUSTED : out.get(0).kind();
-            sink.show(new Notification(kind, "codex-relay: " + out.size() + " changes", body.toString().trim(), urgent));
+            Notification first = out.stream().filter(n -> n.kind() == Kind.POOL_EXHAUSTED).findFirst().orElse(out.get(0));
+            sink.show(new Notification(kind, "codex-relay: " + Fmt.count(out.size(), "change"), body.toString().trim(), urgent), iconOf.get(first));
         } else {
-            out.forEach(sink::show);
+            out.forEach(n -> sink.show(n, iconOf.get(n)));
         }
     }
 
@@ -182,7 +219,13 @@ public final class Notifier {
             } else if (e instanceof ReloginNeeded r) {
                 add(out, now, Kind.RELOGIN, r.account(), r.account() + " needs a new login",
                         "Open Settings › Accounts and choose “Log in with ChatGPT…”." + (r.reason() == null ? "" : " (" + r.reason() + ")"), true);
+            } else if (e instanceof RelayEvent.KeyRejected k) {
+                add(out, now, Kind.RELOGIN, k.account(), k.account() + ": API key rejected — replace it",
+                        "The upstream answered 401 invalid_api_key. Remove the account and add it again with the new key "
+                        + "(Settings › Accounts, or `codex-relay accounts add-key`).", true);
             } else if (e instanceof QuotaChanged q) {
+                // The same moment's exhaustion or all-out message says more: one event, one notification.
+                if (pool != null || events.stream().anyMatch(o -> o instanceof AccountExhausted x && x.account().equals(q.account()))) continue;
                 var w = q.quota().primary();
                 String reset = w.resetsAt() == null ? "" : " — resets " + Fmt.clock(w.resetsAt(), now, zone);
                 add(out, now, Kind.THRESHOLD, q.account(), q.account() + " has used " + Fmt.percent(w.usedPercent())
@@ -200,7 +243,23 @@ public final class Notifier {
         Instant last = lastSent.get(key);
         if (last != null && Duration.between(last, now).compareTo(REPEAT_AFTER) < 0) return;
         lastSent.put(key, now);
-        out.add(new Notification(kind, title, body, urgent));
+        Notification n = new Notification(kind, title, body, urgent);
+        out.add(n);
+        icons.put(n, iconFor(kind, account));
+    }
+
+    /** The meter the notification shows: the state it reports, not the serving account's green bars. */
+    private IconState iconFor(Kind kind, String account) {
+        QuotaSnapshot q = account == null ? null : lastQuota.get(account);
+        Double p = q == null || q.primary() == null ? null : q.primary().usedPercent();
+        Double w = q == null || q.secondary() == null ? null : q.secondary().usedPercent();
+        return switch (kind) {
+            case POOL_EXHAUSTED -> new IconState(100.0, 100.0, IconState.Mark.ALL_OUT);
+            case POOL_PACE -> new IconState(p, w, IconState.Mark.NONE);
+            case EXHAUSTED -> new IconState(100.0, w, IconState.Mark.NONE);
+            case RELOGIN -> new IconState(p, w, IconState.Mark.RELOGIN);
+            case THRESHOLD, RECOVERED -> new IconState(p, w, IconState.Mark.NONE);
+        };
     }
 
     private static String reason(String r) {

@@ -45,10 +45,10 @@ final class SessionsHtml {
         if (v.tokensUsed() > 0) row(h, "Tokens", String.format("%,d", v.tokensUsed()));
         if (v.archived()) row(h, "Archived", "yes");
         for (var a : v.relayAccounts()) {
-            row(h, "Relay account", a.account() + ": " + a.requests() + " requests, "
-                    + String.format("%,d", a.inputTokens() + a.outputTokens()) + " tokens");
+            row(h, "Relay account", a.account() + ": " + Fmt.count(a.requests(), "request") + ", "
+                    + Fmt.count(a.inputTokens() + a.outputTokens(), "token"));
         }
-        if (v.rolloutPath() != null) row(h, "File", v.rolloutPath());
+        if (v.rolloutPath() != null) row(h, "File", Fmt.wrappablePath(v.rolloutPath()));
         h.append("</table>");
 
         h.append("<h3>Why might it be missing from ").append(CMD).append("codex resume</span>?</h3><ul>");

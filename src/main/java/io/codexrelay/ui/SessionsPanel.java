@@ -211,7 +211,7 @@ public final class SessionsPanel extends JPanel {
                 progress.setVisible(done < total);
                 progress.setMaximum(total);
                 progress.setValue(done);
-                progress.setString(done + " / " + total + " files");
+                progress.setString(done + " / " + Fmt.count(total, "file"));
             }));
             var undo = service.lastRepair();
             int trash = service.trash().size();
@@ -220,8 +220,8 @@ public final class SessionsPanel extends JPanel {
                 problems = l.problems();
                 model.setSessions(l.sessions());
                 refreshProviders();
-                String tail = l.fromDisk() > 0 ? " · " + l.fromDisk() + " files read" : "";
-                status.setText(l.sessions().size() + " sessions in " + String.join(", ", l.codexHomes()) + tail
+                String tail = l.fromDisk() > 0 ? " · " + Fmt.count(l.fromDisk(), "file") + " read" : "";
+                status.setText(Fmt.count(l.sessions().size(), "session") + " in " + String.join(", ", l.codexHomes()) + tail
                         + (l.problems().isEmpty() ? "" : " · " + l.problems().size() + " problem" + (l.problems().size() == 1 ? "" : "s")));
                 undoButton.setEnabled(undo.isPresent());
                 undoButton.setToolTipText(undo.map(u -> "Undo: " + u.summary()).orElse("Nothing to undo"));

@@ -19,7 +19,8 @@ import java.util.List;
 public record TrayMenuModel(String tooltip, String status, List<Item> items) {
 
     public static final String STATUS = "status", AUTO = "auto", CODEX = "codex", PAUSE = "pause", REFRESH = "refresh",
-            SETTINGS = "settings", SESSIONS = "sessions", LOG = "log", QUIT = "quit", ACCOUNT_PREFIX = "account:";
+            SETTINGS = "settings", SESSIONS = "sessions", LOG = "log", QUIT = "quit", ACCOUNT_PREFIX = "account:",
+            DIRECT_PREFIX = "direct:", DIRECT_UNDO = "direct-undo";
 
     public sealed interface Item permits Label, Action, Toggle, Separator {
         String id();
@@ -39,7 +40,11 @@ public record TrayMenuModel(String tooltip, String status, List<Item> items) {
      * What the menu needs besides the pool: whether Codex is routed through the relay (null = unknown), whether a
      * Sessions window exists, and the error text when the pool could not be read (then {@code pool} may be null).
      */
-    public record Context(Boolean codexRouted, boolean sessionsAvailable, String error) {
+    public record Context(Boolean codexRouted, boolean sessionsAvailable, String error, String directAccount) {
+        public Context(Boolean codexRouted, boolean sessionsAvailable, String error) {
+            this(codexRouted, sessionsAvailable, error, null);
+        }
+
         public static Context plain() { return new Context(null, false, null); }
     }
 
@@ -57,6 +62,14 @@ public record TrayMenuModel(String tooltip, String status, List<Item> items) {
         boolean live = pool != null && ctx.error() == null;
         items.add(new Toggle(AUTO, "Auto-switch", pool != null && pool.autoSwitch(), live && pool != null && !pool.accounts().isEmpty()));
         items.add(new Toggle(CODEX, "Route Codex through relay", Boolean.TRUE.equals(ctx.codexRouted()), live && ctx.codexRouted() != null));
+        // Direct mode (issue 9): Codex without the relay. Offered only where Codex's own provider can use the account.
+        if (ctx.directAccount() != null) {
+            items.add(new Action(DIRECT_UNDO, "Stop using " + ctx.directAccount() + " directly (undo)", live));
+        } else if (pool != null) {
+            for (AccountStatus a : pool.accounts()) {
+                if (a.enabled() && directlyUsable(a)) items.add(new Action(DIRECT_PREFIX + a.name(), "Use " + a.name() + " directly (no relay)", live));
+            }
+        }
         items.add(new Toggle(PAUSE, "Pause relay", pool != null && pool.paused(), live));
         items.add(new Action(REFRESH, "Refresh quota now", live && !pool.accounts().isEmpty()));
         items.add(new Separator("sep-windows"));
@@ -66,6 +79,16 @@ public record TrayMenuModel(String tooltip, String status, List<Item> items) {
         items.add(new Separator("sep-quit"));
         items.add(new Action(QUIT, "Quit", true));
         return new TrayMenuModel(tooltip(pool, status, now, zone), status, List.copyOf(items));
+    }
+
+    /** Codex's own provider reaches ChatGPT logins and api.openai.com keys only. */
+    static boolean directlyUsable(AccountStatus a) {
+        return !"api-key".equals(a.kind()) || a.baseUrl() == null || a.baseUrl().replaceAll("/+$", "").equals("https://api.openai.com/v1");
+    }
+
+    /** The account name of a {@code direct:<name>} id, or null. */
+    public static String directOf(String id) {
+        return id.startsWith(DIRECT_PREFIX) ? id.substring(DIRECT_PREFIX.length()) : null;
     }
 
     /** The account name of an {@code account:<name>} id, or null. */
@@ -101,17 +124,26 @@ public record TrayMenuModel(String tooltip, String status, List<Item> items) {
         switch (state) {
             case "disabled" -> sb.append(" · disabled");
             case "relogin" -> sb.append(" · needs a new login");
+            case "key_rejected" -> sb.append(" · key rejected: replace it");
             case "exhausted" -> sb.append(" · out").append(until(a.stateUntil(), now, zone));
             case "cooling" -> sb.append(" · resting").append(until(a.stateUntil(), now, zone));
             default -> { }
         }
-        if (!"disabled".equals(state) && !"relogin".equals(state) && !"exhausted".equals(state)) {
+        if (!"disabled".equals(state) && !"relogin".equals(state) && !"key_rejected".equals(state) && !"exhausted".equals(state)) {
             QuotaSnapshot q = a.quota();
             if (q != null && (q.primary() != null || q.secondary() != null)) {
                 if (q.primary() != null) sb.append(" · 5h ").append(Fmt.percent(q.primary().remainingPercent())).append(" left");
                 if (q.secondary() != null) sb.append(" · week ").append(Fmt.percent(q.secondary().remainingPercent())).append(" left");
                 Instant reset = nextReset(q);
                 if (reset != null && reset.isAfter(now)) sb.append(" · resets ").append(Fmt.duration(Duration.between(now, reset)));
+                // A step ahead: say so when, at this pace, a window runs dry before it resets.
+                java.time.Clock at = java.time.Clock.fixed(now, java.time.ZoneOffset.UTC);
+                io.codexrelay.app.Pace five = io.codexrelay.app.Pace.of(q.primary(), Duration.ofHours(5), at);
+                io.codexrelay.app.Pace week = io.codexrelay.app.Pace.of(q.secondary(), Duration.ofDays(7), at);
+                io.codexrelay.app.Pace dry = five != null && five.runsDry() ? five : week != null && week.runsDry() ? week : null;
+                if (dry != null && dry.outIn().compareTo(Duration.ZERO) > 0) {
+                    sb.append(" · at this pace out in ").append(Fmt.duration(dry.outIn()));
+                }
             } else if ("api-key".equals(a.kind())) {
                 sb.append(" · API key");
             }

@@ -66,6 +66,7 @@ class CodexDirectModeE2eTest {
         CodexHome home = wiredToADeadRelay(fake);
         String key = "sk-direct-e2e-b-000000000000000000";
         fake.setDefault(FakeUpstream.success("hello from the direct account"));
+        fake.socket().setDefaultText("hello from the direct account");   // Codex's own provider may take the WebSocket
 
         CodexDirectMode direct = new CodexDirectMode(new RelayHome(tmp.resolve("relay")), Clock.systemUTC());
         direct.apply(home, "B", new Credentials.ApiKey(key, null));
@@ -73,7 +74,7 @@ class CodexDirectModeE2eTest {
         CodexCli.Result r = codex.exec(home.dir(), tmp.resolve("work"), "say hello", CODEX_TIMEOUT);
         assertThat(r.ok()).as(r.toString()).isTrue();
         assertThat(r.stdout()).as(r.toString()).contains("hello from the direct account");
-        assertThat(fake.received("/responses")).isNotEmpty().allSatisfy(q -> {
+        assertThat(fake.responsesRequests()).isNotEmpty().allSatisfy(q -> {
             assertThat(q.token()).isEqualTo(key);
             assertThat(q.header("x-relay-key")).isNull();
         });
@@ -89,6 +90,7 @@ class CodexDirectModeE2eTest {
         CodexHome home = wiredToADeadRelay(fake);
         String access = CodexAuth.jwt("{\"exp\":4102444800,\"https://api.openai.com/auth\":{\"chatgpt_account_id\":\"acct-a\"}}");
         fake.setDefault(FakeUpstream.success("hello from the chatgpt account"));
+        fake.socket().setDefaultText("hello from the chatgpt account");   // Codex's own provider may take the WebSocket
 
         CodexDirectMode direct = new CodexDirectMode(new RelayHome(tmp.resolve("relay")), Clock.systemUTC());
         direct.apply(home, "A", new Credentials.ChatGptTokens(CodexAuth.idToken("a@example.com", "plus", "acct-a"), access,
@@ -97,7 +99,7 @@ class CodexDirectModeE2eTest {
         CodexCli.Result r = codex.exec(home.dir(), tmp.resolve("work"), "say hello", CODEX_TIMEOUT);
         assertThat(r.ok()).as(r.toString()).isTrue();
         assertThat(r.stdout()).as(r.toString()).contains("hello from the chatgpt account");
-        assertThat(fake.received("/responses")).isNotEmpty().allSatisfy(q -> {
+        assertThat(fake.responsesRequests()).isNotEmpty().allSatisfy(q -> {
             assertThat(q.token()).isEqualTo(access);
             assertThat(q.header("chatgpt-account-id")).isEqualTo("acct-a");
         });

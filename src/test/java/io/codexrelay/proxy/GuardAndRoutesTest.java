@@ -176,7 +176,13 @@ class GuardAndRoutesTest {
     void pausedRelayAnswers503WithHowToResume() throws Exception {
         h.startServer();
         h.pool.setPaused(true);
-        HttpResponse<String> r = h.post("{}");
+        // Codex gets the final shape it prints at once (FaultsTest); other clients the 503 JSON error.
+        HttpResponse<String> codex = h.post("{}");
+        assertThat(codex.statusCode()).isEqualTo(400);
+        assertThat(codex.headers().firstValue("content-type")).hasValueSatisfying(ct -> assertThat(ct).startsWith("text/plain"));
+        assertThat(codex.body()).contains("codex-relay resume").contains("tray");
+        HttpResponse<String> r = h.send(h.request("/v1/responses").header(ClientKey.HEADER, h.key.value())
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")));
         assertThat(r.statusCode()).isEqualTo(503);
         var err = RelayErrors.JSON.readTree(r.body()).get("error");
         assertThat(err.get("type").asText()).isEqualTo("relay_paused");

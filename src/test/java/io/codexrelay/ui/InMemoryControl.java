@@ -66,6 +66,32 @@ final class InMemoryControl implements ControlApi {
         return a;
     }
     @Override public void setCodexRouted(boolean on) { calls.add("codex " + on); routed = on; }
+
+    String direct;                                          // the account handed to Codex (direct mode), null = off
+    StopChoice rememberedStop = StopChoice.ASK;
+    StopChoice thisStop;
+
+    @Override public DirectSwitch switchDirect(String name, Path codexHome) throws ControlException {
+        calls.add("direct " + name);
+        find(name);
+        direct = name;
+        routed = false;
+        return new DirectSwitch(name, "auth.json", "config.toml", null, null, null, List.of());
+    }
+    @Override public DirectUndo undoDirect(Path codexHome) throws ControlException {
+        calls.add("undo-direct");
+        if (direct == null) throw new ControlException("Direct mode is not active; there is nothing to undo.");
+        String was = direct;
+        direct = null;
+        routed = true;
+        return new DirectUndo(was, "auth.json", "config.toml", null, List.of());
+    }
+    @Override public String directAccount(Path codexHome) { return direct; }
+    @Override public StopChoice stopChoice() { return rememberedStop; }
+    @Override public void setStopChoice(StopChoice choice, boolean remember) {
+        calls.add("stop-choice " + choice + (remember ? " remembered" : ""));
+        if (remember) rememberedStop = choice; else thisStop = choice;
+    }
     @Override public List<RequestView> queryRequests(io.codexrelay.app.LogQuery.Filter f, long offset, int limit) { return List.of(); }
     @Override public long countRequests(io.codexrelay.app.LogQuery.Filter f) { return 0; }
     @Override public List<io.codexrelay.app.LogQuery.UsageBucket> requestUsage(java.time.Instant from, java.time.Duration bucket) { return List.of(); }

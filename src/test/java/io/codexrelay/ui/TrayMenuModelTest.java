@@ -44,7 +44,9 @@ class TrayMenuModelTest {
         assertThat(m.tooltip()).startsWith("codex-relay — Pro-1 · 5h 58 % left");
         // Menu order as the design lists it.
         assertThat(m.items()).extracting(TrayMenuModel.Item::id).containsExactly("status", "sep-accounts",
-                "account:Pro-1", "account:Plus-2", "account:Key-1", "sep-modes", "auto", "codex", "pause", "refresh",
+                "account:Pro-1", "account:Plus-2", "account:Key-1", "sep-modes", "auto", "codex",
+                "direct:Pro-1", "direct:Plus-2", "direct:Key-1",   // issue 9: "Use NAME directly (no relay)"
+                "pause", "refresh",
                 "sep-windows", "settings", "sessions", "log", "sep-quit", "quit");
     }
 
