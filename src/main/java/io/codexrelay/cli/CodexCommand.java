@@ -120,8 +120,9 @@ public final class CodexCommand implements Callable<Integer> {
     }
 
     @Command(name = "off", mixinStandardHelpOptions = true,
-            description = {"Undo `codex on`: put back the model_provider line you had (or none) and remove the relay's",
-                    "[model_providers.codex-relay] table, so config.toml is byte for byte what it was (backup first).",
+            description = {"Undo `codex on`: config.toml is put back byte for byte as it was.",
+                    "It restores the model_provider line you had (or none) and removes the relay's",
+                    "[model_providers.codex-relay] table (backup first).",
                     "--keep-table keeps the table (with the client key) so sessions recorded through the relay can still",
                     "be opened with `codex resume -c model_provider=codex-relay <id>`."})
     static final class Off extends Sub {

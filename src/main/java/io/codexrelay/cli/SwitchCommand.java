@@ -14,8 +14,9 @@ import java.nio.file.Path;
  * running daemon when there is one (its token refresher and live quota), else offline on the files.
  */
 @Command(name = "switch", mixinStandardHelpOptions = true,
-        description = {"Let Codex run without the relay: write one account into Codex's own auth.json and point",
-                "config.toml back at Codex's own provider (backups first). Without NAME: the account with the most",
+        description = {"Let Codex run without the relay, on one account (direct mode).",
+                "Writes the account into Codex's own auth.json and points config.toml back at Codex's own",
+                "provider (backups first). Without NAME: the account with the most",
                 "headroom, as the pool would choose. --undo puts both files back byte for byte.",
                 "--on-stop sets what happens to Codex when the relay stops (tray Quit, logout, serve stopped)."})
 final class SwitchCommand extends ControlCommand {
