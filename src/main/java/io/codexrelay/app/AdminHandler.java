@@ -33,6 +33,7 @@ import java.util.Map;
  * POST /accounts/api-key     NewApiKey                           -> AccountStatus
  * POST /accounts/import-codex {"codexHome":"/abs","name":null}   -> AccountStatus
  * POST /accounts/remove      {"name":".."}                       -> {"ok":true}
+ * POST /accounts/params      {"name":"..","reset":false}         -> LearnedParams
  * POST /accounts/update      {"name":"..","priority":..,"maxConcurrent":..,"enabled":..} -> AccountStatus
  * POST /pin                  {"name":".."}                       -> {"ok":true}
  * POST /auto                                                     -> {"ok":true}
@@ -175,6 +176,11 @@ public final class AdminHandler extends Handler.Abstract {
                 requireMethod(post);
                 control.revokeKey(text(body(raw), "name"));
                 return ok();
+            }
+            case "/accounts/params" -> {
+                requireMethod(post);
+                JsonNode b = body(raw);
+                return control.learnedParameters(text(b, "name"), b.path("reset").asBoolean(false));
             }
             case "/accounts/remove" -> {
                 requireMethod(post);

@@ -226,9 +226,29 @@ public interface ControlApi {
         throw new ControlException("Homes are not available here; run `codex-relay homes remove`.");
     }
 
-    record NewApiKey(String name, String key, String baseUrl, Integer priority, Integer maxConcurrent) {
-        @Override public String toString() { return "NewApiKey[" + name + " @ " + baseUrl + "]"; }
+    /**
+     * A new API-key account. {@code wire}: {@code responses} (null), {@code chat} or {@code anthropic};
+     * {@code modelRules}: {@code pattern=target} each (null: none).
+     */
+    record NewApiKey(String name, String key, String baseUrl, Integer priority, Integer maxConcurrent, String wire,
+                     List<String> modelRules) {
+        public NewApiKey(String name, String key, String baseUrl, Integer priority, Integer maxConcurrent) {
+            this(name, key, baseUrl, priority, maxConcurrent, null, null);
+        }
+        @Override public String toString() { return "NewApiKey[" + name + " @ " + baseUrl + " (" + wire + ")]"; }
     }
+
+    /**
+     * The request parameters an account's upstream refused and the relay now leaves out (issue 12), per upstream
+     * model; with {@code reset} they are forgotten first ({@code forgotten} says how many) and the list is empty.
+     */
+    default LearnedParams learnedParameters(String name, boolean reset) throws ControlException {
+        throw new ControlException("Learned parameters are not available here.");
+    }
+
+    record LearnedParam(String model, String param, Instant learnedAt) {}
+
+    record LearnedParams(String account, List<LearnedParam> params, int forgotten) {}
 
     record AccountChanges(Integer priority, Integer maxConcurrent, Boolean enabled) {}
 }

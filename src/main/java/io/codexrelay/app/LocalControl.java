@@ -6,6 +6,8 @@ import io.codexrelay.account.CodexAuthExport;
 import io.codexrelay.account.CodexAuthFile;
 import io.codexrelay.account.Credentials;
 import io.codexrelay.account.Jwt;
+import io.codexrelay.account.ModelRule;
+import io.codexrelay.account.Wire;
 import io.codexrelay.config.AtomicFiles;
 import io.codexrelay.config.ConfigException;
 import io.codexrelay.config.ConfigFilePatcher;
@@ -166,6 +168,17 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
 
     // ---- status ----------------------------------------------------------------------------------------------
 
+    /** Where an Anthropic key goes when no base URL is given ({@code /v1/messages} is appended). */
+    static final String ANTHROPIC_BASE_URL = "https://api.anthropic.com";
+
+    static String wireOf(Account a) {
+        return a.credentials() instanceof Credentials.ApiKey k ? k.wire().label() : Wire.RESPONSES.label();
+    }
+
+    static List<String> modelRulesOf(Account a) {
+        return a.credentials() instanceof Credentials.ApiKey k ? k.modelRules().stream().map(ModelRule::toString).toList() : List.of();
+    }
+
     String baseUrl(Account a) {
         if (a.credentials() instanceof Credentials.ApiKey k && k.baseUrl() != null) return k.baseUrl();
         return a.kind() == Account.Kind.CHATGPT ? config.upstream().chatgptBaseUrl() : config.upstream().defaultApiBaseUrl();
@@ -253,16 +266,27 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
         if (key.isEmpty()) throw new ControlException("The API key is empty. Pass it with --key, --key-env VAR or --key-stdin.");
         if (key.chars().anyMatch(Character::isWhitespace))
             throw new ControlException("The API key contains spaces or line breaks; paste only the key itself.");
-        String baseUrl = checkBaseUrl(r.baseUrl() == null || r.baseUrl().isBlank() ? config.upstream().defaultApiBaseUrl() : r.baseUrl());
+        // An Anthropic key without a base URL goes to Anthropic itself, not to the OpenAI default.
+        String defaultBase = "anthropic".equalsIgnoreCase(String.valueOf(r.wire()).trim()) ? ANTHROPIC_BASE_URL
+                : config.upstream().defaultApiBaseUrl();
+        String baseUrl = checkBaseUrl(r.baseUrl() == null || r.baseUrl().isBlank() ? defaultBase : r.baseUrl());
         int priority = checkPriority(r.priority() == null ? DEFAULT_PRIORITY : r.priority());
         Integer maxConcurrent = r.maxConcurrent() == null ? null : checkMaxConcurrent(r.maxConcurrent());
+        Wire wire;
+        List<ModelRule> rules = new ArrayList<>();
+        try {
+            wire = Wire.fromLabel(r.wire());
+            if (r.modelRules() != null) for (String rule : r.modelRules()) rules.add(ModelRule.parse(rule));
+        } catch (IllegalArgumentException e) {
+            throw new ControlException(e.getMessage() + ".");
+        }
         for (Account a : store(accounts::list)) {
             if (a.credentials() instanceof Credentials.ApiKey k && k.key().equals(key) && Objects.equals(k.baseUrl(), baseUrl))
                 throw new ControlException("This key (" + a.credentials().hint() + ") is already in the pool as '" + a.name() + "'.");
         }
         var now = clock.instant();
         store(() -> accounts.insert(new Account(0, name, Account.Kind.API_KEY, true, priority, maxConcurrent,
-                new Credentials.ApiKey(key, baseUrl), null, null, null, now, now)));
+                new Credentials.ApiKey(key, baseUrl, wire, rules), null, null, null, now, now)));
         accountsChanged();
         return statusOf(name);
     }
@@ -305,6 +329,17 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
                 new Credentials.ApiKey(apiKey.key(), baseUrl), null, null, dir.toString(), now, now)));
         accountsChanged();
         return statusOf(chosen);
+    }
+
+    @Override
+    public synchronized LearnedParams learnedParameters(String name, boolean reset) throws ControlException {
+        Account a = require(name);
+        var learned = new io.codexrelay.account.LearnedParameters(accounts.database(), clock);
+        int forgotten = reset ? store(() -> learned.reset(a.id())) : 0;
+        List<LearnedParam> out = new ArrayList<>();
+        for (var l : store(() -> learned.list(a.id())))
+            out.add(new LearnedParam(l.model(), l.param(), Instant.ofEpochMilli(l.learnedAtMs())));
+        return new LearnedParams(a.name(), List.copyOf(out), forgotten);
     }
 
     @Override

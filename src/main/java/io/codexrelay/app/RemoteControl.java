@@ -92,6 +92,12 @@ public final class RemoteControl implements ControlHandle {
     }
 
     @Override
+    public LearnedParams learnedParameters(String name, boolean reset) throws ControlException {
+        return convert(call("POST", "/accounts/params", Map.of("name", name == null ? "" : name, "reset", reset), timeout),
+                LearnedParams.class);
+    }
+
+    @Override
     public void removeAccount(String name) throws ControlException {
         call("POST", "/accounts/remove", nameBody(name), timeout);
     }

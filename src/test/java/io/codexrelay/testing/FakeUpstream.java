@@ -94,6 +94,7 @@ public final class FakeUpstream implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<ResponsesRequest> responsesRequests = new CopyOnWriteArrayList<>();
     private final FakeUpstreamSocket socket;
+    private final FakeProviders providers = new FakeProviders();
     private final Map<String, Queue<Reply>> scripts = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> peakInFlight = new ConcurrentHashMap<>();
@@ -181,6 +182,15 @@ public final class FakeUpstream implements AutoCloseable {
      */
     public FakeUpstream setAuthorizeCode(String code) { this.authorizeCode = code; return this; }
 
+    /** The Chat Completions and Anthropic endpoints: scripting and what arrived ({@link FakeProviders}). */
+    public FakeProviders providers() { return providers; }
+
+    /** The base URL of the Chat Completions endpoint ({@code {base}/chat/completions}). */
+    public String chatBaseUrl() { return "http://127.0.0.1:" + port() + "/chat/v1"; }
+
+    /** The base URL of the Anthropic endpoint ({@code {base}/v1/messages}). */
+    public String anthropicBaseUrl() { return "http://127.0.0.1:" + port() + "/anthropic"; }
+
     /** The WebSocket side: scripting ({@code 426} on demand, error frames, ...) and what arrived on sockets. */
     public FakeUpstreamSocket socket() { return socket; }
 
@@ -188,6 +198,7 @@ public final class FakeUpstream implements AutoCloseable {
         received.clear();
         responsesRequests.clear();
         socket.reset();
+        providers.reset();
         scripts.clear();
         inFlight.clear();
         peakInFlight.clear();
@@ -467,6 +478,15 @@ public final class FakeUpstream implements AutoCloseable {
             }
             if (path.endsWith("/models")) {
                 writePlain(response, new Plain(200, Map.of(), "application/json", "{\"models\":[],\"object\":\"list\",\"data\":[]}", 0), callback);
+                return;
+            }
+            if (FakeProviders.handles(path)) {
+                FakeProviders.Answer a = providers.answer(path, headers, body);
+                if (a.contentType().equals("text/event-stream")) {
+                    writeSse(response, new Sse(a.headers(), a.frames(), 0, false), callback, 0, () -> { });
+                } else {
+                    writePlain(response, new Plain(a.status(), a.headers(), a.contentType(), a.frames().get(0), 0), callback);
+                }
                 return;
             }
             if (!path.endsWith("/responses")) {
