@@ -21,7 +21,7 @@ import java.util.Optional;
 public final class AccountRepository {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String COLUMNS = "id, name, kind, enabled, priority, max_concurrent, base_url, secret_json, "
-            + "chatgpt_account_id, email, plan, source_codex_home, created_at_ms, updated_at_ms";
+            + "chatgpt_account_id, email, plan, source_codex_home, created_at_ms, updated_at_ms, wire, model_rules";
 
     private final Database db;
     private final Clock clock;
@@ -70,11 +70,12 @@ public final class AccountRepository {
         long now = clock.millis();
         long id = db.withConnection(c -> {
             try (var ps = c.prepareStatement("INSERT INTO accounts (name, kind, enabled, priority, max_concurrent, base_url, "
-                    + "secret_json, chatgpt_account_id, email, plan, source_codex_home, created_at_ms, updated_at_ms) "
-                    + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", PreparedStatement.RETURN_GENERATED_KEYS)) {
+                    + "secret_json, chatgpt_account_id, email, plan, source_codex_home, created_at_ms, updated_at_ms, wire, model_rules) "
+                    + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", PreparedStatement.RETURN_GENERATED_KEYS)) {
                 bind(ps, a);
                 ps.setLong(12, now);
                 ps.setLong(13, now);
+                bindWire(ps, a, 14);
                 ps.executeUpdate();
                 try (var keys = ps.getGeneratedKeys()) {
                     keys.next();
@@ -89,10 +90,12 @@ public final class AccountRepository {
     public Account update(Account a) throws StoreException {
         int n = db.withConnection(c -> {
             try (var ps = c.prepareStatement("UPDATE accounts SET name=?, kind=?, enabled=?, priority=?, max_concurrent=?, "
-                    + "base_url=?, secret_json=?, chatgpt_account_id=?, email=?, plan=?, source_codex_home=?, updated_at_ms=? WHERE id=?")) {
+                    + "base_url=?, secret_json=?, chatgpt_account_id=?, email=?, plan=?, source_codex_home=?, updated_at_ms=?, "
+                    + "wire=?, model_rules=? WHERE id=?")) {
                 bind(ps, a);
                 ps.setLong(12, clock.millis());
-                ps.setLong(13, a.id());
+                bindWire(ps, a, 13);
+                ps.setLong(15, a.id());
                 return ps.executeUpdate();
             }
         });
@@ -135,6 +138,33 @@ public final class AccountRepository {
         ps.setString(11, a.sourceCodexHome());
     }
 
+    /** The wire and the model rules (two parameters from {@code index}). */
+    private static void bindWire(PreparedStatement ps, Account a, int index) throws SQLException {
+        if (a.credentials() instanceof Credentials.ApiKey k) {
+            ps.setString(index, k.wire().label());
+            if (k.modelRules().isEmpty()) ps.setNull(index + 1, Types.VARCHAR);
+            else {
+                var arr = JSON.createArrayNode();
+                for (ModelRule r : k.modelRules()) arr.addObject().put("pattern", r.pattern()).put("target", r.target());
+                ps.setString(index + 1, arr.toString());
+            }
+        } else {
+            ps.setString(index, Wire.RESPONSES.label());
+            ps.setNull(index + 1, Types.VARCHAR);
+        }
+    }
+
+    private static List<ModelRule> modelRules(String json) throws SQLException {
+        if (json == null || json.isBlank()) return List.of();
+        try {
+            List<ModelRule> out = new ArrayList<>();
+            for (JsonNode n : JSON.readTree(json)) out.add(new ModelRule(n.path("pattern").asText(), n.path("target").asText()));
+            return out;
+        } catch (Exception e) {
+            throw new SQLException("stored model rules are unreadable: " + e.getMessage());
+        }
+    }
+
     private static String secretJson(Credentials creds) {
         ObjectNode n = JSON.createObjectNode();
         if (creds instanceof Credentials.ChatGptTokens t) {
@@ -160,7 +190,8 @@ public final class AccountRepository {
         Credentials creds = kind == Account.Kind.CHATGPT
                 ? new Credentials.ChatGptTokens(text(s, "id_token"), text(s, "access_token"), text(s, "refresh_token"),
                     text(s, "account_id"), s.hasNonNull("last_refresh") ? Instant.parse(s.get("last_refresh").asText()) : null)
-                : new Credentials.ApiKey(text(s, "key"), rs.getString("base_url"));
+                : new Credentials.ApiKey(text(s, "key"), rs.getString("base_url"), Wire.fromLabel(rs.getString("wire")),
+                    modelRules(rs.getString("model_rules")));
         int mc = rs.getInt("max_concurrent");
         Integer maxConcurrent = rs.wasNull() ? null : mc;
         return new Account(rs.getLong("id"), rs.getString("name"), kind, rs.getInt("enabled") != 0, rs.getInt("priority"),

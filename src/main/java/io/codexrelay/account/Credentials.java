@@ -19,9 +19,18 @@ public sealed interface Credentials permits Credentials.ChatGptTokens, Credentia
         public Instant accessTokenExpiry() { return Jwt.expiry(accessToken); }
     }
 
-    /** A key for an OpenAI-compatible Responses endpoint. */
-    record ApiKey(String key, String baseUrl) implements Credentials {
+    /**
+     * A key for an API endpoint that speaks {@code wire} (Responses unless said otherwise), with the account's model
+     * rules (empty: every model goes upstream as asked).
+     */
+    record ApiKey(String key, String baseUrl, Wire wire, java.util.List<ModelRule> modelRules) implements Credentials {
+        public ApiKey {
+            wire = wire == null ? Wire.RESPONSES : wire;
+            modelRules = modelRules == null ? java.util.List.of() : java.util.List.copyOf(modelRules);
+        }
+        /** A key for an OpenAI-compatible Responses endpoint, without model rules. */
+        public ApiKey(String key, String baseUrl) { this(key, baseUrl, Wire.RESPONSES, java.util.List.of()); }
         @Override public String hint() { return Secrets.hint(key); }
-        @Override public String toString() { return "ApiKey[" + hint() + " @ " + baseUrl + "]"; }
+        @Override public String toString() { return "ApiKey[" + hint() + " @ " + baseUrl + " (" + wire.label() + ")]"; }
     }
 }

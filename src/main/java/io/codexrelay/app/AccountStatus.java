@@ -6,10 +6,25 @@ import java.time.Instant;
 
 /**
  * One account as shown to the user. {@code state} is one of "ready", "busy", "cooling", "exhausted",
- * "relogin", "key_rejected" (the upstream rejected the API key: replace it), "disabled"; {@code stateUntil} is when cooling/exhausted ends. {@code secretHint} shows at most the
- * last 4 characters. {@code quota} may be null when nothing is known yet.
+ * "relogin", "key_rejected" (the upstream rejected the API key: replace it), "disabled"; {@code stateUntil} is when
+ * cooling/exhausted ends. {@code secretHint} shows at most the last 4 characters. {@code quota} may be null when
+ * nothing is known yet. {@code wire} is what the account's upstream speaks ({@code responses}, {@code chat},
+ * {@code anthropic}); {@code modelRules} are its model rules as {@code pattern=target}.
  */
 public record AccountStatus(String name, String kind, String email, String plan, String baseUrl, boolean enabled,
                             int priority, int maxConcurrent, String secretHint, String state, Instant stateUntil,
-                            String stateReason, int inFlight, boolean pinned, QuotaSnapshot quota) {
+                            String stateReason, int inFlight, boolean pinned, QuotaSnapshot quota, String wire,
+                            java.util.List<String> modelRules) {
+    public AccountStatus {
+        wire = wire == null ? "responses" : wire;
+        modelRules = modelRules == null ? java.util.List.of() : java.util.List.copyOf(modelRules);
+    }
+
+    /** An account of the Responses wire without model rules. */
+    public AccountStatus(String name, String kind, String email, String plan, String baseUrl, boolean enabled,
+                         int priority, int maxConcurrent, String secretHint, String state, Instant stateUntil,
+                         String stateReason, int inFlight, boolean pinned, QuotaSnapshot quota) {
+        this(name, kind, email, plan, baseUrl, enabled, priority, maxConcurrent, secretHint, state, stateUntil, stateReason,
+                inFlight, pinned, quota, "responses", java.util.List.of());
+    }
 }

@@ -33,6 +33,7 @@ import java.util.Map;
  * POST /accounts/api-key     NewApiKey                           -> AccountStatus
  * POST /accounts/import-codex {"codexHome":"/abs","name":null}   -> AccountStatus
  * POST /accounts/remove      {"name":".."}                       -> {"ok":true}
+ * POST /accounts/params      {"name":"..","reset":false}         -> LearnedParams
  * POST /accounts/update      {"name":"..","priority":..,"maxConcurrent":..,"enabled":..} -> AccountStatus
  * POST /pin                  {"name":".."}                       -> {"ok":true}
  * POST /auto                                                     -> {"ok":true}
@@ -161,6 +162,25 @@ public final class AdminHandler extends Handler.Abstract {
                 String home = text(b, "codexHome");
                 if (home == null) throw new HttpError(400, "codexHome is required.");
                 return control.importCodex(Path.of(home), text(b, "name"));
+            }
+            case "/keys" -> {
+                requireMethod(get);
+                return control.keys();
+            }
+            case "/keys/create" -> {
+                requireMethod(post);
+                JsonNode b = body(raw);
+                return control.createKey(new ControlApi.NewToolKey(text(b, "name"), integer(b, "rpm"), integer(b, "maxConcurrent")));
+            }
+            case "/keys/revoke" -> {
+                requireMethod(post);
+                control.revokeKey(text(body(raw), "name"));
+                return ok();
+            }
+            case "/accounts/params" -> {
+                requireMethod(post);
+                JsonNode b = body(raw);
+                return control.learnedParameters(text(b, "name"), b.path("reset").asBoolean(false));
             }
             case "/accounts/remove" -> {
                 requireMethod(post);

@@ -155,6 +155,27 @@ public interface ControlApi {
     /** Events of the running daemon; null for remote and offline implementations. */
     default EventBus events() { return null; }
 
+    /** The client keys: Codex's ({@code codex}) and every per-tool key, revoked ones included. */
+    default List<ToolKeyView> keys() throws ControlException {
+        throw new ControlException("Client keys are not available here.");
+    }
+
+    /** Makes a per-tool client key; the answer holds the key itself, shown once and never stored. */
+    default CreatedToolKey createKey(NewToolKey request) throws ControlException {
+        throw new ControlException("Client keys are not available here.");
+    }
+
+    /** Revokes a per-tool key: the running relay refuses it from the next request on. */
+    default void revokeKey(String name) throws ControlException {
+        throw new ControlException("Client keys are not available here.");
+    }
+
+    record NewToolKey(String name, Integer rpm, Integer maxConcurrent) {}
+
+    record CreatedToolKey(String name, String key) {
+        @Override public String toString() { return "CreatedToolKey[" + name + "]"; }
+    }
+
     // ---- several machines and several Codex homes (docs/sync.md, docs/cli.md `homes`) ----------------------------
 
     /** Every account (tokens, keys, settings) in one file encrypted with {@code passphrase} (docs/sync.md). */
@@ -205,9 +226,29 @@ public interface ControlApi {
         throw new ControlException("Homes are not available here; run `codex-relay homes remove`.");
     }
 
-    record NewApiKey(String name, String key, String baseUrl, Integer priority, Integer maxConcurrent) {
-        @Override public String toString() { return "NewApiKey[" + name + " @ " + baseUrl + "]"; }
+    /**
+     * A new API-key account. {@code wire}: {@code responses} (null), {@code chat} or {@code anthropic};
+     * {@code modelRules}: {@code pattern=target} each (null: none).
+     */
+    record NewApiKey(String name, String key, String baseUrl, Integer priority, Integer maxConcurrent, String wire,
+                     List<String> modelRules) {
+        public NewApiKey(String name, String key, String baseUrl, Integer priority, Integer maxConcurrent) {
+            this(name, key, baseUrl, priority, maxConcurrent, null, null);
+        }
+        @Override public String toString() { return "NewApiKey[" + name + " @ " + baseUrl + " (" + wire + ")]"; }
     }
+
+    /**
+     * The request parameters an account's upstream refused and the relay now leaves out (issue 12), per upstream
+     * model; with {@code reset} they are forgotten first ({@code forgotten} says how many) and the list is empty.
+     */
+    default LearnedParams learnedParameters(String name, boolean reset) throws ControlException {
+        throw new ControlException("Learned parameters are not available here.");
+    }
+
+    record LearnedParam(String model, String param, Instant learnedAt) {}
+
+    record LearnedParams(String account, List<LearnedParam> params, int forgotten) {}
 
     record AccountChanges(Integer priority, Integer maxConcurrent, Boolean enabled) {}
 }

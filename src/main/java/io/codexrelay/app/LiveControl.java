@@ -59,7 +59,7 @@ public final class LiveControl extends LocalControl {
             Account a = r.account();
             list.add(new AccountStatus(a.name(), a.kind().label(), a.email(), a.plan(), baseUrl(a), a.enabled(), a.priority(),
                     r.maxConcurrent(), a.credentials().hint(), r.state(), r.until(), r.reason(), r.inFlight(),
-                    a.name().equals(pinned), r.quota()));
+                    a.name().equals(pinned), r.quota(), wireOf(a), modelRulesOf(a)));
         }
         return new PoolStatus(pinned == null, pinned, pool.serving(), pool.paused(), serverInFlight.getAsInt(),
                 pool.earliestReset(), List.copyOf(list));
@@ -157,6 +157,26 @@ public final class LiveControl extends LocalControl {
     }
 
     @Override RequestLog requestLog() { return requestLog; }
+
+    private volatile io.codexrelay.proxy.ToolKeys toolKeys;
+
+    /** The relay's key table: loaded now, and again whenever a key is made or revoked. */
+    void attachToolKeys(io.codexrelay.proxy.ToolKeys keys) throws ControlException {
+        this.toolKeys = keys;
+        keysChanged();
+    }
+
+    @Override
+    void keysChanged() throws ControlException {
+        var k = toolKeys;
+        if (k != null) k.replace(activeKeys());
+    }
+
+    @Override
+    java.util.Map<String, io.codexrelay.proxy.ToolKeys.Usage> keyUsage() {
+        var k = toolKeys;
+        return k == null ? java.util.Map.of() : k.usage();
+    }
 
     @Override void flushLog() { requestLog.flush(); }
 

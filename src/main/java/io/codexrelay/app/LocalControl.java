@@ -6,6 +6,8 @@ import io.codexrelay.account.CodexAuthExport;
 import io.codexrelay.account.CodexAuthFile;
 import io.codexrelay.account.Credentials;
 import io.codexrelay.account.Jwt;
+import io.codexrelay.account.ModelRule;
+import io.codexrelay.account.Wire;
 import io.codexrelay.config.AtomicFiles;
 import io.codexrelay.config.ConfigException;
 import io.codexrelay.config.ConfigFilePatcher;
@@ -166,6 +168,17 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
 
     // ---- status ----------------------------------------------------------------------------------------------
 
+    /** Where an Anthropic key goes when no base URL is given ({@code /v1/messages} is appended). */
+    static final String ANTHROPIC_BASE_URL = "https://api.anthropic.com";
+
+    static String wireOf(Account a) {
+        return a.credentials() instanceof Credentials.ApiKey k ? k.wire().label() : Wire.RESPONSES.label();
+    }
+
+    static List<String> modelRulesOf(Account a) {
+        return a.credentials() instanceof Credentials.ApiKey k ? k.modelRules().stream().map(ModelRule::toString).toList() : List.of();
+    }
+
     String baseUrl(Account a) {
         if (a.credentials() instanceof Credentials.ApiKey k && k.baseUrl() != null) return k.baseUrl();
         return a.kind() == Account.Kind.CHATGPT ? config.upstream().chatgptBaseUrl() : config.upstream().defaultApiBaseUrl();
@@ -174,6 +187,73 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
     private AccountStatus statusOf(String name) throws ControlException {
         for (AccountStatus s : status().accounts()) if (s.name().equals(name)) return s;
         throw new ControlException("Account '" + name + "' vanished while it was being saved; run `codex-relay accounts list`.");
+    }
+
+    // ---- client keys -----------------------------------------------------------------------------------------
+
+    /** A key's use since the daemon started, by name (nothing offline). */
+    java.util.Map<String, io.codexrelay.proxy.ToolKeys.Usage> keyUsage() { return java.util.Map.of(); }
+
+    /** A key was made or revoked: the running relay takes the new list (nothing to do offline). */
+    void keysChanged() throws ControlException { }
+
+    /** The active per-tool keys as the relay needs them. */
+    List<io.codexrelay.proxy.ToolKeys.Key> activeKeys() throws ControlException {
+        List<io.codexrelay.proxy.ToolKeys.Key> out = new java.util.ArrayList<>();
+        for (var k : store(() -> new io.codexrelay.store.ClientKeyStore(database).list())) {
+            if (k.active()) out.add(new io.codexrelay.proxy.ToolKeys.Key(k.name(), k.keyHash(), k.rpm(), k.maxConcurrent()));
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized List<ToolKeyView> keys() throws ControlException {
+        var usage = keyUsage();
+        List<ToolKeyView> out = new java.util.ArrayList<>();
+        var codex = usage.get(io.codexrelay.proxy.ToolKeys.CODEX);
+        out.add(new ToolKeyView(io.codexrelay.proxy.ToolKeys.CODEX, null, null, null, null,
+                codex == null ? 0 : codex.requests(), codex == null ? 0 : codex.inFlight(), codex == null ? 0 : codex.limited()));
+        for (var k : store(() -> new io.codexrelay.store.ClientKeyStore(database).list())) {
+            var u = k.active() ? usage.get(k.name()) : null;
+            out.add(new ToolKeyView(k.name(), k.rpm(), k.maxConcurrent(), k.created(), k.revoked(),
+                    u == null ? 0 : u.requests(), u == null ? 0 : u.inFlight(), u == null ? 0 : u.limited()));
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized CreatedToolKey createKey(NewToolKey r) throws ControlException {
+        if (r == null || r.name() == null || r.name().isBlank()) throw new ControlException("Give the key a name, e.g. `codex-relay keys create claude-code`.");
+        String name = r.name().trim();
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"))
+            throw new ControlException("A key name is 1-64 letters, digits, '.', '_' or '-' (starting with a letter or digit); '" + name + "' is not.");
+        if (name.equals(io.codexrelay.proxy.ToolKeys.CODEX))
+            throw new ControlException("'codex' is Codex's own key (client.key); choose another name.");
+        if (r.rpm() != null && (r.rpm() < 1 || r.rpm() > 100_000)) throw new ControlException("--rpm must be between 1 and 100000.");
+        if (r.maxConcurrent() != null && (r.maxConcurrent() < 1 || r.maxConcurrent() > 10_000))
+            throw new ControlException("--max-concurrent must be between 1 and 10000.");
+        var keyStore = new io.codexrelay.store.ClientKeyStore(database);
+        for (var k : store(keyStore::list)) {
+            if (k.name().equals(name)) throw new ControlException("A key named '" + name + "' exists already"
+                    + (k.active() ? "; revoke it first (`codex-relay keys revoke " + name + "`) or choose another name." : " (revoked); choose another name."));
+        }
+        String key = io.codexrelay.config.ClientKey.generate();
+        store(() -> {
+            keyStore.insert(new io.codexrelay.store.ClientKeyStore.StoredKey(name, io.codexrelay.config.ClientKey.hashOf(key),
+                    r.rpm(), r.maxConcurrent(), clock.instant(), null));
+            return null;
+        });
+        keysChanged();
+        return new CreatedToolKey(name, key);
+    }
+
+    @Override
+    public synchronized void revokeKey(String name) throws ControlException {
+        if (io.codexrelay.proxy.ToolKeys.CODEX.equals(name))
+            throw new ControlException("'codex' is Codex's own key; to replace it, delete client.key in the relay home and run `codex-relay codex on`.");
+        boolean done = store(() -> new io.codexrelay.store.ClientKeyStore(database).revoke(name, clock.instant()));
+        if (!done) throw new ControlException("No active key is named '" + name + "'. `codex-relay keys list` shows the keys.");
+        keysChanged();
     }
 
     // ---- accounts --------------------------------------------------------------------------------------------
@@ -186,16 +266,27 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
         if (key.isEmpty()) throw new ControlException("The API key is empty. Pass it with --key, --key-env VAR or --key-stdin.");
         if (key.chars().anyMatch(Character::isWhitespace))
             throw new ControlException("The API key contains spaces or line breaks; paste only the key itself.");
-        String baseUrl = checkBaseUrl(r.baseUrl() == null || r.baseUrl().isBlank() ? config.upstream().defaultApiBaseUrl() : r.baseUrl());
+        // An Anthropic key without a base URL goes to Anthropic itself, not to the OpenAI default.
+        String defaultBase = "anthropic".equalsIgnoreCase(String.valueOf(r.wire()).trim()) ? ANTHROPIC_BASE_URL
+                : config.upstream().defaultApiBaseUrl();
+        String baseUrl = checkBaseUrl(r.baseUrl() == null || r.baseUrl().isBlank() ? defaultBase : r.baseUrl());
         int priority = checkPriority(r.priority() == null ? DEFAULT_PRIORITY : r.priority());
         Integer maxConcurrent = r.maxConcurrent() == null ? null : checkMaxConcurrent(r.maxConcurrent());
+        Wire wire;
+        List<ModelRule> rules = new ArrayList<>();
+        try {
+            wire = Wire.fromLabel(r.wire());
+            if (r.modelRules() != null) for (String rule : r.modelRules()) rules.add(ModelRule.parse(rule));
+        } catch (IllegalArgumentException e) {
+            throw new ControlException(e.getMessage() + ".");
+        }
         for (Account a : store(accounts::list)) {
             if (a.credentials() instanceof Credentials.ApiKey k && k.key().equals(key) && Objects.equals(k.baseUrl(), baseUrl))
                 throw new ControlException("This key (" + a.credentials().hint() + ") is already in the pool as '" + a.name() + "'.");
         }
         var now = clock.instant();
         store(() -> accounts.insert(new Account(0, name, Account.Kind.API_KEY, true, priority, maxConcurrent,
-                new Credentials.ApiKey(key, baseUrl), null, null, null, now, now)));
+                new Credentials.ApiKey(key, baseUrl, wire, rules), null, null, null, now, now)));
         accountsChanged();
         return statusOf(name);
     }
@@ -238,6 +329,17 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
                 new Credentials.ApiKey(apiKey.key(), baseUrl), null, null, dir.toString(), now, now)));
         accountsChanged();
         return statusOf(chosen);
+    }
+
+    @Override
+    public synchronized LearnedParams learnedParameters(String name, boolean reset) throws ControlException {
+        Account a = require(name);
+        var learned = new io.codexrelay.account.LearnedParameters(accounts.database(), clock);
+        int forgotten = reset ? store(() -> learned.reset(a.id())) : 0;
+        List<LearnedParam> out = new ArrayList<>();
+        for (var l : store(() -> learned.list(a.id())))
+            out.add(new LearnedParam(l.model(), l.param(), Instant.ofEpochMilli(l.learnedAtMs())));
+        return new LearnedParams(a.name(), List.copyOf(out), forgotten);
     }
 
     @Override

@@ -203,6 +203,11 @@ public final class RelayApp implements AutoCloseable {
                     b.requestLog, b.events, server::inFlight, b.live, b.clock,
                     "daemon pid " + ProcessHandle.current().pid() + " (this process)");
             b.closeables.push(b.control);
+            try {
+                ((LiveControl) b.control).attachToolKeys(server.toolKeys());
+            } catch (ControlException e) {
+                throw new IOException("Reading the client keys from " + b.home.database().getFileName() + " failed: " + e.getMessage(), e);
+            }
             b.control.codexEnv = options.env() == null ? System.getenv() : options.env();
             b.closeables.push(new CodexRoutingWatch(b.home, b.clock, b.events).start());   // the tray's Codex tick follows the file
             // Named Codex homes: their client keys and accounts (homes.json); then the WebDAV sync, when set up.

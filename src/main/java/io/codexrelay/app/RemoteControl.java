@@ -77,6 +77,27 @@ public final class RemoteControl implements ControlHandle {
     }
 
     @Override
+    public List<ToolKeyView> keys() throws ControlException {
+        return json.convertValue(call("GET", "/keys", null, timeout), new TypeReference<List<ToolKeyView>>() { });
+    }
+
+    @Override
+    public CreatedToolKey createKey(NewToolKey request) throws ControlException {
+        return convert(call("POST", "/keys/create", request, timeout), CreatedToolKey.class);
+    }
+
+    @Override
+    public void revokeKey(String name) throws ControlException {
+        call("POST", "/keys/revoke", nameBody(name), timeout);
+    }
+
+    @Override
+    public LearnedParams learnedParameters(String name, boolean reset) throws ControlException {
+        return convert(call("POST", "/accounts/params", Map.of("name", name == null ? "" : name, "reset", reset), timeout),
+                LearnedParams.class);
+    }
+
+    @Override
     public void removeAccount(String name) throws ControlException {
         call("POST", "/accounts/remove", nameBody(name), timeout);
     }

@@ -12,10 +12,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
-/** {@code accounts list|add-key|import-codex|remove|set|login|export-codex|export|import}. */
+/** {@code accounts list|add-key|import-codex|remove|set|params|login|export-codex|export|import}. */
 @Command(name = "accounts", mixinStandardHelpOptions = true, description = "List, add, import, change and remove accounts.",
         subcommands = {AccountsCommand.ListAccounts.class, AccountsCommand.AddKey.class, AccountsCommand.ImportCodex.class,
-                AccountsCommand.Remove.class, AccountsCommand.Set.class, AccountLoginCommands.Login.class,
+                AccountsCommand.Remove.class, AccountsCommand.Set.class, AccountsCommand.Params.class, AccountLoginCommands.Login.class,
                 AccountLoginCommands.ExportCodex.class, AccountTransferCommands.Export.class,
                 AccountTransferCommands.Import.class})
 final class AccountsCommand {
@@ -25,6 +25,8 @@ final class AccountsCommand {
         if (a.email() != null) sb.append(", ").append(a.email());
         if (a.plan() != null) sb.append(", ").append(a.plan());
         if ("api-key".equals(a.kind())) sb.append(", ").append(a.baseUrl());
+        if (!"responses".equals(a.wire())) sb.append(", wire ").append(a.wire());
+        if (!a.modelRules().isEmpty()) sb.append(", models ").append(String.join(" ", a.modelRules()));
         sb.append(", secret ").append(a.secretHint());
         return sb.toString();
     }
@@ -46,10 +48,10 @@ final class AccountsCommand {
                 out().println("or add an API key:                        codex-relay accounts add-key --name NAME --key-env VAR");
                 return 0;
             }
-            Table t = new Table("NAME", "PIN", "KIND", "ACCOUNT", "PLAN", "PRIORITY", "MAX", "ENABLED", "SECRET");
+            Table t = new Table("NAME", "PIN", "KIND", "WIRE", "ACCOUNT", "PLAN", "PRIORITY", "MAX", "ENABLED", "SECRET", "MODELS");
             for (AccountStatus a : status.accounts()) {
-                t.row(a.name(), a.pinned() ? "*" : "", a.kind(), "api-key".equals(a.kind()) ? a.baseUrl() : a.email(), a.plan(),
-                        a.priority(), a.maxConcurrent(), a.enabled() ? "yes" : "no", a.secretHint());
+                t.row(a.name(), a.pinned() ? "*" : "", a.kind(), a.wire(), "api-key".equals(a.kind()) ? a.baseUrl() : a.email(), a.plan(),
+                        a.priority(), a.maxConcurrent(), a.enabled() ? "yes" : "no", a.secretHint(), String.join(" ", a.modelRules()));
             }
             t.print(out());
             return 0;
@@ -57,7 +59,8 @@ final class AccountsCommand {
     }
 
     @Command(name = "add-key", mixinStandardHelpOptions = true,
-            description = "Add an API-key account for an OpenAI-compatible Responses endpoint.")
+            description = "Add an API-key account: an OpenAI Responses endpoint (default), a Chat Completions provider "
+                    + "(--wire chat) or an Anthropic key (--wire anthropic).")
     static final class AddKey extends ControlCommand {
         @Option(names = "--name", required = true, paramLabel = "NAME", description = "Unique account name.")
         String name;
@@ -83,10 +86,19 @@ final class AccountsCommand {
         @Option(names = "--max-concurrent", paramLabel = "C", description = "Requests in flight at most (default: pool.api_key_max_concurrent).")
         Integer maxConcurrent;
 
+        @Option(names = "--wire", paramLabel = "WIRE", description = "What the upstream speaks: responses (default), chat "
+                + "(POST {base}/chat/completions) or anthropic (POST {base}/v1/messages). See docs/providers.md.")
+        String wire;
+
+        @Option(names = "--model-rule", paramLabel = "PATTERN=MODEL", description = "Send models matching the glob PATTERN "
+                + "as MODEL (repeatable, first match wins), e.g. 'gpt-5*=deepseek-chat'. With rules, the account serves only "
+                + "models that match one.")
+        java.util.List<String> modelRules;
+
         @Override
         int run(ControlHandle control) throws Exception {
             String key = readKey();
-            AccountStatus a = control.addApiKey(new ControlApi.NewApiKey(name, key, baseUrl, priority, maxConcurrent));
+            AccountStatus a = control.addApiKey(new ControlApi.NewApiKey(name, key, baseUrl, priority, maxConcurrent, wire, modelRules));
             out().println("Added '" + a.name() + "' (" + describe(a) + "); " + effect(control) + ".");
             // Only once the key was taken: a refused command leaves nothing worth the warning.
             if (source.key != null) ctx().err().println("Note: a key given with --key stays in your shell history; --key-env or --key-stdin avoid that.");
@@ -142,6 +154,37 @@ final class AccountsCommand {
         int run(ControlHandle control) throws Exception {
             control.removeAccount(name);
             out().println("Removed '" + name + "'; " + effect(control) + ".");
+            return 0;
+        }
+    }
+
+    @Command(name = "params", mixinStandardHelpOptions = true,
+            description = "Show the request parameters this account's upstream refused and the relay now leaves out; --reset forgets them.")
+    static final class Params extends ControlCommand {
+        @Parameters(paramLabel = "NAME", description = "Account name.")
+        String name;
+
+        @Option(names = "--reset", description = "Forget them: the next requests send every parameter again.")
+        boolean reset;
+
+        @Option(names = "--json", description = "Print JSON (see docs/cli.md).")
+        boolean json;
+
+        @Override
+        int run(ControlHandle control) throws Exception {
+            ControlApi.LearnedParams p = control.learnedParameters(name, reset);
+            if (json) {
+                printJson(p);
+                return 0;
+            }
+            if (reset) out().println("Forgot " + p.forgotten() + " learned parameter" + (p.forgotten() == 1 ? "" : "s") + " of '" + p.account() + "'.");
+            if (p.params().isEmpty()) {
+                if (!reset) out().println("'" + p.account() + "' sends every parameter (its upstream has refused none).");
+                return 0;
+            }
+            Table t = new Table("MODEL", "LEFT OUT", "SINCE");
+            for (ControlApi.LearnedParam l : p.params()) t.row(l.model(), l.param(), l.learnedAt());
+            t.print(out());
             return 0;
         }
     }

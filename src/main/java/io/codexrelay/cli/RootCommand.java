@@ -24,7 +24,8 @@ import java.util.concurrent.Callable;
                 "With no command, starts the relay (the tray when a desktop is available)."},
         subcommands = {ServeCommand.class, AccountsCommand.class, ModeCommands.Use.class, ModeCommands.Auto.class,
                 ModeCommands.Pause.class, ModeCommands.Resume.class, StatusCommand.class, DoctorCommand.class, LogsCommand.class, CodexCommand.class, SwitchCommand.class, SessionsCommand.class,
-                HomesCommand.class, SyncCommand.class,
+                HomesCommand.class, SyncCommand.class, KeysCommand.class,
+                ConnectCommands.Connect.class, ConnectCommands.Disconnect.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:failed (the message says why and what to do)", "2:usage or configuration error"})

@@ -58,6 +58,22 @@ public final class ClientKey {
         return new ClientKey(v, damaged);
     }
 
+    /** A new random key in the same form as Codex's (for a per-tool key); shown once, stored only as {@link #hashOf}. */
+    public static String generate() {
+        byte[] raw = new byte[24];
+        new SecureRandom().nextBytes(raw);
+        return PREFIX + HexFormat.of().formatHex(raw);
+    }
+
+    /** The hex SHA-256 of a key: what relay.db keeps of a per-tool key. */
+    public static String hashOf(String key) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.trim().getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
     private static boolean valid(String v) {
         return v.startsWith(PREFIX) && v.length() >= 36 && v.chars().allMatch(c -> c == '_' || Character.isLetterOrDigit(c) && c < 128);
     }

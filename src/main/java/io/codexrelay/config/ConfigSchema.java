@@ -128,6 +128,12 @@ public final class ConfigSchema {
         section("codex", "Codex homes the relay reads sessions from.");
         add("codex", "extra_homes", Type.STRING_LIST, List.of(), "Other Codex homes to include in the session catalog.", null, null, null, false);
 
+        section("clients", "Other tools (Chat Completions clients, Claude Code) served from the same pool: which pool model answers which client model.");
+        add("clients", "best_model", Type.STRING, "gpt-5.1-codex", "The pool's best model: what rules mapping to \"best\" send (Claude's large models by default).", null, null, null, false);
+        add("clients", "fast_model", Type.STRING, "gpt-5.1-codex-mini", "The pool's fast model: what rules mapping to \"fast\" send (Claude's small models by default).", null, null, null, false);
+        add("clients", "model_rules", Type.STRING_LIST, List.of("haiku=fast", "claude=best"), "Client model name rules, first match wins: \"part=target\" maps a model whose name contains part (any case) to target (best, fast or a model name); other names pass unchanged.", null, null, null, false);
+        add("clients", "reasoning_content", Type.BOOLEAN, true, "Stream reasoning summaries to Chat Completions clients as reasoning_content.", null, null, null, false);
+
         section("sync", "Accounts shared between machines through a WebDAV share (docs/sync.md). Secrets are never kept here.");
         add("sync", "url", Type.STRING, "", "WebDAV URL of the encrypted accounts file, e.g. https://cloud.example/remote.php/dav/files/me/codex-relay/accounts.crypt (empty = no sync).", null, null, null, false);
         add("sync", "user", Type.STRING, "", "WebDAV user name (empty = no authentication).", null, null, null, false);

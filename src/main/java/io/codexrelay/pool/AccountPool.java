@@ -303,7 +303,8 @@ public final class AccountPool implements AutoCloseable {
     private List<Account> order(RouteRequest request) {
         List<AccountRuntime> usable = new ArrayList<>();
         for (Account a : all) {
-            if (a.enabled() && cooldowns.get(a.name()) == null) usable.add(runtimeOf(a));
+            // An account whose model rules do not cover the model cannot serve it: skipped, not failed.
+            if (a.enabled() && cooldowns.get(a.name()) == null && servesModel(a, request)) usable.add(runtimeOf(a));
         }
         List<Account> ordered = new ArrayList<>();
         for (AccountRuntime r : routing.order(usable, request)) ordered.add(r.account());
@@ -361,6 +362,14 @@ public final class AccountPool implements AutoCloseable {
             if (!result.complete(new Acquisition.Leased(new Lease(this, current, permit)))) permit.release();
         });
     }
+
+    private static boolean servesModel(Account a, RouteRequest request) {
+        return !(a.credentials() instanceof io.codexrelay.account.Credentials.ApiKey k)
+                || io.codexrelay.account.ModelRule.serves(k.modelRules(), request == null ? null : request.model());
+    }
+
+    /** The account store (for the request path's per-account memory, such as learned parameters). */
+    public AccountRepository accounts() { return accounts; }
 
     /** Default limit of the account's kind unless the account sets its own. */
     public int maxConcurrent(Account a) {

@@ -11,6 +11,13 @@ interface InboundDialect {
     /** The canonical Responses request body for the client's body (may be the same array: no copy). */
     byte[] toCanonical(byte[] clientBody);
 
+    /**
+     * The client's headers as they may go upstream. Codex's headers pass (the upstream client drops hop-by-hop and
+     * auth headers); another tool's are replaced by a neutral set, since they carry its key under other names
+     * ({@code x-api-key}) and its own protocol's headers ({@code anthropic-beta}) that mean nothing upstream.
+     */
+    default org.eclipse.jetty.http.HttpFields upstreamHeaders(org.eclipse.jetty.http.HttpFields client) { return client; }
+
     /** Where the canonical answer goes: {@code client} itself, or a wrapper that converts the events on the way. */
     ClientSink answerTo(ClientSink client);
 

@@ -29,6 +29,9 @@ final class RelayRoutes {
 
     static final Set<String> RESPONSES_PATHS = Set.of("/v1/responses", "/responses", "/backend-api/codex/responses");
     static final Set<String> MODELS_PATHS = Set.of("/v1/models", "/models", "/backend-api/codex/models");
+    static final Set<String> CHAT_PATHS = Set.of("/v1/chat/completions", "/chat/completions");
+    static final Set<String> MESSAGES_PATHS = Set.of("/v1/messages", "/messages");
+    static final Set<String> COUNT_TOKENS_PATHS = Set.of("/v1/messages/count_tokens", "/messages/count_tokens");
 
     /** A refused request's body is read and dropped up to this much (or twice server.max_body_mb) before the answer. */
     private static final long DRAIN_MIN_BYTES = 64L << 20;
@@ -40,6 +43,7 @@ final class RelayRoutes {
     private final UsageEndpoint usage;
     private final BooleanSupplier stopping;
     private final BodyBudget bodies;
+    private final ToolKeys toolKeys;
     /** Codex's Responses over WebSocket (null: upgrades are not served, e.g. in tests of the HTTP routes). */
     private final WebSocketDoor sockets;
 
@@ -53,10 +57,17 @@ final class RelayRoutes {
                 new BodyBudget(config.get().server().bodyMemoryBudgetBytes()));
     }
 
+    /** Without per-tool keys: other tools' routes then accept no key at all. */
     RelayRoutes(Supplier<RelayConfig> config, RequestGuard guard, AccountPool pool, ResponsesForwarder forwarder,
                 UsageEndpoint usage, BooleanSupplier stopping, WebSocketDoor sockets, BodyBudget bodies) {
+        this(config, guard, pool, forwarder, usage, stopping, sockets, bodies, new ToolKeys(null));
+    }
+
+    RelayRoutes(Supplier<RelayConfig> config, RequestGuard guard, AccountPool pool, ResponsesForwarder forwarder,
+                UsageEndpoint usage, BooleanSupplier stopping, WebSocketDoor sockets, BodyBudget bodies, ToolKeys toolKeys) {
         this.sockets = sockets;
         this.bodies = bodies;
+        this.toolKeys = toolKeys;
         this.config = config;
         this.guard = guard;
         this.pool = pool;
@@ -102,15 +113,20 @@ final class RelayRoutes {
             } else if (RESPONSES_PATHS.contains(path)) {
                 if (!method.equals("POST")) return notAllowed(request, response, callback, "POST");
                 proxy(request, response, callback, Route.RESPONSES, path);
+            } else if (CHAT_PATHS.contains(path) || MESSAGES_PATHS.contains(path) || COUNT_TOKENS_PATHS.contains(path)) {
+                if (!method.equals("POST")) return notAllowed(request, response, callback, "POST");
+                foreign(request, response, callback, path);
             } else if (MODELS_PATHS.contains(path)) {
                 if (!method.equals("GET")) return notAllowed(request, response, callback, "GET");
-                proxy(request, response, callback, Route.MODELS, path);
+                // Codex asks with its provider's static header; any other tool gets the relay's own list with aliases
+                if (request.getHeaders().get(io.codexrelay.config.ClientKey.HEADER) == null) toolModels(request, response, callback);
+                else proxy(request, response, callback, Route.MODELS, path);
             } else if (UsageEndpoint.PATHS.contains(path)) {
                 if (!method.equals("GET")) return notAllowed(request, response, callback, "GET");
                 usage.answer(response, callback);
             } else {
                 refuse(request, response, callback, 404, "relay_not_found", "codex-relay has no route " + path + ". It serves "
-                        + "POST /v1/responses, GET /v1/models and GET /healthz.");
+                        + "POST /v1/responses, POST /v1/chat/completions, POST /v1/messages, GET /v1/models and GET /healthz.");
             }
             return true;
         }
@@ -225,6 +241,94 @@ final class RelayRoutes {
     }
 
     /**
+     * Another tool's request (Chat Completions, Anthropic Messages, count_tokens): the tool's key (Bearer or
+     * {@code x-api-key}), the same stopping/paused/size rules as Codex, refusals in the tool's own error shape, then
+     * the forwarder with the dialect that converts the request and the answer.
+     */
+    private void foreign(Request request, Response response, Callback clientCallback, String path) {
+        Callback callback = clientCallback;
+        RelayConfig cfg = config.get();
+        ClientModels models = ClientModels.of(cfg);
+        ForeignDialect dialect = CHAT_PATHS.contains(path)
+                ? new ChatCompletionsDialect(models, !Boolean.FALSE.equals(cfg.values().get("clients.reasoning_content")), forwarder.clock)
+                : new AnthropicDialect(models, forwarder.clock);
+        RequestGuard.Refusal r = null;
+        if (stopping.getAsBoolean()) r = new RequestGuard.Refusal(503, "relay_stopping",
+                "codex-relay is stopping; start it again and retry.");
+        else if (pool.paused()) r = new RequestGuard.Refusal(503, "relay_paused", "codex-relay is paused, so it "
+                + "does not forward requests. Resume with `codex-relay resume` or untick Pause in the tray menu.");
+        ToolKeys.Admission admission = toolKeys.admit(RequestGuard.toolKeyOf(request.getHeaders()::get), forwarder.clock.millis(),
+                !RequestGuard.isLoopbackPeer(Request.getRemoteAddr(request)));
+        if (admission instanceof ToolKeys.Refused refused) r = refused.refusal();
+        if (r != null) {
+            if (admission instanceof ToolKeys.Admitted a) a.release().run();
+            refuseIn(dialect, request, response, callback, r.status(), r.type(), r.message());
+            return;
+        }
+        // the key's concurrency slot is held until the answer has ended, whatever way it ends
+        Runnable release = ((ToolKeys.Admitted) admission).release();
+        Callback held = new Callback.Nested(callback) {
+            @Override public void succeeded() { release.run(); super.succeeded(); }
+            @Override public void failed(Throwable x) { release.run(); super.failed(x); }
+        };
+        admitted(dialect, cfg, request, response, held, path);
+    }
+
+    private void admitted(ForeignDialect dialect, RelayConfig cfg, Request request, Response response, Callback callback,
+                          String path) {
+        long max = cfg.server().maxBodyBytes();
+        long declared = request.getLength();
+        Runnable tooLarge = () -> refuseIn(dialect, request, response, callback, 413, "relay_body_too_large",
+                "The request body is larger than server.max_body_mb = " + cfg.server().maxBodyMb() + " MiB. Raise "
+                        + "server.max_body_mb in ~/.codex-relay/config.toml, or start a new conversation.");
+        if (declared > max) {
+            tooLarge.run();
+            return;
+        }
+        if (COUNT_TOKENS_PATHS.contains(path)) {
+            RequestBody.keep(request, max, bodies, body -> {
+                        bodies.release(body.length);
+                        countTokens(dialect, request, response, callback, body);
+                    }, tooLarge, () -> noBodyMemory(request, response, callback), callback::failed);
+            return;
+        }
+        RequestBody.keep(request, max, bodies, body -> start(request, response, releasing(callback, body.length),
+                Route.RESPONSES, path, body, dialect), tooLarge, () -> noBodyMemory(request, response, callback), callback::failed);
+    }
+
+    /** Claude Code's {@code count_tokens}: answered here with an estimate ({@link io.codexrelay.convert.TokenEstimator}). */
+    private void countTokens(ForeignDialect dialect, Request request, Response response, Callback callback, byte[] body) {
+        String json;
+        try {
+            json = io.codexrelay.convert.TokenEstimator.countTokens(ForeignDialect.parse(body)).toString();
+        } catch (io.codexrelay.convert.ConversionException e) {
+            ConvertingSink.Reply reply = dialect.refusal(400, RelayErrors.body("invalid_request_error", e.getMessage()));
+            RelayErrors.write(response, reply.status(), reply.json(), callback);
+            return;
+        }
+        RelayErrors.write(response, 200, json, callback);
+    }
+
+    /** {@code GET /v1/models} for other tools: the pool's models and the aliases the rules map ({@link ClientModels}). */
+    private void toolModels(Request request, Response response, Callback callback) {
+        ToolKeys.Admission admission = toolKeys.admit(RequestGuard.toolKeyOf(request.getHeaders()::get), forwarder.clock.millis());
+        if (admission instanceof ToolKeys.Refused refused) {
+            RequestGuard.Refusal r = refused.refusal();
+            refuse(request, response, callback, r.status(), r.type(), r.message());
+            return;
+        }
+        ((ToolKeys.Admitted) admission).release().run();
+        RelayErrors.write(response, 200, ClientModels.of(config.get()).listJson(RelayErrors.JSON), callback);
+    }
+
+    /** A refusal in the tool's own error shape, sent once the rest of the body was dropped. */
+    private void refuseIn(ForeignDialect dialect, Request request, Response response, Callback callback, int status,
+                          String type, String message) {
+        ConvertingSink.Reply reply = dialect.refusal(status, RelayErrors.body(type, message));
+        RequestBody.drop(request, drainLimit(), () -> RelayErrors.write(response, reply.status(), reply.json(), callback));
+    }
+
+    /**
      * A WebSocket upgrade on a Responses path: guarded like a POST (the source checks already ran; the client key is
      * on the upgrade request too). While stopping or paused the upgrade gets a 426, so Codex falls back to HTTP at once
      * and hears the reason there.
@@ -255,8 +359,15 @@ final class RelayRoutes {
      */
     private void start(Request request, Response response, Callback callback, Route route, String path, byte[] body,
                        InboundDialect dialect) {
-        HttpFields headers = request.getHeaders();
-        byte[] canonical = dialect.toCanonical(body);
+        byte[] canonical;
+        try {
+            canonical = dialect.toCanonical(body);
+        } catch (io.codexrelay.convert.ConversionException e) {
+            dialect.answerTo(new HttpClientSink(request, response)).writeJson(400,
+                    RelayErrors.body("invalid_request_error", e.getMessage()), callback);
+            return;
+        }
+        HttpFields headers = dialect.upstreamHeaders(request.getHeaders());
         // The conversation: session-id / thread-id header, else the body's prompt_cache_key (thread affinity's key).
         String session = threadKey(headers::get, canonical);
         String model = route == Route.RESPONSES ? modelOf(canonical) : null;

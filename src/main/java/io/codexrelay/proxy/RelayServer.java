@@ -42,6 +42,10 @@ public final class RelayServer implements AutoCloseable {
     private final RelayRoutes routes;
     private final BodyBudget bodies;
     private final ConnectionGuard connectionGuard;
+    private final ToolKeys toolKeys;
+
+    /** The per-tool keys the relay accepts (the app replaces them when a key is made or revoked). */
+    public ToolKeys toolKeys() { return toolKeys; }
     private final WebSocketDoor sockets;
     private final Server server;
     private final ServerConnector connector;
@@ -67,6 +71,7 @@ public final class RelayServer implements AutoCloseable {
         this.upstream = new UpstreamClient(config.upstream());
         this.forwarder = new ResponsesForwarder(pool, s, upstream, events, clock);
         this.bodies = new BodyBudget(config.server().bodyMemoryBudgetBytes());
+        this.toolKeys = new ToolKeys(clientKey);
         QueuedThreadPool threads = new QueuedThreadPool(200, 4);
         threads.setName("relay-http");
         // A burst (1000 streams) grows the pool to its 200 threads; by default Jetty retires one idle thread per
@@ -78,7 +83,7 @@ public final class RelayServer implements AutoCloseable {
         server = new Server(threads);
         this.sockets = new WebSocketDoor(server, forwarder, () -> this.config);
         this.routes = new RelayRoutes(() -> this.config, new RequestGuard(config.server().allowRemote(), clientKey, pool.bindings()::knows), pool,
-                forwarder, new UsageEndpoint(s, clock), () -> stopping, sockets, bodies);
+                forwarder, new UsageEndpoint(s, clock), () -> stopping, sockets, bodies, toolKeys);
         server.setStopTimeout(0); // stop(grace) does the graceful part itself
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
@@ -115,6 +120,12 @@ public final class RelayServer implements AutoCloseable {
         if (!config.server().allowRemote() && !isLoopbackAddress(listen)) {
             throw new IllegalStateException("server.listen = \"" + listen + "\" is not a loopback address. codex-relay binds "
                     + "to this machine only unless server.allow_remote = true is set in config.toml.");
+        }
+        if (!isLoopbackAddress(listen) && !toolKeys.hasKeys()) {
+            // other machines only ever get in with a key of their own, which can be limited and revoked
+            throw new IllegalStateException("server.listen = \"" + listen + "\" opens the relay to other machines, which "
+                    + "needs at least one per-tool client key: make one with `codex-relay keys create NAME` (relay stopped "
+                    + "or not), then start again. Put TLS in front (see README, \"Point other tools at the relay\").");
         }
         server.setHandler(routes.handler(mounts));
         upstream.start();

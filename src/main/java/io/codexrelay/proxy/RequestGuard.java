@@ -73,6 +73,19 @@ public final class RequestGuard {
         return null;
     }
 
+    /** The key another tool presented: x-relay-key, x-api-key, or a Bearer token; null if none. */
+    static String toolKeyOf(java.util.function.Function<String, String> header) {
+        for (String name : new String[] {ClientKey.HEADER, "x-api-key"}) {
+            String v = header.apply(name);
+            if (v != null && !v.isBlank()) return v.trim();
+        }
+        String auth = header.apply("authorization");
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) && !auth.substring(7).isBlank()) {
+            return auth.substring(7).trim();
+        }
+        return null;
+    }
+
     static boolean isLoopbackPeer(String addr) {
         if (addr == null || addr.isEmpty()) return false;
         String a = addr.startsWith("[") && addr.endsWith("]") ? addr.substring(1, addr.length() - 1) : addr;

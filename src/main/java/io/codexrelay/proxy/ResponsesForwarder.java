@@ -57,6 +57,8 @@ final class ResponsesForwarder {
     final Clock clock;
     final AccountServices services;
     private final UpstreamDialect responsesOverHttp;
+    /** Parameters upstreams refused, per account and model (null: nothing is learned, e.g. without a database). */
+    final io.codexrelay.account.LearnedParameters learned;
     private final Set<Turn> active = ConcurrentHashMap.newKeySet();
 
     ResponsesForwarder(AccountPool pool, AccountServices services, UpstreamClient upstream, EventBus events, Clock clock) {
@@ -66,6 +68,8 @@ final class ResponsesForwarder {
         this.events = events;
         this.clock = clock;
         this.responsesOverHttp = new ResponsesOverHttp(upstream);
+        this.learned = pool == null || pool.accounts() == null ? null
+                : new io.codexrelay.account.LearnedParameters(pool.accounts().database(), clock);
     }
 
     /**
@@ -78,8 +82,18 @@ final class ResponsesForwarder {
         t.start();
     }
 
-    /** How an attempt on {@code account} is sent: one dialect today (Responses over HTTP), chosen per account. */
+    /**
+     * How an attempt on {@code account} is sent, by the account's wire. Converting dialects keep per-attempt state
+     * (the translated request), so each attempt gets its own.
+     */
     UpstreamDialect upstreamFor(Account account) {
+        if (account.credentials() instanceof io.codexrelay.account.Credentials.ApiKey k) {
+            switch (k.wire()) {
+                case CHAT: return new ChatCompletionsUpstream(upstream, learned, clock);
+                case ANTHROPIC: return new AnthropicUpstream(upstream, learned, clock);
+                default: break;
+            }
+        }
         return responsesOverHttp;
     }
 

@@ -50,6 +50,8 @@ final class Turn {
     /** The canonical body sent upstream: the client's, or after a stale-reasoning repair the stripped one. */
     volatile byte[] body;
     volatile boolean repaired;
+    /** A parameter an upstream refused was learned and the request retried without it (once per request). */
+    volatile boolean parameterRetried;
     /** Accounts whose token was refreshed after a 401 during this request (once each). */
     final Set<String> refreshedAfter401 = ConcurrentHashMap.newKeySet();
 

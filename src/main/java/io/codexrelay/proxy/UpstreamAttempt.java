@@ -285,6 +285,13 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
             repairAndRetry(v);
             return;
         }
+        // A provider refused a parameter it does not support: learned, left out, and the request retried once.
+        if (r.getStatus() == 400 && !x.parameterRetried && dialect instanceof ConvertingUpstream c && c.learnFrom(body)) {
+            x.parameterRetried = true;
+            x.chain.add(lease.name() + ":400 unsupported parameter");
+            x.failover.retrySameAccount(lease, sent);
+            return;
+        }
         if (v.failsOver()) {
             x.failover.failedOver(this, v, new Failover.LastFailure(r.getStatus(), HttpFields.build(r.getHeaders()).asImmutable(), body, v));
             return;

@@ -132,6 +132,14 @@ public final class UpstreamClient implements AutoCloseable {
         return r;
     }
 
+    /**
+     * A bare POST to {@code url} on the relay's HTTP client (same TLS, timeouts and no-cookie rules), for upstream
+     * dialects that build their own headers (Chat Completions, Anthropic): nothing of Codex's request is copied.
+     */
+    public Request newPost(String url) {
+        return http.newRequest(url).method(HttpMethod.POST).idleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     static String codexVersion(String userAgent) {
         if (userAgent != null) {
             Matcher m = UA_VERSION.matcher(userAgent.trim());

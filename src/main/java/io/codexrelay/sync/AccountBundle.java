@@ -77,7 +77,9 @@ public record AccountBundle(String writtenBy, Instant writtenAt, List<Entry> acc
                         .put("account_id", t.accountId());
                 if (t.lastRefresh() != null) s.put("last_refresh", t.lastRefresh().toString());
             } else if (e.credentials() instanceof Credentials.ApiKey k) {
-                s.put("key", k.key()).put("base_url", k.baseUrl());
+                s.put("key", k.key()).put("base_url", k.baseUrl()).put("wire", k.wire().label());
+                var rules = s.putArray("model_rules");
+                for (var r : k.modelRules()) rules.add(r.toString());
             }
         }
         try {
@@ -98,7 +100,8 @@ public record AccountBundle(String writtenBy, Instant writtenAt, List<Entry> acc
                 Credentials c = kind == Account.Kind.CHATGPT
                         ? new Credentials.ChatGptTokens(text(s, "id_token"), text(s, "access_token"), text(s, "refresh_token"),
                             text(s, "account_id"), instant(s, "last_refresh"))
-                        : new Credentials.ApiKey(text(s, "key"), text(s, "base_url"));
+                        : new Credentials.ApiKey(text(s, "key"), text(s, "base_url"),
+                            io.codexrelay.account.Wire.fromLabel(text(s, "wire")), modelRules(s.path("model_rules")));
                 String identity = identity(c);
                 if (!identity.equals(n.path("identity").asText())) throw new IllegalArgumentException("identity mismatch");
                 list.add(new Entry(identity, text(n, "name"), kind, n.path("enabled").asBoolean(true), n.path("priority").asInt(100),
@@ -120,5 +123,12 @@ public record AccountBundle(String writtenBy, Instant writtenAt, List<Entry> acc
     private static Instant instant(JsonNode n, String f) {
         String s = text(n, f);
         return s == null ? null : Instant.parse(s);
+    }
+
+    /** An API key's model rules as exported ({@code pattern=target} each); none in bundles from before issue 12. */
+    private static java.util.List<io.codexrelay.account.ModelRule> modelRules(JsonNode arr) {
+        java.util.List<io.codexrelay.account.ModelRule> out = new java.util.ArrayList<>();
+        for (JsonNode r : arr) out.add(io.codexrelay.account.ModelRule.parse(r.asText()));
+        return out;
     }
 }

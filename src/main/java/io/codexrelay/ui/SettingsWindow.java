@@ -44,7 +44,9 @@ public final class SettingsWindow {
             new ConfigFieldsPanel.Group("Upstream addresses", List.of("upstream.chatgpt_base_url", "upstream.oauth_issuer",
                     "upstream.default_api_base_url")),
             new ConfigFieldsPanel.Group("Codex over WebSocket", List.of("websocket.enabled", "websocket.idle_timeout_seconds",
-                    "websocket.api_key_upstream")));
+                    "websocket.api_key_upstream")),
+            new ConfigFieldsPanel.Group("Other tools (Claude Code, Chat Completions clients)", List.of("clients.best_model",
+                    "clients.fast_model", "clients.model_rules", "clients.reasoning_content")));
 
     static final List<ConfigFieldsPanel.Group> GENERAL_GROUPS = List.of(
             new ConfigFieldsPanel.Group("Notify me when", List.of("ui.notify_exhausted", "ui.notify_pool_exhausted",

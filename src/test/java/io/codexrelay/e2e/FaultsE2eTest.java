@@ -55,6 +55,11 @@ class FaultsE2eTest {
                 oauth_issuer = "%s"
                 first_byte_timeout_ms = 400
                 request_deadline_ms = 1000
+
+                # These faults are the HTTP path's; Codex's default model would otherwise take the WebSocket
+                # (the socket path's own answers are in CodexWebSocketThroughRelayE2eTest and SocketSessionTest).
+                [websocket]
+                enabled = false
                 """.formatted(port, fake.chatgptBaseUrl(), fake.apiBaseUrl(), fake.issuerUrl()));
         RelayHome relayHome = new RelayHome(home);
         app = RelayApp.start(new RelayApp.Options(relayHome, Clock.systemUTC(), null));

@@ -207,7 +207,7 @@ class GuardAndRoutesTest {
     @Test
     void unknownPathIs404Json() throws Exception {
         h.startServer();
-        HttpResponse<String> r = h.send(h.request("/v1/chat/completions").header(ClientKey.HEADER, h.key.value())
+        HttpResponse<String> r = h.send(h.request("/v1/embeddings").header(ClientKey.HEADER, h.key.value())
                 .POST(HttpRequest.BodyPublishers.ofString("{}")));
         assertThat(r.statusCode()).isEqualTo(404);
         assertThat(r.headers().firstValue("content-type")).contains("application/json");

@@ -94,6 +94,7 @@ public final class FakeUpstream implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<ResponsesRequest> responsesRequests = new CopyOnWriteArrayList<>();
     private final FakeUpstreamSocket socket;
+    private final FakeProviders providers = new FakeProviders();
     private final Map<String, Queue<Reply>> scripts = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> inFlight = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> peakInFlight = new ConcurrentHashMap<>();
@@ -141,6 +142,17 @@ public final class FakeUpstream implements AutoCloseable {
     /** The reply for any request without a scripted one. */
     public FakeUpstream setDefault(Reply reply) { this.defaultReply = reply; return this; }
 
+    private volatile java.util.function.Function<ResponsesRequest, Reply> responder = r -> null;
+
+    /**
+     * Chooses the reply of an HTTP Responses request from its content (after the per-token script, before the
+     * default; null: the default). For clients that send side requests of their own, e.g. Claude Code.
+     */
+    public FakeUpstream setResponder(java.util.function.Function<ResponsesRequest, Reply> responder) {
+        this.responder = responder;
+        return this;
+    }
+
     /** The quota headers added to every default success (override per reply with {@link #success(String, Map)}). */
     public FakeUpstream setDefaultQuotaHeaders(Map<String, String> headers) { this.defaultQuotaHeaders = headers; return this; }
 
@@ -170,6 +182,15 @@ public final class FakeUpstream implements AutoCloseable {
      */
     public FakeUpstream setAuthorizeCode(String code) { this.authorizeCode = code; return this; }
 
+    /** The Chat Completions and Anthropic endpoints: scripting and what arrived ({@link FakeProviders}). */
+    public FakeProviders providers() { return providers; }
+
+    /** The base URL of the Chat Completions endpoint ({@code {base}/chat/completions}). */
+    public String chatBaseUrl() { return "http://127.0.0.1:" + port() + "/chat/v1"; }
+
+    /** The base URL of the Anthropic endpoint ({@code {base}/v1/messages}). */
+    public String anthropicBaseUrl() { return "http://127.0.0.1:" + port() + "/anthropic"; }
+
     /** The WebSocket side: scripting ({@code 426} on demand, error frames, ...) and what arrived on sockets. */
     public FakeUpstreamSocket socket() { return socket; }
 
@@ -177,6 +198,7 @@ public final class FakeUpstream implements AutoCloseable {
         received.clear();
         responsesRequests.clear();
         socket.reset();
+        providers.reset();
         scripts.clear();
         inFlight.clear();
         peakInFlight.clear();
@@ -364,6 +386,30 @@ public final class FakeUpstream implements AutoCloseable {
                         + ",\"input_tokens_details\":{\"cached_tokens\":2},\"output_tokens\":" + out + ",\"output_tokens_details\":{\"reasoning_tokens\":1},\"total_tokens\":" + (in + out) + "}}}"));
     }
 
+    /**
+     * An answer that ends in one function call ({@code call_id}, {@code name}, JSON {@code arguments}), streamed as the
+     * ChatGPT backend does: item added, argument deltas in two pieces, item done, completed. The client runs the tool
+     * and sends its output back in the next request.
+     */
+    public static Sse functionCall(String callId, String name, String argumentsJson) {
+        String id = "resp_fc_" + Integer.toHexString(callId.hashCode() & 0x7fffffff);
+        String item = "{\"type\":\"function_call\",\"id\":\"fc_1\",\"call_id\":" + quote(callId) + ",\"name\":" + quote(name);
+        int half = argumentsJson.length() / 2;
+        List<String> ev = new ArrayList<>();
+        ev.add(event("response.created", "{\"type\":\"response.created\",\"response\":{\"id\":\"" + id + "\",\"status\":\"in_progress\"}}"));
+        ev.add(event("response.output_item.added", "{\"type\":\"response.output_item.added\",\"output_index\":0,\"item\":" + item
+                + ",\"arguments\":\"\",\"status\":\"in_progress\"}}"));
+        ev.add(event("response.function_call_arguments.delta", "{\"type\":\"response.function_call_arguments.delta\",\"item_id\":\"fc_1\",\"output_index\":0,\"delta\":"
+                + quote(argumentsJson.substring(0, half)) + "}"));
+        ev.add(event("response.function_call_arguments.delta", "{\"type\":\"response.function_call_arguments.delta\",\"item_id\":\"fc_1\",\"output_index\":0,\"delta\":"
+                + quote(argumentsJson.substring(half)) + "}"));
+        ev.add(event("response.output_item.done", "{\"type\":\"response.output_item.done\",\"output_index\":0,\"item\":" + item
+                + ",\"arguments\":" + quote(argumentsJson) + ",\"status\":\"completed\"}}"));
+        ev.add(event("response.completed", "{\"type\":\"response.completed\",\"response\":{\"id\":\"" + id + "\",\"status\":\"completed\",\"output\":[],"
+                + "\"usage\":{\"input_tokens\":20,\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":7,\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":27}}}"));
+        return new Sse(null, ev, 0, false);
+    }
+
     /** One SSE event as it goes on the wire. */
     public static String event(String type, String json) {
         return "event: " + type + "\ndata: " + json + "\n\n";
@@ -434,11 +480,21 @@ public final class FakeUpstream implements AutoCloseable {
                 writePlain(response, new Plain(200, Map.of(), "application/json", "{\"models\":[],\"object\":\"list\",\"data\":[]}", 0), callback);
                 return;
             }
+            if (FakeProviders.handles(path)) {
+                FakeProviders.Answer a = providers.answer(path, headers, body);
+                if (a.contentType().equals("text/event-stream")) {
+                    writeSse(response, new Sse(a.headers(), a.frames(), 0, false), callback, 0, () -> { });
+                } else {
+                    writePlain(response, new Plain(a.status(), a.headers(), a.contentType(), a.frames().get(0), 0), callback);
+                }
+                return;
+            }
             if (!path.endsWith("/responses")) {
                 writePlain(response, status(404, "{\"error\":{\"message\":\"fake upstream: no route " + path + "\"}}"), callback);
                 return;
             }
-            responsesRequests.add(new ResponsesRequest(Transport.HTTP, 0, path, headers, token, body, System.nanoTime()));
+            ResponsesRequest asked = new ResponsesRequest(Transport.HTTP, 0, path, headers, token, body, System.nanoTime());
+            responsesRequests.add(asked);
             String key = token == null ? "" : token;
             int now = inFlight.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             peakInFlight.computeIfAbsent(key, k -> new AtomicInteger()).accumulateAndGet(now, Math::max);
@@ -451,6 +507,7 @@ public final class FakeUpstream implements AutoCloseable {
             try {
                 Queue<Reply> q = scripts.get(key);
                 Reply reply = q == null ? null : q.poll();
+                if (reply == null) reply = responder.apply(asked);
                 if (reply == null) reply = defaultReply;
                 if (reply instanceof Plain p) {
                     writePlain(response, p, callback, leave);
