@@ -102,7 +102,8 @@ class WebDavSyncTest {
         // refreshed on B -> A takes the newer tokens
         writeAuth(tmp.resolve("codex-b"), "acct-pat", "access-new-BBBB", "refresh-new", "2026-02-01T00:00:00Z");
         assertThat(b.run("accounts", "import-codex", "--codex-home", tmp.resolve("codex-b").toString()).exit()).isZero();
-        assertThat(b.run("sync", "now").exit()).isZero();
+        Cli.Result pushed = b.run("sync", "now");
+        assertThat(pushed.exit()).as(pushed.toString()).isZero();
         Cli.Result refreshed = a.run("sync", "now");
         assertThat(refreshed.out()).contains("pat: update").contains("newer tokens");
         assertThat(accounts(a).get("pat").get("secretHint").asText()).endsWith("BBBB");
