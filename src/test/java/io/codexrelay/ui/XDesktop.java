@@ -82,8 +82,8 @@ final class XDesktop implements AutoCloseable {
             if (Files.exists(Path.of("/tmp/.X" + n + "-lock")) || Files.exists(Path.of("/tmp/.X11-unix/X" + n))) continue;
             Process x = spawn(List.of("Xvfb", ":" + n, "-screen", "0", "1280x800x24", "-nolisten", "tcp"), Map.of(), "xvfb.log");
             int tries = 0;
-            while (x.isAlive() && !Files.exists(Path.of("/tmp/.X11-unix/X" + n)) && tries++ < 100) Thread.sleep(100);
-            if (x.isAlive() && Files.exists(Path.of("/tmp/.X11-unix/X" + n))) {
+            while (x.isAlive() && !ownsDisplay(x, n) && tries++ < 100) Thread.sleep(100);
+            if (x.isAlive() && ownsDisplay(x, n)) {
                 display = ":" + n;
                 return;
             }
@@ -91,6 +91,20 @@ final class XDesktop implements AutoCloseable {
             processes.remove(x);
         }
         throw new AssertionError("could not start Xvfb on any display :140-:199");
+    }
+
+    /**
+     * Whether display {@code n} is this Xvfb's: its socket exists and its lock file names this process. Another test
+     * run on the same machine may start an Xvfb on the same number at the same moment; the loser exits, but its
+     * socket check alone would see the winner's socket and take a display that goes away with the other run.
+     */
+    private static boolean ownsDisplay(Process x, int n) {
+        if (!Files.exists(Path.of("/tmp/.X11-unix/X" + n))) return false;
+        try {
+            return Files.readString(Path.of("/tmp/.X" + n + "-lock")).strip().equals(Long.toString(x.pid()));
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 
     private void startTrayHost() throws Exception {
