@@ -60,8 +60,13 @@ public final class WebDav {
         for (int attempt = 0; ; attempt++) {
             HttpRequest.Builder b = request(file).PUT(HttpRequest.BodyPublishers.ofByteArray(body))
                     .header("Content-Type", "application/octet-stream");
-            if (expectedEtag != null) b.header("If-Match", expectedEtag);
-            else b.header("If-None-Match", "*");
+            // If-Match compares strongly (RFC 9110), so a weak ETag (Apache marks one weak when the file changed within
+            // the same second) can never match: then the write goes without the precondition rather than failing.
+            if (expectedEtag != null) {
+                if (!expectedEtag.startsWith("W/")) b.header("If-Match", expectedEtag);
+            } else {
+                b.header("If-None-Match", "*");
+            }
             HttpResponse<byte[]> r = send(b, "PUT");
             int s = r.statusCode();
             if (s == 200 || s == 201 || s == 204) return r.headers().firstValue("ETag").orElse(null);
