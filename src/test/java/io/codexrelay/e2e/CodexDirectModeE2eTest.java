@@ -66,7 +66,6 @@ class CodexDirectModeE2eTest {
         CodexHome home = wiredToADeadRelay(fake);
         String key = "sk-direct-e2e-b-000000000000000000";
         fake.setDefault(FakeUpstream.success("hello from the direct account"));
-        fake.socket().setDefaultText("hello from the direct account");   // Codex's own provider may take the WebSocket
 
         CodexDirectMode direct = new CodexDirectMode(new RelayHome(tmp.resolve("relay")), Clock.systemUTC());
         direct.apply(home, "B", new Credentials.ApiKey(key, null));
@@ -90,7 +89,6 @@ class CodexDirectModeE2eTest {
         CodexHome home = wiredToADeadRelay(fake);
         String access = CodexAuth.jwt("{\"exp\":4102444800,\"https://api.openai.com/auth\":{\"chatgpt_account_id\":\"acct-a\"}}");
         fake.setDefault(FakeUpstream.success("hello from the chatgpt account"));
-        fake.socket().setDefaultText("hello from the chatgpt account");   // Codex's own provider may take the WebSocket
 
         CodexDirectMode direct = new CodexDirectMode(new RelayHome(tmp.resolve("relay")), Clock.systemUTC());
         direct.apply(home, "A", new Credentials.ChatGptTokens(CodexAuth.idToken("a@example.com", "plus", "acct-a"), access,
