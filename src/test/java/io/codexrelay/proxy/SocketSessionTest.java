@@ -175,7 +175,8 @@ class SocketSessionTest {
             assertThat(types(turn)).as(turn.toString()).contains("response.output_text.delta").last().isEqualTo("response.completed");
             // The follow-up sends only its new item, anchored on the turn; the upstream gets the whole conversation.
             c.send(create(completedId(turn), "[{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"more\"}]}]", false));
-            assertThat(types(c.untilEnd())).last().isEqualTo("response.completed");
+            List<JsonNode> followUp = c.untilEnd();
+            assertThat(types(followUp)).as(followUp.toString()).last().isEqualTo("response.completed");
 
             List<ResponsesRequest> http = d.fake.responsesRequests(Transport.HTTP);
             assertThat(http).hasSize(2).allSatisfy(q -> {
