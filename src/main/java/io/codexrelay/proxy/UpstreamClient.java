@@ -159,13 +159,14 @@ public final class UpstreamClient implements AutoCloseable {
 
     /** Headers named in {@code Connection} are hop-by-hop too. */
     static Set<String> connectionTokens(HttpFields fields) {
-        Set<String> out = new HashSet<>();
+        Set<String> out = null; // most messages have no Connection header: no set per request and answer then
         for (HttpField f : fields) {
-            if (f.getLowerCaseName().equals("connection")) {
+            if (f.getHeader() == HttpHeader.CONNECTION || f.getLowerCaseName().equals("connection")) {
+                if (out == null) out = new HashSet<>();
                 for (String t : f.getValue().split(",")) out.add(t.trim().toLowerCase(Locale.ROOT));
             }
         }
-        return out;
+        return out == null ? Set.of() : out;
     }
 
     @Override
