@@ -194,6 +194,17 @@ public interface ControlApi {
     /** A started run: its key's name, the key (for the process's environment only), its account, the home's directory (--home). */
     record StartedRun(String name, String key, String account, String codexHome) {
         @Override public String toString() { return "StartedRun[" + name + " -> " + account + "]"; }
+
+        /**
+         * What the run's process gets in its environment: the key in the variable Codex's provider entry names in
+         * {@code env_http_headers} ({@code codex on} writes it), and {@code CODEX_HOME} for a named home.
+         */
+        public java.util.Map<String, String> environment() {
+            java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+            env.put(io.codexrelay.codex.CodexConfigPatch.PROCESS_KEY_ENV, key);
+            if (codexHome != null) env.put("CODEX_HOME", codexHome);
+            return env;
+        }
     }
 
     /** Requests and tokens per client key since the daemon started, most requests first. */
