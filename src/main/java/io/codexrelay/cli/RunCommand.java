@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Run one command (usually codex) with its requests served by one account, while other Codex "
-                + "processes keep the pool's choice. Needs the running relay. Example: codex-relay run --account B -- codex"})
+                + "processes keep the pool's choice (e.g. `codex-relay run --account B -- codex`); needs the running relay."})
 final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

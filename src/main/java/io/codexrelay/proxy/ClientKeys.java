@@ -47,8 +47,8 @@ public final class ClientKeys {
                     : new RouteRequest(sessionId, model, path, account, strict);
         }
 
-        /** Per-tool keys may be used from other machines; home and run keys belong to Codex on this one. */
-        boolean forTools() { return !name.startsWith("home:") && !name.startsWith("run:"); }
+        /** Per-tool keys may be used from other machines; Codex's, the homes' and the runs' belong to this one. */
+        boolean forTools() { return !name.equals(CODEX) && !name.startsWith("home:") && !name.startsWith("run:"); }
     }
 
     /** A key's use since the relay started: requests admitted, in flight now, refused by its limits. */
