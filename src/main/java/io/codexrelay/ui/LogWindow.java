@@ -86,7 +86,7 @@ public final class LogWindow {
         table.setSelectionMode(ListSelectionModel.SINGLE_SELECTION);
         table.setFillsViewportHeight(true);
         table.setAutoCreateRowSorter(false);
-        int[] widths = {120, 100, 110, 110, 130, 70, 70, 110, 260};
+        int[] widths = {120, 100, 110, 130, 110, 70, 70, 110, 260};
         for (int i = 0; i < widths.length; i++) table.getColumnModel().getColumn(i).setPreferredWidth(widths[i]);
         table.getSelectionModel().addListSelectionListener(e -> { if (!e.getValueIsAdjusting()) showDetails(); });
         model.addTableModelListener(e -> { if (table.getSelectedRow() >= 0) showDetails(); });

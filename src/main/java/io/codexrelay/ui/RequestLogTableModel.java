@@ -43,7 +43,7 @@ public final class RequestLogTableModel extends AbstractTableModel {
 
     public enum Column {
         // CLIENT: the client key the request came with (codex, a tool key, home:NAME, run:PID COMMAND)
-        TIME("Time"), ACCOUNT("Account"), CLIENT("Client"), MODEL("Model"), STATUS("Status"), TTFB("TTFB"), DURATION("Duration"),
+        TIME("Time"), ACCOUNT("Account"), MODEL("Model"), STATUS("Status"), CLIENT("Client"), TTFB("TTFB"), DURATION("Duration"),
         TOKENS("Tokens in / out"), FAILOVER("Failover chain");
         final String title;
         Column(String title) { this.title = title; }

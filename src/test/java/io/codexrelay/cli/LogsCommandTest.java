@@ -117,6 +117,6 @@ class LogsCommandTest {
         assertThat(show.out()).contains("Client:        home:proj");
         assertThat(cli.run("logs", "show", "1").out()).contains("Client:        -");
         Cli.Result json = cli.run("logs", "show", "8", "--json");
-        assertThat(json.out()).contains("\"client\" : \"run:4242 codex\"");
+        assertThat(json.out()).contains("\"client\": \"run:4242 codex\"");
     }
 }
