@@ -82,16 +82,29 @@ class RunCommandE2eTest {
         return r.all();
     }
 
-    /** The token that served the one request a plain {@code codex exec} in the default home made. */
-    private String plainCodexServedBy(String answer) throws Exception {
-        int before = fake.received("/responses").size();
-        fake.setDefault(FakeUpstream.success(answer));
+    /** The fake answers {@code text} over HTTP and over WebSocket (Codex speaks the latter to the relay by default). */
+    private void answer(String text) {
+        fake.setDefault(FakeUpstream.success(text));
+        fake.socket().setDefaultText(text);
+    }
+
+    /** The one token that served every Responses request (HTTP or WebSocket) since {@code before}. */
+    private String servedSince(int before) {
+        var requests = fake.responsesRequests();
+        assertThat(requests).hasSizeGreaterThan(before);
+        var tokens = requests.subList(before, requests.size()).stream().map(FakeUpstream.ResponsesRequest::token).distinct().toList();
+        assertThat(tokens).hasSize(1);
+        return tokens.get(0);
+    }
+
+    /** The token that served a plain {@code codex exec} in the default home. */
+    private String plainCodexServedBy(String text) throws Exception {
+        int before = fake.responsesRequests().size();
+        answer(text);
         var r = codex.exec(codexHome, tmp.resolve("work"), "say hello", CODEX_TIMEOUT);
         assertThat(r.ok()).as(r.toString()).isTrue();
-        assertThat(r.stdout()).contains(answer);
-        var responses = fake.received("/responses");
-        assertThat(responses).hasSize(before + 1);
-        return responses.get(before).token();
+        assertThat(r.stdout()).contains(text);
+        return servedSince(before);
     }
 
     @Test
@@ -100,8 +113,8 @@ class RunCommandE2eTest {
 
         String configBefore = Files.readString(codexHome.resolve("config.toml"));
         assertThat(configBefore).contains("env_http_headers").contains("CODEX_RELAY_PROCESS_KEY");
-        int before = fake.received("/responses").size();
-        fake.setDefault(FakeUpstream.success("Served for this run by B."));
+        int before = fake.responsesRequests().size();
+        answer("Served for this run by B.");
         Path work = Files.createDirectories(tmp.resolve("work"));
         Path out = work.resolve("run-out.txt"), err = work.resolve("run-err.txt");
         // codex exec's stdio goes to files (run passes its own stdio on; the test JVM's are not a terminal)
@@ -111,10 +124,8 @@ class RunCommandE2eTest {
         assertThat(run.exit()).as(run + "\n--- codex stdout\n" + CodexCli.redact(Files.readString(out))
                 + "\n--- codex stderr\n" + CodexCli.redact(Files.readString(err))).isZero();
         assertThat(Files.readString(out)).contains("Served for this run by B.");
-        var responses = fake.received("/responses");
-        assertThat(responses).hasSize(before + 1);
-        assertThat(responses.get(before).token()).isEqualTo(KEY_B);
-        for (FakeUpstream.Received r : fake.received()) {
+        assertThat(servedSince(before)).isEqualTo(KEY_B);
+        for (FakeUpstream.ResponsesRequest r : fake.responsesRequests()) {
             assertThat(r.headers()).doesNotContainKey("x-relay-key").doesNotContainKey("x-relay-process-key");
         }
 
