@@ -144,4 +144,27 @@ class RunCommandE2eTest {
         // the command's exit code is run's
         assertThat(cli.run("run", "--account", "B", "--", "/bin/sh", "-c", "exit 7").exit()).isEqualTo(7);
     }
+
+    @Test
+    void runWithAHomeUsesItsDirectoryAndAnUnwiredCodexHomeIsToldWhatToDo() throws Exception {
+        Path homeDir = CodexCli.prepareHome(tmp.resolve("home-proj"));
+        codexRelay("homes", "create", "proj", "--dir", homeDir.toString(), "--account", "B");
+        Path seen = tmp.resolve("seen-codex-home");
+        Cli.Result r = cli.run("run", "--home", "proj", "--strict", "--", "/bin/sh", "-c",
+                "printf '%s|%s' \"$CODEX_HOME\" \"${CODEX_RELAY_PROCESS_KEY:+set}\" > \"$0\"", seen.toString());
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(Files.readString(seen)).isEqualTo(homeDir.toAbsolutePath().normalize() + "|set");
+        assertThat(r.err()).contains("account 'B' only");
+        assertThat(codexRelay("keys", "list")).doesNotContain("run:");
+
+        // a Codex home that does not go through the relay: nothing runs, and the message says what to do
+        Path plain = CodexCli.prepareHome(tmp.resolve("plain-home"));
+        Path ran = tmp.resolve("ran");
+        Cli.Result refused = cli.env("CODEX_HOME", plain.toString())
+                .run("run", "--account", "B", "--", "/bin/sh", "-c", "touch \"$0\"", ran.toString());
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("codex-relay codex on");
+        assertThat(ran).doesNotExist();
+        assertThat(codexRelay("keys", "list")).doesNotContain("run:");
+    }
 }
