@@ -57,6 +57,8 @@ public final class RelayServer implements AutoCloseable {
      * work (the admin API, mounted handlers) and for Jetty's own hand-offs in bursts.
      */
     static final int MAX_THREADS = 200;
+    /** Selector threads on each side (Codex's and the upstream's), which run the request path: 2, or 1 on one core. */
+    public static final int SELECTORS = Math.min(2, Runtime.getRuntime().availableProcessors());
     private final List<Handler> mounts = new ArrayList<>();
     private volatile RelayConfig config;
     private volatile boolean started;
@@ -104,9 +106,10 @@ public final class RelayServer implements AutoCloseable {
         // keep-alive connections (it ran the lean launcher's heap out of memory in the 1000-stream benchmark).
         // Parsing a dozen request headers without it costs microseconds.
         http.setHeaderCacheSize(HEADER_CACHE_SIZE);
-        // One selector thread, and it accepts too (no acceptor thread blocked in accept()): a desktop daemon serves a
-        // handful of local connections, and every extra thread is a hand-off per request or connection.
-        connector = new ServerConnector(server, 0, 1, new HttpConnectionFactory(http));
+        // The selectors accept too (no acceptor thread blocked in accept()). Two of them (one on a single core): the
+        // request path runs on the selectors, and with one per side a busy machine queued every stream behind that
+        // one thread (64 streams: +90 ms added TTFB against +44 ms with two, same CPU per request; docs/benchmarks.md).
+        connector = new ServerConnector(server, 0, SELECTORS, new HttpConnectionFactory(http));
         connector.setHost(config.server().listen());
         connector.setPort(config.server().port());
         connector.setIdleTimeout(codexIdleTimeoutMs(config));

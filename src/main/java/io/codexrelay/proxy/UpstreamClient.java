@@ -70,6 +70,9 @@ public final class UpstreamClient implements AutoCloseable {
         // relay's response listeners and demand callbacks never block (the gate, SseTap, writes to Codex with
         // callbacks, the pool's in-memory bookkeeping; token refresh and database writes run on their own threads).
         http.getHttpClientTransport().setInvocationType(Invocable.InvocationType.NON_BLOCKING);
+        if (http.getHttpClientTransport() instanceof org.eclipse.jetty.client.AbstractConnectorHttpClientTransport t) {
+            t.getClientConnector().setSelectors(RelayServer.SELECTORS);
+        }
         http.setFollowRedirects(false);
         http.setHttpCookieStore(new HttpCookieStore.Empty());
         http.setUserAgentField(null);
