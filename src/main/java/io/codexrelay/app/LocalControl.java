@@ -527,6 +527,11 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
     }
 
     @Override
+    public ApiPrices apiPrices() {
+        return ApiPrices.of(config.prices());
+    }
+
+    @Override
     public synchronized List<String> applyConfig(Map<String, Object> changes) throws ControlException {
         if (changes == null || changes.isEmpty()) return List.of();
         Map<String, Object> typed = new LinkedHashMap<>();
