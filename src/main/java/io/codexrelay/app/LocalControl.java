@@ -447,7 +447,7 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
     public List<LogQuery.UsageBucket> requestUsage(Instant from, Duration bucket) throws ControlException {
         if (bucket.isNegative() || bucket.isZero()) throw new ControlException("The usage bucket must be longer than zero.");
         RequestLogQuery q = logQuery();
-        return store(() -> q.usage(from, bucket)).stream().map(LogQuery::view).toList();
+        return store(() -> q.usageByModel(from, bucket)).stream().map(LogQuery::view).toList();
     }
 
     private synchronized RequestLogQuery logQuery() {

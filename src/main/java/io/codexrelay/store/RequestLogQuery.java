@@ -128,16 +128,26 @@ public final class RequestLogQuery implements AutoCloseable {
         });
     }
 
+    /** Usage per account per bucket since {@code from}; buckets are aligned to multiples of {@code bucket} since the epoch. */
+    public List<UsageBucket> usage(Instant from, Duration bucket) throws StoreException {
+        return usage(from, bucket, false);
+    }
+
     /**
-     * Usage per account and model per bucket since {@code from}; buckets are aligned to multiples of {@code bucket} since
-     * the epoch. Answered from the request log (its {@code model} column), so it reaches back as far as the log's
-     * retention ({@code log.retention_days}, {@code log.max_rows}).
+     * Usage per account and model per bucket since {@code from} (the model prices the tokens: API-price equivalents).
+     * Answered from the request log's {@code model} column, so it reaches back as far as the log's retention
+     * ({@code log.retention_days}, {@code log.max_rows}).
      */
-    public synchronized List<UsageBucket> usage(Instant from, Duration bucket) throws StoreException {
+    public List<UsageBucket> usageByModel(Instant from, Duration bucket) throws StoreException {
+        return usage(from, bucket, true);
+    }
+
+    private synchronized List<UsageBucket> usage(Instant from, Duration bucket, boolean byModel) throws StoreException {
         long ms = bucket.toMillis();
         String sql = "SELECT (started_at_ms / ?) AS b, COALESCE(account, ''), COUNT(*), SUM(COALESCE(input_tokens, 0)), "
-                + "SUM(COALESCE(cached_tokens, 0)), SUM(COALESCE(output_tokens, 0)), SUM(COALESCE(reasoning_tokens, 0)), model "
-                + "FROM request_log WHERE started_at_ms >= ? GROUP BY b, account, model ORDER BY b, account, model";
+                + "SUM(COALESCE(cached_tokens, 0)), SUM(COALESCE(output_tokens, 0)), SUM(COALESCE(reasoning_tokens, 0)), "
+                + (byModel ? "model FROM request_log WHERE started_at_ms >= ? GROUP BY b, account, model ORDER BY b, account, model"
+                        : "NULL FROM request_log WHERE started_at_ms >= ? GROUP BY b, account ORDER BY b, account");
         return run(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setLong(1, ms);
