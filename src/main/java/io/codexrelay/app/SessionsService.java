@@ -335,6 +335,15 @@ public final class SessionsService implements AutoCloseable {
         return preview(repairs.planMove(refreshSnapshot(), resolve(ids), target));
     }
 
+    /**
+     * Copying sessions to the named home {@code homeName}: the originals stay, the target gets the rollouts and a
+     * threads row; previewed, then {@link #apply}, undone by {@link #undo} (which removes only unchanged copies).
+     */
+    public synchronized Preview previewCopy(Set<String> ids, String homeName) throws ControlException {
+        Path target = new CodexHomes(relayHome, java.time.Clock.systemUTC()).find(homeName).dir();
+        return preview(repairs.planCopy(refreshSnapshot(), resolve(ids), target));
+    }
+
     public synchronized Preview previewTrash(Set<String> ids) {
         return preview(repairs.planTrash(refreshSnapshot(), resolve(ids)));
     }
