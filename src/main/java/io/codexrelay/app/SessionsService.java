@@ -344,6 +344,11 @@ public final class SessionsService implements AutoCloseable {
         return preview(repairs.planCopy(refreshSnapshot(), resolve(ids), target));
     }
 
+    /** The names of the named Codex homes ({@code homes create}), for the Sessions window's Copy to home…. */
+    public List<String> namedHomes() throws ControlException {
+        return new CodexHomes(relayHome, java.time.Clock.systemUTC()).entries().stream().map(CodexHomes.Entry::name).toList();
+    }
+
     public synchronized Preview previewTrash(Set<String> ids) {
         return preview(repairs.planTrash(refreshSnapshot(), resolve(ids)));
     }
