@@ -67,6 +67,16 @@ class PriceTableTest {
     }
 
     @Test
+    void theSettingsWindowsEditsKeepThePriceTables() throws Exception {
+        String text = "[prices.\"gpt-5*\"]\ninput = 2.0\noutput = 16.0\n\n[pool]\nrouting = \"priority\"\n";
+        String edited = ConfigFilePatcher.set(ConfigFilePatcher.set(text, "pool", "routing", "round-robin"), "ui", "notify_exhausted", false);
+        RelayConfig cfg = ConfigLoader.parse(edited, "config.toml");
+        assertThat(cfg.pool().routing()).isEqualTo("round-robin");
+        assertThat(cfg.ui().notifyExhausted()).isFalse();
+        assertThat(cfg.prices().priceOf("gpt-5")).isEqualTo(new PriceTable.Price(2.0, 2.0, 16.0));
+    }
+
+    @Test
     void mistakesNameTheLineAndSayWhatToWrite() {
         assertThatThrownBy(() -> ConfigLoader.parse("[prices.\"gpt-5*\"]\ninput = 1.0\n", "config.toml"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("config.toml:1:").hasMessageContaining("needs 'output'");
