@@ -53,6 +53,7 @@ final class StatusCommand extends ControlCommand {
                 n.set("sinceWeeklyReset", tree(f == null ? null : f.week()));
                 n.set("today", tree(f == null ? null : f.today()));
             }
+            if (control.daemonRunning()) root.set("clients", AppJson.mapper().valueToTree(control.clientUsage()));
             printJson(root);
             return 0;
         }
@@ -99,7 +100,20 @@ final class StatusCommand extends ControlCommand {
             if (today != null) line.append(" Today: ").append(UsageFigures.describe(today)).append('.');
             out().println(line);
         }
+        clients(control);
         return 0;
+    }
+
+    /** Requests per client key since the daemon started (codex, tool keys, home:NAME, run:PID COMMAND). */
+    private void clients(ControlHandle control) throws Exception {
+        if (!control.daemonRunning()) return;
+        var usage = control.clientUsage();
+        if (usage.isEmpty()) return;
+        out().println();
+        out().println("Clients since the relay started:");
+        Table t = new Table("CLIENT", "REQUESTS", "FAILED", "TOKENS IN", "TOKENS OUT");
+        for (var c : usage) t.row(c.client(), c.requests(), c.failed(), c.inputTokens(), c.outputTokens());
+        t.print(out());
     }
 
     private static final Duration FIVE_HOURS = Duration.ofHours(5), WEEK = Duration.ofDays(7);
