@@ -70,6 +70,11 @@ public record SinceReset(Instant since, long requests, long inputTokens, long ca
         return (fresh * p.inputPerMillion() + Math.min(cached, input) * p.cachedPerMillion() + output * p.outputPerMillion()) / 1_000_000.0;
     }
 
+    /** What one request's tokens cost at {@code p}, in US dollars (not rounded); null counts are 0. */
+    public static double costUsd(Price p, Long input, Long cached, Long output) {
+        return cost(p, input == null ? 0 : input, cached == null ? 0 : cached, output == null ? 0 : output);
+    }
+
     /** Rounded to whole cents, as the figures are shown. */
     static double cents(double usd) {
         return Math.round(usd * 100) / 100.0;

@@ -45,12 +45,16 @@ public final class RequestLogExport {
         List<String> columns = prices == null ? COLUMNS : concat(COLUMNS, PRICE_COLUMN);
         if (format == Format.CSV) out.write(String.join(",", columns) + "\r\n");
         long n = 0;
+        // A log has a handful of models: each is matched against the price names once, not once per row.
+        Map<String, java.util.Optional<SinceReset.Price>> priceByModel = new java.util.HashMap<>();
         for (long offset = 0; ; offset += PAGE) {
             List<RequestView> rows = pages.page(offset, PAGE);
             for (RequestView r : rows) {
                 Map<String, Object> m = row(r);
                 if (prices != null) {
-                    Double usd = prices.costUsd(r.model(), r.inputTokens(), r.cachedTokens(), r.outputTokens());
+                    SinceReset.Price p = r.model() == null ? null
+                            : priceByModel.computeIfAbsent(r.model(), k -> java.util.Optional.ofNullable(prices.priceOf(k))).orElse(null);
+                    Double usd = p == null ? null : SinceReset.costUsd(p, r.inputTokens(), r.cachedTokens(), r.outputTokens());
                     m.put(PRICE_COLUMN, usd == null ? null : new java.math.BigDecimal(usd).setScale(6, java.math.RoundingMode.HALF_UP));
                 }
                 writeRow(m, columns, format, out);
