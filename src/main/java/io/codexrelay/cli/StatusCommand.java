@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -44,6 +45,7 @@ final class StatusCommand extends ControlCommand {
             root.setAll((ObjectNode) AppJson.mapper().valueToTree(s));
             ObjectNode ahead = root.putObject("ahead");
             Map<String, UsageFigures.AccountFigures> figures = figures(control, s);
+            List<UsageFigures.Day> days = days(control);
             for (AccountStatus a : s.accounts()) {
                 ObjectNode n = ahead.putObject(a.name());
                 pace(n, "primary", a.quota() == null ? null : a.quota().primary(), FIVE_HOURS);
@@ -52,6 +54,13 @@ final class StatusCommand extends ControlCommand {
                 n.set("sinceReset", tree(f == null ? null : f.fiveHour()));
                 n.set("sinceWeeklyReset", tree(f == null ? null : f.week()));
                 n.set("today", tree(f == null ? null : f.today()));
+                var perDay = n.putArray("days");   // newest first, the last 7 local days with requests
+                for (UsageFigures.Day d : days) {
+                    if (!d.account().equals(a.name())) continue;
+                    ObjectNode day = (ObjectNode) tree(d.usage());
+                    day.put("date", d.date().toString());
+                    perDay.add(day);
+                }
             }
             if (control.daemonRunning()) root.set("clients", AppJson.mapper().valueToTree(control.clientUsage()));
             printJson(root);
@@ -140,6 +149,15 @@ final class StatusCommand extends ControlCommand {
             // the figures are an extra: status still prints the accounts when the log cannot be read
         }
         return out;
+    }
+
+    /** Each account's usage per local day, last 7 days; empty when the log cannot be read. */
+    private List<UsageFigures.Day> days(ControlHandle control) {
+        try {
+            return new UsageFigures(control, ctx().clock(), ZoneId.systemDefault()).perDay(7);
+        } catch (Exception e) {
+            return List.of();
+        }
     }
 
     private static com.fasterxml.jackson.databind.JsonNode tree(SinceReset s) {

@@ -45,5 +45,9 @@ class StatusFiguresTest {
         assertThat(today.path("requests").asLong()).isEqualTo(2);
         assertThat(today.path("apiPriceUsd").asDouble()).isEqualTo(4.0);   // 1M * 2.0 + 100k * 20.0
         assertThat(new ObjectMapper().readTree(json.out()).path("ahead").path("A").path("sinceReset").isNull()).isTrue();
+        JsonNode days = new ObjectMapper().readTree(json.out()).path("ahead").path("A").path("days");
+        assertThat(days.size()).isEqualTo(1);
+        assertThat(days.get(0).path("date").asText()).isEqualTo(java.time.LocalDate.now().toString());
+        assertThat(days.get(0).path("apiPriceUsd").asDouble()).isEqualTo(4.0);
     }
 }
