@@ -1,0 +1,79 @@
+package io.codexrelay.ui;
+
+import io.codexrelay.app.ToolKeyView;
+
+import javax.swing.table.AbstractTableModel;
+import java.time.Clock;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The Tool keys tab's table: Codex's own key first, then the active per-tool keys by name, then the revoked ones
+ * (kept so the request log's names still mean something). Never holds a key itself: {@link ToolKeyView} has none.
+ */
+final class ToolKeysTableModel extends AbstractTableModel {
+
+    static final String[] COLUMNS = {"Name", "Account", "Limits", "Created", "Requests since start", "State"};
+    static final int NAME = 0, ACCOUNT = 1, LIMITS = 2, CREATED = 3, REQUESTS = 4, STATE = 5;
+
+    private final Clock clock;
+    private final ZoneId zone;
+    private List<ToolKeyView> rows = List.of();
+
+    ToolKeysTableModel(Clock clock, ZoneId zone) {
+        this.clock = clock;
+        this.zone = zone;
+    }
+
+    void setKeys(List<ToolKeyView> keys) {
+        List<ToolKeyView> sorted = new ArrayList<>(keys);
+        sorted.sort(Comparator.comparing((ToolKeyView k) -> !isCodex(k)).thenComparing(k -> !k.active()).thenComparing(ToolKeyView::name));
+        rows = List.copyOf(sorted);
+        fireTableDataChanged();
+    }
+
+    List<ToolKeyView> keys() { return rows; }
+
+    ToolKeyView at(int row) { return row < 0 || row >= rows.size() ? null : rows.get(row); }
+
+    static boolean isCodex(ToolKeyView k) { return "codex".equals(k.name()); }
+
+    /** Codex's key is replaced through client.key, not revoked here; a revoked key is gone already. */
+    static boolean revocable(ToolKeyView k) { return k != null && k.active() && !isCodex(k); }
+
+    @Override public int getRowCount() { return rows.size(); }
+    @Override public int getColumnCount() { return COLUMNS.length; }
+    @Override public String getColumnName(int c) { return COLUMNS[c]; }
+
+    @Override
+    public Object getValueAt(int r, int c) {
+        ToolKeyView k = rows.get(r);
+        return switch (c) {
+            case NAME -> isCodex(k) ? "codex (Codex's own key)" : k.name();
+            case ACCOUNT -> "any (the pool chooses)";
+            case LIMITS -> limits(k);
+            case CREATED -> k.created() == null ? "—" : Fmt.clock(k.created(), clock.instant(), zone);
+            case REQUESTS -> requests(k);
+            case STATE -> k.active() ? "active" : "revoked " + Fmt.clock(k.revoked(), clock.instant(), zone);
+            default -> "";
+        };
+    }
+
+    /** "60 a minute · 4 at once", "none". */
+    static String limits(ToolKeyView k) {
+        List<String> parts = new ArrayList<>();
+        if (k.rpm() != null) parts.add(k.rpm() + " a minute");
+        if (k.maxConcurrent() != null) parts.add(k.maxConcurrent() + " at once");
+        return parts.isEmpty() ? "none" : String.join(" · ", parts);
+    }
+
+    /** "12 requests · 2 running · 3 refused by its limits"; the counts are since the daemon started. */
+    static String requests(ToolKeyView k) {
+        StringBuilder sb = new StringBuilder(Fmt.count(k.requests(), "request"));
+        if (k.inFlight() > 0) sb.append(" · ").append(k.inFlight()).append(" running");
+        if (k.limited() > 0) sb.append(" · ").append(k.limited()).append(" refused by its limits");
+        return sb.toString();
+    }
+}
