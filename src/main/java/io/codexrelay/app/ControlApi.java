@@ -170,7 +170,10 @@ public interface ControlApi {
         throw new ControlException("Client keys are not available here.");
     }
 
-    record NewToolKey(String name, Integer rpm, Integer maxConcurrent) {}
+    /** {@code account}: the account the key's requests go to first (null: the pool chooses); {@code strict}: only there. */
+    record NewToolKey(String name, Integer rpm, Integer maxConcurrent, String account, boolean strict) {
+        public NewToolKey(String name, Integer rpm, Integer maxConcurrent) { this(name, rpm, maxConcurrent, null, false); }
+    }
 
     record CreatedToolKey(String name, String key) {
         @Override public String toString() { return "CreatedToolKey[" + name + "]"; }

@@ -106,6 +106,8 @@ final class ToolKeysPanel extends JPanel {
 
     ToolKeysTableModel model() { return model; }
 
+    static final String ANY_ACCOUNT = "Any (the pool chooses)";
+
     /** Re-reads the keys (and their use since start). */
     void refresh() {
         tasks.run(control::keys, keys -> {
@@ -159,10 +161,23 @@ final class ToolKeysPanel extends JPanel {
         JTextField max = new JTextField(6);
         max.setName("key-max");
         max.putClientProperty("JTextField.placeholderText", "no limit");
+        javax.swing.JComboBox<String> account = new javax.swing.JComboBox<>(new String[] {ANY_ACCOUNT});
+        account.setName("key-account");
+        javax.swing.JCheckBox strict = new javax.swing.JCheckBox("Only this account (no failover to others)");
+        strict.setName("key-strict");
+        strict.setEnabled(false);
+        account.addActionListener(e -> {
+            strict.setEnabled(account.getSelectedIndex() > 0);
+            if (account.getSelectedIndex() == 0) strict.setSelected(false);
+        });
+        tasks.run(control::status, pool -> {
+            for (var a : pool.accounts()) account.addItem(a.name());
+        }, e -> { });
         JLabel err = new JLabel(" ");
         err.setName("key-error");
         err.setForeground(Theme.RED);
-        JPanel form = form(new String[] {"Name", "Requests a minute", "Requests at once"}, new JComponent[] {name, rpm, max});
+        JPanel form = form(new String[] {"Name", "Account", "", "Requests a minute", "Requests at once"},
+                new JComponent[] {name, account, strict, rpm, max});
         JButton ok = new JButton("Create");
         ok.setName("key-create");
         JButton cancel = new JButton("Cancel");
@@ -190,8 +205,10 @@ final class ToolKeysPanel extends JPanel {
                 err.setText("The limits are whole numbers (or empty for none).");
                 return;
             }
+            String acc = account.getSelectedIndex() <= 0 ? null : (String) account.getSelectedItem();
+            boolean only = acc != null && strict.isSelected();
             ok.setEnabled(false);
-            tasks.run(() -> control.createKey(new ControlApi.NewToolKey(n, r, m)), created -> {
+            tasks.run(() -> control.createKey(new ControlApi.NewToolKey(n, r, m, acc, only)), created -> {
                 showOnce(d, created);
                 refresh();
             }, msg -> { ok.setEnabled(true); err.setText(msg); });

@@ -52,13 +52,19 @@ final class ToolKeysTableModel extends AbstractTableModel {
         ToolKeyView k = rows.get(r);
         return switch (c) {
             case NAME -> isCodex(k) ? "codex (Codex's own key)" : k.name();
-            case ACCOUNT -> "any (the pool chooses)";
+            case ACCOUNT -> account(k);
             case LIMITS -> limits(k);
             case CREATED -> k.created() == null ? "—" : Fmt.clock(k.created(), clock.instant(), zone);
             case REQUESTS -> requests(k);
             case STATE -> k.active() ? "active" : "revoked " + Fmt.clock(k.revoked(), clock.instant(), zone);
             default -> "";
         };
+    }
+
+    /** "any (the pool chooses)", "Pro-1 first", "Pro-1 only". */
+    static String account(ToolKeyView k) {
+        if (k.account() == null || k.account().isBlank()) return "any (the pool chooses)";
+        return k.account() + (k.strict() ? " only" : " first");
     }
 
     /** "60 a minute · 4 at once", "none". */
