@@ -237,6 +237,18 @@ final class ConnectToolDialog {
                 result.add(copy, bc);
                 row++;
             }
+            if (c.tool().equals("env")) {   // the exports go into a shell profile together
+                JButton all = new JButton("Copy all");
+                all.setName("copy-all");
+                String joined = String.join("\n", c.pastes().stream().map(ToolConnections.Paste::value).toList()) + "\n";
+                all.addActionListener(e -> {
+                    Toolkit.getDefaultToolkit().getSystemClipboard().setContents(new StringSelection(joined), null);
+                    info("Copied all four lines.");
+                });
+                var ac = new GridBagConstraints();
+                ac.gridx = 2; ac.gridy = row; ac.anchor = GridBagConstraints.NORTH; ac.insets = new Insets(8, 0, 2, 0);
+                result.add(all, ac);
+            }
         }
         result.revalidate();
         result.repaint();

@@ -71,8 +71,27 @@ final class ToolKeysPanel extends JPanel {
         table.setSelectionMode(ListSelectionModel.SINGLE_SELECTION);
         table.setFillsViewportHeight(true);
         table.setRowHeight(Math.max(table.getRowHeight(), 24));
-        int[] widths = {170, 150, 150, 100, 190, 120};
+        int[] widths = {150, 110, 170, 110, 160, 170};
         for (int i = 0; i < widths.length; i++) table.getColumnModel().getColumn(i).setPreferredWidth(widths[i]);
+        // a cell too narrow for its text still tells all of it on hover
+        table.setDefaultRenderer(Object.class, new javax.swing.table.DefaultTableCellRenderer() {
+            @Override
+            public Component getTableCellRendererComponent(JTable t, Object v, boolean sel, boolean focus, int row, int col) {
+                var c = (JLabel) super.getTableCellRendererComponent(t, v, sel, focus, row, col);
+                int need = c.getPreferredSize().width, have = t.getColumnModel().getColumn(col).getWidth();
+                c.setToolTipText(need > have ? String.valueOf(v) : null);
+                return c;
+            }
+        });
+        var header = new javax.swing.table.JTableHeader(table.getColumnModel()) {
+            @Override
+            public String getToolTipText(java.awt.event.MouseEvent e) {
+                int c = columnAtPoint(e.getPoint());
+                return c < 0 ? null : ToolKeysTableModel.TIPS[table.convertColumnIndexToModel(c)];
+            }
+        };
+        table.setTableHeader(header);
+        javax.swing.ToolTipManager.sharedInstance().registerComponent(header);
         add(new JScrollPane(table), BorderLayout.CENTER);
 
         JButton connect = new JButton("Connect a tool…");

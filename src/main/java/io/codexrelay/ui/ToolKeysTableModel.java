@@ -16,6 +16,9 @@ import java.util.List;
 final class ToolKeysTableModel extends AbstractTableModel {
 
     static final String[] COLUMNS = {"Name", "Account", "Limits", "Created", "Requests since start", "State"};
+    /** Header tooltips: what a column counts. */
+    static final String[] TIPS = {null, "Where the key's requests go: any account (the pool chooses), an account first, or only one",
+            "Requests a minute and at once", null, "Requests since the daemon started; refused: over the key's limits", null};
     static final int NAME = 0, ACCOUNT = 1, LIMITS = 2, CREATED = 3, REQUESTS = 4, STATE = 5;
 
     private final Clock clock;
@@ -51,19 +54,19 @@ final class ToolKeysTableModel extends AbstractTableModel {
     public Object getValueAt(int r, int c) {
         ToolKeyView k = rows.get(r);
         return switch (c) {
-            case NAME -> isCodex(k) ? "codex (Codex's own key)" : k.name();
+            case NAME -> k.name();
             case ACCOUNT -> account(k);
             case LIMITS -> limits(k);
             case CREATED -> k.created() == null ? "—" : Fmt.clock(k.created(), clock.instant(), zone);
             case REQUESTS -> requests(k);
-            case STATE -> k.active() ? "active" : "revoked " + Fmt.clock(k.revoked(), clock.instant(), zone);
+            case STATE -> !k.active() ? "revoked " + Fmt.clock(k.revoked(), clock.instant(), zone) : isCodex(k) ? "active (Codex's own)" : "active";
             default -> "";
         };
     }
 
-    /** "any (the pool chooses)", "Pro-1 first", "Pro-1 only". */
+    /** "any" (the pool chooses), "Pro-1 first", "Pro-1 only". */
     static String account(ToolKeyView k) {
-        if (k.account() == null || k.account().isBlank()) return "any (the pool chooses)";
+        if (k.account() == null || k.account().isBlank()) return "any";
         return k.account() + (k.strict() ? " only" : " first");
     }
 
@@ -75,11 +78,11 @@ final class ToolKeysTableModel extends AbstractTableModel {
         return parts.isEmpty() ? "none" : String.join(" · ", parts);
     }
 
-    /** "12 requests · 2 running · 3 refused by its limits"; the counts are since the daemon started. */
+    /** "12 · 2 running · 3 refused" (requests since the daemon started; refused: by the key's limits). */
     static String requests(ToolKeyView k) {
-        StringBuilder sb = new StringBuilder(Fmt.count(k.requests(), "request"));
+        StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT, "%,d", k.requests()));
         if (k.inFlight() > 0) sb.append(" · ").append(k.inFlight()).append(" running");
-        if (k.limited() > 0) sb.append(" · ").append(k.limited()).append(" refused by its limits");
+        if (k.limited() > 0) sb.append(" · ").append(k.limited()).append(" refused");
         return sb.toString();
     }
 }
