@@ -397,7 +397,9 @@ public final class DesktopUi implements AutoCloseable {
     /** The menu is opening: fetch quota now (rate-limited, off this thread), so the numbers it shows are fresh. */
     void menuOpening() {
         if (closed) return;
-        refreshOnOpen.menuOpening(control, this::requestRefresh);
+        // one line per opening (the Xvfb test reads them): what the user can expect of the numbers just shown
+        if (refreshOnOpen.menuOpening(control, this::requestRefresh)) log.info("Tray menu opened: refreshing quota now");
+        else log.info("Tray menu opened: quota was refreshed less than a minute ago (or is being refreshed)");
     }
 
     // ---- menu actions ----------------------------------------------------------------------------------------

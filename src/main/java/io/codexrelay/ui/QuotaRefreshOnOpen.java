@@ -62,7 +62,6 @@ final class QuotaRefreshOnOpen {
             }
             return false;
         }
-        log.debug("The menu is opening: refreshing quota");
         return true;
     }
 }

@@ -99,7 +99,6 @@ final class ToolKeysPanel extends JPanel {
         connect.setMnemonic(KeyEvent.VK_T);
         JButton create = new JButton("Create key…");
         create.setName("create-key");
-        create.setMnemonic(KeyEvent.VK_K);
         revoke.setName("revoke-key");
         JPanel buttons = new JPanel();
         buttons.setLayout(new BoxLayout(buttons, BoxLayout.Y_AXIS));
