@@ -64,8 +64,7 @@ public final class AccountsPanel extends JPanel {
         table.setSelectionMode(ListSelectionModel.SINGLE_SELECTION);
         table.setFillsViewportHeight(true);
         table.setRowHeight(Math.max(table.getRowHeight(), 24));
-        int[] widths = {130, 70, 60, 70, 80, 150, 170, 65, 100, 70};
-        for (int i = 0; i < widths.length; i++) table.getColumnModel().getColumn(i).setPreferredWidth(widths[i]);
+        TableColumns.keepFitted(table);   // every title and text whole (the Pace column made 10 columns)
         // the pace of each window in full, since the cell holds only the one that runs dry first
         table.getColumnModel().getColumn(AccountsTableModel.PACE).setCellRenderer(new javax.swing.table.DefaultTableCellRenderer() {
             @Override

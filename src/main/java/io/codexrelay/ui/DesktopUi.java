@@ -298,7 +298,8 @@ public final class DesktopUi implements AutoCloseable {
         SettingsWindow sw = settings;
         PoolStatus shown = pool;
         // The open Settings window follows the same snapshot (the Pace column moves with quota events and with time).
-        if (sw != null && shown != null) SwingUtilities.invokeLater(() -> sw.poolUpdated(shown));
+        // (a hidden window is not woken: isVisible is a plain read, safe off the EDT)
+        if (sw != null && shown != null && sw.frame().isVisible()) SwingUtilities.invokeLater(() -> sw.poolUpdated(shown));
         IconState icon = error != null ? new IconState(null, null, IconState.Mark.ALL_OUT) : IconState.of(pool);
         // Still starting (no status yet): the last run's icon tells more than grey bars; the relay's status, read
         // from the stored quota, replaces it as soon as it answers.

@@ -71,8 +71,7 @@ final class ToolKeysPanel extends JPanel {
         table.setSelectionMode(ListSelectionModel.SINGLE_SELECTION);
         table.setFillsViewportHeight(true);
         table.setRowHeight(Math.max(table.getRowHeight(), 24));
-        int[] widths = {150, 110, 170, 110, 160, 170};
-        for (int i = 0; i < widths.length; i++) table.getColumnModel().getColumn(i).setPreferredWidth(widths[i]);
+        TableColumns.keepFitted(table);
         // a cell too narrow for its text still tells all of it on hover
         table.setDefaultRenderer(Object.class, new javax.swing.table.DefaultTableCellRenderer() {
             @Override
