@@ -169,11 +169,32 @@ public final class SettingsKeysDriver {
         await("env listed", () -> onEdt(() -> rows(table).contains("\nenv;")));
         fact("rows", onEdt(() -> rows(table)));
         pause("CHECK", "env-connected");
+
+        // ---- the Accounts tab follows the tray's snapshots: the Pace column moves with a quota event ----
+        SwingUtilities.invokeAndWait(() -> find(frame, "settings-tabs", javax.swing.JTabbedPane.class).setSelectedIndex(0));
+        JTable accounts = find(frame, "accounts-table", JTable.class);
+        await("the accounts listed", () -> onEdt(() -> accounts.getRowCount() == 1));
+        fact("pace-before", onEdt(() -> accounts.getValueAt(0, AccountsTableModel.PACE)));
+        SwingUtilities.invokeAndWait(() -> window.get().poolUpdated(poolUsing(80)));   // what DesktopUi hands over on QuotaChanged
+        fact("pace-after-event", onEdt(() -> accounts.getValueAt(0, AccountsTableModel.PACE)));
+        pause("SHOT", "settings-accounts-pace");
+        SwingUtilities.invokeAndWait(() -> window.get().poolUpdated(poolUsing(20)));
+        fact("pace-after-second-event", onEdt(() -> accounts.getValueAt(0, AccountsTableModel.PACE)));
         SwingUtilities.invokeAndWait(() -> window.get().frame().dispose());
         tasks.close();
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------
+
+    /** Pro-1 having used {@code percent} of a 5-hour window that resets in 2 hours (so 3 hours are gone). */
+    private static io.codexrelay.app.PoolStatus poolUsing(double percent) {
+        java.time.Instant now = java.time.Instant.now();
+        var q = new io.codexrelay.events.QuotaSnapshot(new io.codexrelay.events.QuotaWindow(percent, 300, now.plusSeconds(7200)),
+                null, null, null, null, "pro", "headers", now);
+        var a = new io.codexrelay.app.AccountStatus("Pro-1", "api-key", null, null, "https://api.openai.com/v1", true, 10, 64, "…cdef",
+                "ready", null, null, 0, false, q);
+        return new io.codexrelay.app.PoolStatus(true, null, "Pro-1", false, 0, null, List.of(a));
+    }
 
     /** "name;account;limits;created;requests;state" per row, one a line. */
     private static String rows(JTable t) {

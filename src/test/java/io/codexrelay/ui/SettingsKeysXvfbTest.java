@@ -130,6 +130,10 @@ class SettingsKeysXvfbTest {
         assertThat(facts.get("paste-names")).isEqualTo("export OPENAI_BASE_URL=…|export OPENAI_API_KEY=…|export ANTHROPIC_BASE_URL=…|export ANTHROPIC_AUTH_TOKEN=…");
         assertThat(facts.get("clipboard-is-paste-1")).isEqualTo("true");
         assertThat(facts.get("env-key-visible-after-close")).isEqualTo("false");
+        // the Accounts tab shows each snapshot the tray hands over: no quota yet, then 80 % used in 3 h, then 20 %
+        assertThat(facts.get("pace-before")).isEqualTo("—");
+        assertThat(facts.get("pace-after-event")).matches("out in 4[56] m \\(5 h\\)");
+        assertThat(facts.get("pace-after-second-event")).isEqualTo("lasts to the reset");
         String rows = facts.get("rows").replace("\\n", "\n");
         assertThat(rows.lines().findFirst().orElseThrow()).startsWith("codex;any;none;—;0;active");
         assertThat(rows).contains("\nenv;any;none;").contains("\nmy-script;any;30 a minute;");
