@@ -1,6 +1,8 @@
 package io.codexrelay.ui;
 
 import io.codexrelay.app.ControlApi;
+import io.codexrelay.app.ControlException;
+import io.codexrelay.app.LogQuery;
 import io.codexrelay.app.ToolKeyView;
 
 import javax.swing.BorderFactory;
@@ -33,7 +35,9 @@ import java.awt.Window;
 import java.awt.datatransfer.StringSelection;
 import java.awt.event.KeyEvent;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -127,14 +131,36 @@ final class ToolKeysPanel extends JPanel {
 
     /** Re-reads the keys (and their use since start). */
     void refresh() {
-        tasks.run(control::keys, keys -> {
+        tasks.run(() -> {
+            List<ToolKeyView> keys = control.keys();
+            return new Listing(keys, lastUsed(keys));
+        }, listing -> {
             String selected = selectedName();
-            model.setKeys(keys);
+            model.setKeys(listing.keys(), listing.lastUsed());
             for (int i = 0; i < model.getRowCount(); i++) {
                 if (model.at(i).name().equals(selected)) table.getSelectionModel().setSelectionInterval(i, i);
             }
             updateButtons();
         }, this::error);
+    }
+
+    private record Listing(List<ToolKeyView> keys, Map<String, Instant> lastUsed) {}
+
+    /**
+     * Each key's newest request in the log (one indexed query per key: {@code request_log.client}); a key the log has
+     * never seen, or a log that cannot be asked (an offline relay home without it), has none.
+     */
+    private Map<String, Instant> lastUsed(List<ToolKeyView> keys) {
+        Map<String, Instant> out = new java.util.HashMap<>();
+        for (ToolKeyView k : keys) {
+            try {
+                var newest = control.queryRequests(new LogQuery.Filter(null, LogQuery.StatusClass.ALL, null, null, k.name()), 0, 1);
+                if (!newest.isEmpty() && newest.get(0).startedAt() != null) out.put(k.name(), newest.get(0).startedAt());
+            } catch (ControlException | RuntimeException e) {
+                return out;   // the log cannot tell: the column says "—"
+            }
+        }
+        return out;
     }
 
     private String selectedName() {

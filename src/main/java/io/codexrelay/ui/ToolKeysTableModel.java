@@ -4,10 +4,12 @@ import io.codexrelay.app.ToolKeyView;
 
 import javax.swing.table.AbstractTableModel;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Tool keys tab's table: Codex's own key first, then the active per-tool keys by name, then the revoked ones
@@ -15,22 +17,26 @@ import java.util.List;
  */
 final class ToolKeysTableModel extends AbstractTableModel {
 
-    static final String[] COLUMNS = {"Name", "Account", "Limits", "Created", "Requests since start", "State"};
+    static final String[] COLUMNS = {"Name", "Account", "Limits", "Created", "Last used", "Requests since start", "State"};
     /** Header tooltips: what a column counts. */
     static final String[] TIPS = {null, "Where the key's requests go: any account (the pool chooses), an account first, or only one",
-            "Requests a minute and at once", null, "Requests since the daemon started; refused: over the key's limits", null};
-    static final int NAME = 0, ACCOUNT = 1, LIMITS = 2, CREATED = 3, REQUESTS = 4, STATE = 5;
+            "Requests a minute and at once", null, "Its newest request in the request log",
+            "Requests since the daemon started; refused: over the key's limits", null};
+    static final int NAME = 0, ACCOUNT = 1, LIMITS = 2, CREATED = 3, LAST_USED = 4, REQUESTS = 5, STATE = 6;
 
     private final Clock clock;
     private final ZoneId zone;
     private List<ToolKeyView> rows = List.of();
+    private Map<String, Instant> lastUsed = Map.of();
 
     ToolKeysTableModel(Clock clock, ZoneId zone) {
         this.clock = clock;
         this.zone = zone;
     }
 
-    void setKeys(List<ToolKeyView> keys) {
+    /** The keys and, by name, each one's newest request in the log (absent: none there). */
+    void setKeys(List<ToolKeyView> keys, Map<String, Instant> lastUsed) {
+        this.lastUsed = Map.copyOf(lastUsed);
         List<ToolKeyView> sorted = new ArrayList<>(keys);
         sorted.sort(Comparator.comparing((ToolKeyView k) -> !isCodex(k)).thenComparing(k -> !k.active()).thenComparing(ToolKeyView::name));
         rows = List.copyOf(sorted);
@@ -58,6 +64,7 @@ final class ToolKeysTableModel extends AbstractTableModel {
             case ACCOUNT -> account(k);
             case LIMITS -> limits(k);
             case CREATED -> k.created() == null ? "—" : Fmt.clock(k.created(), clock.instant(), zone);
+            case LAST_USED -> lastUsed.get(k.name()) == null ? "—" : TrayMenuModel.ago(lastUsed.get(k.name()), clock.instant());
             case REQUESTS -> requests(k);
             case STATE -> !k.active() ? "revoked " + Fmt.clock(k.revoked(), clock.instant(), zone) : isCodex(k) ? "active (Codex's own)" : "active";
             default -> "";

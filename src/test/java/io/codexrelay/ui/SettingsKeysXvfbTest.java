@@ -135,7 +135,7 @@ class SettingsKeysXvfbTest {
         assertThat(facts.get("pace-after-event")).matches("out in 4[56] m \\(5 h\\)");
         assertThat(facts.get("pace-after-second-event")).isEqualTo("lasts to the reset");
         String rows = facts.get("rows").replace("\\n", "\n");
-        assertThat(rows.lines().findFirst().orElseThrow()).startsWith("codex;any;none;—;0;active");
+        assertThat(rows.lines().findFirst().orElseThrow()).startsWith("codex;any;none;—;—;0;active");
         assertThat(rows).contains("\nenv;any;none;").contains("\nmy-script;any;30 a minute;");
 
         // Through the ControlApi: env active, the others revoked
