@@ -1,0 +1,2 @@
+-- Schema 6 is reserved for the keys branch (phase 3). This placeholder only exists so that V7 applies on the wires
+-- branch (migrations stop at the first missing number); when merging, keys' V6.sql replaces this file.
