@@ -70,6 +70,7 @@ public final class RelayServer implements AutoCloseable {
         AccountServices s = services == null ? AccountServices.NONE : services;
         this.upstream = new UpstreamClient(config.upstream());
         this.forwarder = new ResponsesForwarder(pool, s, upstream, events, clock);
+        forwarder.redactions.replace(config.redactions());
         this.bodies = new BodyBudget(config.server().bodyMemoryBudgetBytes());
         this.toolKeys = new ToolKeys(clientKey);
         QueuedThreadPool threads = new QueuedThreadPool(200, 4);
@@ -175,6 +176,7 @@ public final class RelayServer implements AutoCloseable {
         this.config = config;
         bodies.setLimit(config.server().bodyMemoryBudgetBytes());
         upstream.applyConfig(config.upstream());
+        forwarder.redactions.replace(config.redactions());
         connector.setIdleTimeout(codexIdleTimeoutMs(config));
         sockets.applyConfig();
     }
