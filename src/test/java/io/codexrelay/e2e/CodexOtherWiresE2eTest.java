@@ -102,8 +102,8 @@ class CodexOtherWiresE2eTest {
         control().addApiKey(new ControlApi.NewApiKey("N", KEY_N, fake.anthropicBaseUrl(), 1, null, "anthropic", List.of("*=claude-sonnet-4-5")));
         fake.providers().enqueue(KEY_N, FakeProviders.shell("echo relay-tool-ok"), FakeProviders.text("Claude saw relay-tool-ok."));
 
-        // A model whose tools Codex declares in `tools` (newer models get theirs as an `additional_tools` input item,
-        // which the converter does not translate yet: see docs/providers.md).
+        // A model whose tools Codex declares in `tools` (Codex's default model gets its own as an `additional_tools`
+        // input item: codexsDefaultModelRunsACommandThroughAChatAccount).
         var r = codex.run(codexHome, Files.createDirectories(tmp.resolve("work")), CODEX_TIMEOUT,
                 List.of("exec", "--skip-git-repo-check", "-m", "gpt-5-codex", "run echo relay-tool-ok"));
 
