@@ -82,8 +82,11 @@ final class StatusCommand extends ControlCommand {
             Pace five = q == null ? null : Pace.of(q.primary(), FIVE_HOURS, ctx().clock());
             Pace week = q == null ? null : Pace.of(q.secondary(), WEEK, ctx().clock());
             SinceReset since = sinceReset(control, a);
-            if (five == null && week == null && since == null) continue;
+            // a provider's balance endpoint (issue 12): the amount it reported, as it reported it
+            String balance = q != null && "balance".equals(q.source()) && q.creditBalance() != null ? q.creditBalance() : null;
+            if (five == null && week == null && since == null && balance == null) continue;
             StringBuilder line = new StringBuilder(a.name()).append(':');
+            if (balance != null) line.append(" Balance ").append(balance).append('.');
             if (five != null) line.append(" 5h ").append(five.describe()).append('.');
             if (week != null) line.append(" Week ").append(week.describe()).append('.');
             if (since != null) {
