@@ -169,4 +169,26 @@ class CodexOtherWiresE2eTest {
         }
         assertThat(toolMessage).as("a tool message answers the exec call: " + followUp).isTrue();
     }
+
+    /** The same through an Anthropic account: the nested tools become Anthropic tools and the result a tool_result. */
+    @Test
+    void codexsDefaultModelRunsACommandThroughAnAnthropicAccount() throws Exception {
+        control().addApiKey(new ControlApi.NewApiKey("N", KEY_N, fake.anthropicBaseUrl(), 1, null, "anthropic", List.of("*=claude-sonnet-4-5")));
+        fake.providers().enqueue(KEY_N,
+                FakeProviders.toolCall("exec", "{\"input\":\"const r = await tools.exec_command({cmd: 'echo relay-claude-ok'});"
+                        + " text(r);\"}"),
+                FakeProviders.text("Claude saw relay-claude-ok."));
+
+        var r = codex.run(codexHome, Files.createDirectories(tmp.resolve("work")), CODEX_TIMEOUT,
+                List.of("exec", "--skip-git-repo-check", "run echo relay-claude-ok"));
+
+        assertThat(r.ok()).as(r.toString()).isTrue();
+        assertThat(r.stdout()).contains("Claude saw relay-claude-ok.");
+        var sent = fake.providers().requests(FakeProviders.Api.ANTHROPIC);
+        assertThat(sent).hasSize(2);
+        List<String> declared = new java.util.ArrayList<>();
+        for (JsonNode t : sent.get(0).body().path("tools")) declared.add(t.path("name").asText());
+        assertThat(declared).contains("exec", "wait");
+        assertThat(toolResult(sent.get(1))).contains("relay-claude-ok");
+    }
 }
