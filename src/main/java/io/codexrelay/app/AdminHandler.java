@@ -210,8 +210,11 @@ public final class AdminHandler extends Handler.Abstract {
             case "/accounts/update" -> {
                 requireMethod(post);
                 JsonNode b = body(raw);
+                JsonNode bal = b.get("balance");
                 var changes = new ControlApi.AccountChanges(integer(b, "priority"), integer(b, "maxConcurrent"),
-                        b.hasNonNull("enabled") ? b.get("enabled").asBoolean() : null);
+                        b.hasNonNull("enabled") ? b.get("enabled").asBoolean() : null, text(b, "wire"), strings(b, "modelRules"),
+                        strings(b, "clients"), bal == null || bal.isNull() ? null : new ControlApi.BalanceSetting(text(bal, "url"),
+                        text(bal, "remainingPath"), text(bal, "limitPath"), integer(bal, "intervalSeconds")));
                 return control.updateAccount(text(b, "name"), changes);
             }
             case "/pin" -> {
@@ -445,6 +448,16 @@ public final class AdminHandler extends Handler.Abstract {
     private static String text(JsonNode n, String field) {
         JsonNode v = n.get(field);
         return v == null || v.isNull() ? null : v.asText();
+    }
+
+    /** A list of strings, or null when the field is absent. */
+    private static java.util.List<String> strings(JsonNode n, String field) throws HttpError {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) return null;
+        if (!v.isArray()) throw new HttpError(400, field + " must be a list of strings.");
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (JsonNode e : v) out.add(e.asText());
+        return out;
     }
 
     private static Integer integer(JsonNode n, String field) throws HttpError {

@@ -298,5 +298,28 @@ public interface ControlApi {
 
     record LearnedParams(String account, List<LearnedParam> params, int forgotten) {}
 
-    record AccountChanges(Integer priority, Integer maxConcurrent, Boolean enabled) {}
+    /**
+     * What to change in an account; null leaves a field as it is. {@code wire} and {@code modelRules} apply to API-key
+     * accounts only ({@code modelRules} empty: no rules); {@code clients}: the kinds of tool it serves ({@code codex},
+     * {@code claude}, {@code chat}; empty or {@code all}: every tool); {@code balance}: where its balance is polled
+     * (a blank URL removes it).
+     */
+    record AccountChanges(Integer priority, Integer maxConcurrent, Boolean enabled, String wire, List<String> modelRules,
+                          List<String> clients, BalanceSetting balance) {
+        public AccountChanges(Integer priority, Integer maxConcurrent, Boolean enabled) {
+            this(priority, maxConcurrent, enabled, null, null, null, null);
+        }
+
+        public boolean isEmpty() {
+            return priority == null && maxConcurrent == null && enabled == null && wire == null && modelRules == null
+                    && clients == null && balance == null;
+        }
+    }
+
+    /**
+     * A balance endpoint (issue 12): {@code GET url} with the account's key; the remaining amount at the JSON path
+     * {@code remainingPath}, the limit at {@code limitPath} (null: none); polled every {@code intervalSeconds}
+     * (null: 600).
+     */
+    record BalanceSetting(String url, String remainingPath, String limitPath, Integer intervalSeconds) {}
 }

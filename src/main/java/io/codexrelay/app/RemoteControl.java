@@ -124,6 +124,10 @@ public final class RemoteControl implements ControlHandle {
         body.put("priority", changes == null ? null : changes.priority());
         body.put("maxConcurrent", changes == null ? null : changes.maxConcurrent());
         body.put("enabled", changes == null ? null : changes.enabled());
+        body.put("wire", changes == null ? null : changes.wire());
+        body.put("modelRules", changes == null ? null : changes.modelRules());
+        body.put("clients", changes == null ? null : changes.clients());
+        body.put("balance", changes == null ? null : changes.balance());
         return convert(call("POST", "/accounts/update", body, timeout), AccountStatus.class);
     }
 

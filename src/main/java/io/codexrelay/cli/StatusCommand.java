@@ -100,8 +100,11 @@ final class StatusCommand extends ControlCommand {
             UsageFigures.AccountFigures f = figures.get(a.name());
             SinceReset since = f == null ? null : f.fiveHour(), sinceWeek = f == null ? null : f.week(), today = f == null ? null : f.today();
             boolean usedToday = today != null && today.requests() > 0;
-            if (five == null && week == null && since == null && sinceWeek == null && !usedToday) continue;
+            // a provider's balance endpoint (issue 12): the amount it reported, as it reported it
+            String balance = q != null && "balance".equals(q.source()) && q.creditBalance() != null ? q.creditBalance() : null;
+            if (five == null && week == null && since == null && sinceWeek == null && !usedToday && balance == null) continue;
             StringBuilder line = new StringBuilder(a.name()).append(':');
+            if (balance != null) line.append(" Balance ").append(balance).append('.');
             if (five != null) line.append(" 5h ").append(five.describe()).append('.');
             if (week != null) line.append(" Week ").append(week.describe()).append('.');
             if (since != null) line.append(" Since the 5h reset: ").append(UsageFigures.describe(since)).append('.');

@@ -71,6 +71,7 @@ public final class RelayServer implements AutoCloseable {
         this.upstream = new UpstreamClient(config.upstream());
         this.clientKeys = new ClientKeys(clientKey);
         this.forwarder = new ResponsesForwarder(pool, s, upstream, events, clock, clientKeys);
+        forwarder.redactions.replace(config.redactions());
         this.bodies = new BodyBudget(config.server().bodyMemoryBudgetBytes());
         QueuedThreadPool threads = new QueuedThreadPool(200, 4);
         threads.setName("relay-http");
@@ -175,6 +176,7 @@ public final class RelayServer implements AutoCloseable {
         this.config = config;
         bodies.setLimit(config.server().bodyMemoryBudgetBytes());
         upstream.applyConfig(config.upstream());
+        forwarder.redactions.replace(config.redactions());
         connector.setIdleTimeout(codexIdleTimeoutMs(config));
         sockets.applyConfig();
     }

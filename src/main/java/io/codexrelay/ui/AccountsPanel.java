@@ -51,6 +51,7 @@ public final class AccountsPanel extends JPanel {
     private final JButton remove = new JButton("Remove…");
     private final JButton up = new JButton("Move up");
     private final JButton down = new JButton("Move down");
+    private final JButton provider = new JButton("Wire, models, tools…");
 
     public AccountsPanel(ControlApi control, UiTasks tasks, Clock clock, ZoneId zone, Map<String, String> env) {
         super(new BorderLayout(0, 8));
@@ -86,7 +87,8 @@ public final class AccountsPanel extends JPanel {
         login.setName("chatgpt-login");
         JButton importCodex = new JButton("Import from Codex…");
         importCodex.setName("import-codex");
-        for (JButton b : new JButton[] {addKey, login, importCodex, remove, up, down}) {
+        provider.setName("account-wire");
+        for (JButton b : new JButton[] {addKey, login, importCodex, remove, up, down, provider}) {
             b.setAlignmentX(Component.LEFT_ALIGNMENT);
             b.setMaximumSize(new java.awt.Dimension(Integer.MAX_VALUE, b.getPreferredSize().height));
         }
@@ -100,6 +102,8 @@ public final class AccountsPanel extends JPanel {
         buttons.add(Box.createVerticalStrut(6));
         buttons.add(down);
         buttons.add(Box.createVerticalStrut(18));
+        buttons.add(provider);
+        buttons.add(Box.createVerticalStrut(6));
         buttons.add(remove);
         add(buttons, BorderLayout.EAST);
         add(message, BorderLayout.SOUTH);
@@ -110,6 +114,7 @@ public final class AccountsPanel extends JPanel {
         remove.addActionListener(e -> removeSelected());
         up.addActionListener(e -> moveSelected(-1));
         down.addActionListener(e -> moveSelected(1));
+        provider.addActionListener(e -> editProvider());
         table.getSelectionModel().addListSelectionListener(e -> updateButtons());
         updateButtons();
     }
@@ -143,6 +148,7 @@ public final class AccountsPanel extends JPanel {
     private void updateButtons() {
         int row = table.getSelectedRow();
         remove.setEnabled(row >= 0);
+        provider.setEnabled(row >= 0);
         up.setEnabled(row > 0);
         down.setEnabled(row >= 0 && row < model.getRowCount() - 1);
     }
@@ -152,6 +158,18 @@ public final class AccountsPanel extends JPanel {
 
     private void edit(String name, AccountChanges changes) {
         tasks.run(() -> control.updateAccount(name, changes), a -> { info("Saved " + a.name() + "."); refresh(); }, e -> { error(e); refresh(); });
+    }
+
+    /** The selected account's wire, model rules, tools and balance source ({@link AccountWirePanel}) in a dialog. */
+    private void editProvider() {
+        AccountStatus a = model.at(table.getSelectedRow());
+        if (a == null) return;
+        JDialog d = new JDialog(javax.swing.SwingUtilities.getWindowAncestor(this), a.name() + ": wire, models, tools",
+                java.awt.Dialog.ModalityType.MODELESS);
+        d.setContentPane(new AccountWirePanel(control, tasks, a, saved -> refresh()));
+        d.pack();
+        d.setLocationRelativeTo(this);
+        d.setVisible(true);
     }
 
     private void moveSelected(int delta) {

@@ -155,6 +155,7 @@ public final class AccountsTableModel extends AbstractTableModel {
             case "exhausted" -> "out" + until;
             case "relogin" -> "needs a new login";
             case "key_rejected" -> "key rejected: replace it";
+            case "unhealthy" -> "unhealthy: " + a.stateReason();
             default -> s;
         };
         return a.pinned() ? text + " · pinned" : text;

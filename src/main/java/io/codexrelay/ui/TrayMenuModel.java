@@ -172,6 +172,7 @@ public record TrayMenuModel(String tooltip, String status, List<Item> items) {
             case "disabled" -> sb.append(" · disabled");
             case "relogin" -> sb.append(" · needs a new login");
             case "key_rejected" -> sb.append(" · key rejected: replace it");
+            case "unhealthy" -> sb.append(" · unhealthy");
             case "exhausted" -> sb.append(" · out").append(until(a.stateUntil(), now, zone));
             case "cooling" -> sb.append(" · resting").append(until(a.stateUntil(), now, zone));
             default -> { }
