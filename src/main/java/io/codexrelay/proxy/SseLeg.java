@@ -27,14 +27,21 @@ final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Lis
         this.request = request;
     }
 
-    /** Sends {@code body} (a Responses request without {@code type}/{@code generate}/{@code previous_response_id}). */
-    static SseLeg send(UpstreamClient upstream, Account account, HttpFields headers, byte[] body, UpstreamLeg.Listener l) {
+    /**
+     * A leg for {@code body} (a Responses request without {@code type}/{@code generate}/{@code previous_response_id}),
+     * not yet sent: the caller keeps it first and then calls {@link #start()}, because a fast upstream can answer on
+     * another thread before {@code send} returns, and the listener needs its leg for backpressure by then.
+     */
+    static SseLeg prepare(UpstreamClient upstream, Account account, HttpFields headers, byte[] body, UpstreamLeg.Listener l) {
         HttpFields.Mutable h = HttpFields.build(headers);
         h.put("content-type", "application/json");
         h.put("accept", "text/event-stream");
-        SseLeg leg = new SseLeg(l, upstream.newRequest(account, Route.RESPONSES, null, h, body));
-        leg.request.send(leg);
-        return leg;
+        return new SseLeg(l, upstream.newRequest(account, Route.RESPONSES, null, h, body));
+    }
+
+    /** Sends the request; events reach the listener from now on. */
+    void start() {
+        request.send(this);
     }
 
     @Override public void demand() { /* events are handed over as they are parsed */ }
