@@ -85,6 +85,7 @@ public final class DesktopUi implements AutoCloseable {
     private volatile Notifier notifier;
     private volatile SettingsWindow settings;   // created on the EDT
     private volatile LogWindow logWindow;       // created on the EDT
+    private IdleMemoryRelease memoryRelease;    // EDT; set up with the first window
 
     private final StoredIcon storedIcon;
     private volatile IconState stored;          // the icon of the last run, shown until the relay answers
@@ -466,6 +467,8 @@ public final class DesktopUi implements AutoCloseable {
         Theme.install(theme, o.desktop());
         icons = painter.windowIcons(new IconState(0.0, 0.0, IconState.Mark.NONE));
         themed = true;
+        memoryRelease = IdleMemoryRelease.forThisProcess(timer);
+        memoryRelease.watchWindows();
     }
 
     private void toast(String title, String body, boolean urgent) {
@@ -488,10 +491,18 @@ public final class DesktopUi implements AutoCloseable {
         ensureTheme();
         if (settings == null) {
             Desktop.StartAtLogin autostart = o.desktop().startAtLogin();
-            settings = new SettingsWindow(control, tasks, autostart, memory, o.clock(), o.zone(), o.env(), icons, changes -> {
+            SettingsWindow created = new SettingsWindow(control, tasks, autostart, memory, o.clock(), o.zone(), o.env(), icons, changes -> {
                 timer.execute(this::reloadConfig);
                 requestRefresh();
             });
+            // A closed window is disposed and forgotten (issue 9: its Swing tree held ~10 MB for the rest of the day);
+            // the next opening builds a new one.
+            created.frame().addWindowListener(new java.awt.event.WindowAdapter() {
+                @Override public void windowClosed(java.awt.event.WindowEvent e) {
+                    if (settings == created) settings = null;
+                }
+            });
+            settings = created;
         }
         return settings;
     }
@@ -499,9 +510,19 @@ public final class DesktopUi implements AutoCloseable {
     /** EDT. */
     LogWindow showLog() {
         ensureTheme();
-        if (logWindow == null) logWindow = new LogWindow(control, tasks, memory, o.clock(), o.zone(), icons);
-        logWindow.show();
-        return logWindow;
+        if (logWindow == null) {
+            LogWindow created = new LogWindow(control, tasks, memory, o.clock(), o.zone(), icons);
+            created.frame().addWindowListener(new java.awt.event.WindowAdapter() {
+                @Override public void windowClosed(java.awt.event.WindowEvent e) {
+                    created.close();   // its loader thread too; disposing again is a no-op
+                    if (logWindow == created) logWindow = null;
+                }
+            });
+            logWindow = created;
+        }
+        LogWindow shown = logWindow;
+        shown.show();
+        return shown;
     }
 
     /** What the tray shows now (for the dev harness and tests). */

@@ -120,7 +120,7 @@ public final class SettingsWindow {
         revert.addActionListener(e -> { form.reset(current); syncForms(); message.setText(" "); });
         message.setName("settings-message");
         JButton close = new JButton("Close");
-        close.addActionListener(e -> frame.setVisible(false));
+        close.addActionListener(e -> frame.dispatchEvent(new java.awt.event.WindowEvent(frame, java.awt.event.WindowEvent.WINDOW_CLOSING)));
 
         JPanel south = new JPanel(new BorderLayout());
         south.setBorder(BorderFactory.createEmptyBorder(6, 12, 10, 12));
