@@ -21,7 +21,7 @@ import java.util.Optional;
 public final class AccountRepository {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String COLUMNS = "id, name, kind, enabled, priority, max_concurrent, base_url, secret_json, "
-            + "chatgpt_account_id, email, plan, source_codex_home, created_at_ms, updated_at_ms, wire, model_rules";
+            + "chatgpt_account_id, email, plan, source_codex_home, created_at_ms, updated_at_ms, wire, model_rules, clients, balance_source";
 
     private final Database db;
     private final Clock clock;
@@ -115,6 +115,38 @@ public final class AccountRepository {
         });
     }
 
+    /** Stores which kinds of tool the account serves (empty: every tool). */
+    public void setClients(long id, java.util.Set<ClientKind> clients) throws StoreException {
+        String text = clients == null || clients.isEmpty() ? null : ClientKind.format(clients);
+        setColumn(id, "clients", text);
+    }
+
+    /** Stores where the account's balance is read (null: nowhere). */
+    public void setBalanceSource(long id, BalanceSource source) throws StoreException {
+        String json = null;
+        if (source != null) {
+            ObjectNode n = JSON.createObjectNode();
+            n.put("url", source.url());
+            n.put("remaining_path", source.remainingPath());
+            if (source.limitPath() != null) n.put("limit_path", source.limitPath());
+            n.put("interval_seconds", source.interval().toSeconds());
+            json = n.toString();
+        }
+        setColumn(id, "balance_source", json);
+    }
+
+    private void setColumn(long id, String column, String value) throws StoreException {
+        int n = db.withConnection(c -> {
+            try (var ps = c.prepareStatement("UPDATE accounts SET " + column + "=?, updated_at_ms=? WHERE id=?")) {
+                if (value == null) ps.setNull(1, Types.VARCHAR); else ps.setString(1, value);
+                ps.setLong(2, clock.millis());
+                ps.setLong(3, id);
+                return ps.executeUpdate();
+            }
+        });
+        if (n == 0) throw new StoreException("Account " + id + " no longer exists.");
+    }
+
     public boolean delete(String name) throws StoreException {
         return db.withConnection(c -> {
             try (var ps = c.prepareStatement("DELETE FROM accounts WHERE name = ?")) {
@@ -194,9 +226,29 @@ public final class AccountRepository {
                     modelRules(rs.getString("model_rules")));
         int mc = rs.getInt("max_concurrent");
         Integer maxConcurrent = rs.wasNull() ? null : mc;
+        java.util.Set<ClientKind> clients;
+        try {
+            String c = rs.getString("clients");
+            clients = c == null ? java.util.Set.of() : ClientKind.parseList(List.of(c));
+        } catch (IllegalArgumentException e) {
+            throw new SQLException("stored clients of account '" + rs.getString("name") + "' are unreadable: " + e.getMessage());
+        }
         return new Account(rs.getLong("id"), rs.getString("name"), kind, rs.getInt("enabled") != 0, rs.getInt("priority"),
                 maxConcurrent, creds, rs.getString("email"), rs.getString("plan"), rs.getString("source_codex_home"),
-                Instant.ofEpochMilli(rs.getLong("created_at_ms")), Instant.ofEpochMilli(rs.getLong("updated_at_ms")));
+                Instant.ofEpochMilli(rs.getLong("created_at_ms")), Instant.ofEpochMilli(rs.getLong("updated_at_ms")),
+                clients, balanceSource(rs.getString("balance_source"), rs.getString("name")));
+    }
+
+    private static BalanceSource balanceSource(String json, String account) throws SQLException {
+        if (json == null || json.isBlank()) return null;
+        try {
+            JsonNode n = JSON.readTree(json);
+            return new BalanceSource(n.path("url").asText(), n.path("remaining_path").asText(),
+                    n.hasNonNull("limit_path") ? n.get("limit_path").asText() : null,
+                    java.time.Duration.ofSeconds(n.path("interval_seconds").asLong(BalanceSource.DEFAULT_INTERVAL.toSeconds())));
+        } catch (Exception e) {
+            throw new SQLException("stored balance source of account '" + account + "' is unreadable: " + e.getMessage());
+        }
     }
 
     private static String text(JsonNode n, String field) {

@@ -55,6 +55,7 @@ import java.util.Map;
  * POST /runs/end             {"name":"run:PID COMMAND"}          -> {"ok":true}
  * GET  /clients/usage        [ClientUsage] (per client key since the daemon started)
  * GET  /config               {"section.key": value, ...}
+ * GET  /prices               ApiPrices ({"rates":[{"pattern","input","cachedInput","output","fromUser"}]})
  * POST /config               {"changes":{"section.key": value}}  -> {"restartNeeded":["section.key"]}
  * POST /ui/show-settings                                         -> {"ok":true}  (400 when the daemon has no window)
  * POST /accounts/export      {"passphrase":".."}                 -> {"file":"<base64>"}
@@ -209,8 +210,11 @@ public final class AdminHandler extends Handler.Abstract {
             case "/accounts/update" -> {
                 requireMethod(post);
                 JsonNode b = body(raw);
+                JsonNode bal = b.get("balance");
                 var changes = new ControlApi.AccountChanges(integer(b, "priority"), integer(b, "maxConcurrent"),
-                        b.hasNonNull("enabled") ? b.get("enabled").asBoolean() : null);
+                        b.hasNonNull("enabled") ? b.get("enabled").asBoolean() : null, text(b, "wire"), strings(b, "modelRules"),
+                        strings(b, "clients"), bal == null || bal.isNull() ? null : new ControlApi.BalanceSetting(text(bal, "url"),
+                        text(bal, "remainingPath"), text(bal, "limitPath"), integer(bal, "intervalSeconds")));
                 return control.updateAccount(text(b, "name"), changes);
             }
             case "/pin" -> {
@@ -308,6 +312,10 @@ public final class AdminHandler extends Handler.Abstract {
                 } catch (java.time.format.DateTimeParseException e) {
                     throw new HttpError(400, "from must be an ISO-8601 instant like 2026-03-10T12:00:00Z.");
                 }
+            }
+            case "/prices" -> {
+                requireMethod(get);
+                return control.apiPrices();
             }
             case "/config" -> {
                 if (get) return control.config();
@@ -440,6 +448,16 @@ public final class AdminHandler extends Handler.Abstract {
     private static String text(JsonNode n, String field) {
         JsonNode v = n.get(field);
         return v == null || v.isNull() ? null : v.asText();
+    }
+
+    /** A list of strings, or null when the field is absent. */
+    private static java.util.List<String> strings(JsonNode n, String field) throws HttpError {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) return null;
+        if (!v.isArray()) throw new HttpError(400, field + " must be a list of strings.");
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (JsonNode e : v) out.add(e.asText());
+        return out;
     }
 
     private static Integer integer(JsonNode n, String field) throws HttpError {

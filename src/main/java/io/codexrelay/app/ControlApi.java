@@ -78,8 +78,13 @@ public interface ControlApi {
     /** How many rows match {@code filter}. */
     long countRequests(LogQuery.Filter filter) throws ControlException;
 
-    /** Requests and tokens per account per {@code bucket} since {@code from} (the log window's chart). */
+    /** Requests and tokens per account (and model) per {@code bucket} since {@code from} (the log window's chart). */
     List<LogQuery.UsageBucket> requestUsage(Instant from, Duration bucket) throws ControlException;
+
+    /** The API prices per model ({@code [prices]} of config.toml over the jar's defaults), to price the tokens used. */
+    default ApiPrices apiPrices() throws ControlException {
+        throw new ControlException("API prices are not available here; see [prices] in config.toml.");
+    }
 
     /** Whether Codex's config routes through this relay ({@code codex on}); null when not known. */
     default Boolean codexRouted() throws ControlException { return null; }
@@ -293,5 +298,28 @@ public interface ControlApi {
 
     record LearnedParams(String account, List<LearnedParam> params, int forgotten) {}
 
-    record AccountChanges(Integer priority, Integer maxConcurrent, Boolean enabled) {}
+    /**
+     * What to change in an account; null leaves a field as it is. {@code wire} and {@code modelRules} apply to API-key
+     * accounts only ({@code modelRules} empty: no rules); {@code clients}: the kinds of tool it serves ({@code codex},
+     * {@code claude}, {@code chat}; empty or {@code all}: every tool); {@code balance}: where its balance is polled
+     * (a blank URL removes it).
+     */
+    record AccountChanges(Integer priority, Integer maxConcurrent, Boolean enabled, String wire, List<String> modelRules,
+                          List<String> clients, BalanceSetting balance) {
+        public AccountChanges(Integer priority, Integer maxConcurrent, Boolean enabled) {
+            this(priority, maxConcurrent, enabled, null, null, null, null);
+        }
+
+        public boolean isEmpty() {
+            return priority == null && maxConcurrent == null && enabled == null && wire == null && modelRules == null
+                    && clients == null && balance == null;
+        }
+    }
+
+    /**
+     * A balance endpoint (issue 12): {@code GET url} with the account's key; the remaining amount at the JSON path
+     * {@code remainingPath}, the limit at {@code limitPath} (null: none); polled every {@code intervalSeconds}
+     * (null: 600).
+     */
+    record BalanceSetting(String url, String remainingPath, String limitPath, Integer intervalSeconds) {}
 }

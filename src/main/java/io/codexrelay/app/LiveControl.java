@@ -68,7 +68,7 @@ public final class LiveControl extends LocalControl {
             Account a = r.account();
             list.add(new AccountStatus(a.name(), a.kind().label(), a.email(), a.plan(), baseUrl(a), a.enabled(), a.priority(),
                     r.maxConcurrent(), a.credentials().hint(), r.state(), r.until(), r.reason(), r.inFlight(),
-                    a.name().equals(pinned), r.quota(), wireOf(a), modelRulesOf(a)));
+                    a.name().equals(pinned), r.quota(), wireOf(a), modelRulesOf(a), clientsOf(a), balanceOf(a)));
         }
         return new PoolStatus(pinned == null, pinned, pool.serving(), pool.paused(), serverInFlight.getAsInt(),
                 pool.earliestReset(), List.copyOf(list));
@@ -203,5 +203,18 @@ public final class LiveControl extends LocalControl {
                 restart.add(k.path());
         }
         return List.copyOf(restart);
+    }
+
+    /** The tray's sync line follows each sync, the scheduler's and the CLI's alike. */
+    @Override
+    public SyncStatus syncNow() throws ControlException {
+        boolean ok = false;
+        try {
+            SyncStatus s = super.syncNow();
+            ok = true;
+            return s;
+        } finally {
+            if (events != null) events.publish(new RelayEvent.SyncFinished(ok));
+        }
     }
 }

@@ -175,6 +175,17 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
         return a.credentials() instanceof Credentials.ApiKey k ? k.wire().label() : Wire.RESPONSES.label();
     }
 
+    static List<String> clientsOf(Account a) {
+        List<String> out = new ArrayList<>();
+        for (var k : io.codexrelay.account.ClientKind.values()) if (a.clients().contains(k)) out.add(k.label());
+        return out;
+    }
+
+    static BalanceSetting balanceOf(Account a) {
+        var b = a.balance();
+        return b == null ? null : new BalanceSetting(b.url(), b.remainingPath(), b.limitPath(), (int) b.interval().toSeconds());
+    }
+
     static List<String> modelRulesOf(Account a) {
         return a.credentials() instanceof Credentials.ApiKey k ? k.modelRules().stream().map(ModelRule::toString).toList() : List.of();
     }
@@ -416,16 +427,53 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
     @Override
     public synchronized AccountStatus updateAccount(String name, AccountChanges changes) throws ControlException {
         Account a = require(name);
-        if (changes == null || changes.priority() == null && changes.maxConcurrent() == null && changes.enabled() == null)
-            throw new ControlException("Nothing to change: give --priority, --max-concurrent, --enable or --disable.");
+        if (changes == null || changes.isEmpty())
+            throw new ControlException("Nothing to change: give --priority, --max-concurrent, --enable, --disable, --wire, "
+                    + "--model-rule, --clients or --balance-url.");
         int priority = changes.priority() == null ? a.priority() : checkPriority(changes.priority());
         Integer maxConcurrent = changes.maxConcurrent() == null ? a.maxConcurrent() : Integer.valueOf(checkMaxConcurrent(changes.maxConcurrent()));
         boolean enabled = changes.enabled() == null ? a.enabled() : changes.enabled();
-        store(() -> accounts.update(new Account(a.id(), a.name(), a.kind(), enabled, priority, maxConcurrent, a.credentials(),
-                a.email(), a.plan(), a.sourceCodexHome(), a.createdAt(), clock.instant())));
+        Credentials creds = withWireChanges(a, changes);
+        java.util.Set<io.codexrelay.account.ClientKind> clients;
+        io.codexrelay.account.BalanceSource balance;
+        try {
+            clients = changes.clients() == null ? null : io.codexrelay.account.ClientKind.parseList(changes.clients());
+            BalanceSetting b = changes.balance();
+            balance = b == null || b.url() == null || b.url().isBlank() ? null
+                    : new io.codexrelay.account.BalanceSource(b.url(), b.remainingPath(), b.limitPath(),
+                        b.intervalSeconds() == null ? null : Duration.ofSeconds(b.intervalSeconds()));
+        } catch (IllegalArgumentException e) {
+            throw new ControlException(e.getMessage() + ".");
+        }
+        store(() -> {
+            accounts.update(new Account(a.id(), a.name(), a.kind(), enabled, priority, maxConcurrent, creds,
+                    a.email(), a.plan(), a.sourceCodexHome(), a.createdAt(), clock.instant()));
+            if (clients != null) accounts.setClients(a.id(), clients);
+            if (changes.balance() != null) accounts.setBalanceSource(a.id(), balance);
+            return null;
+        });
         if (!enabled && a.name().equals(pinnedName())) auto();
         accountsChanged();
         return statusOf(a.name());
+    }
+
+    /** The account's credentials with a changed wire or model rules (API-key accounts only). */
+    private static Credentials withWireChanges(Account a, AccountChanges changes) throws ControlException {
+        if (changes.wire() == null && changes.modelRules() == null) return a.credentials();
+        if (!(a.credentials() instanceof Credentials.ApiKey k))
+            throw new ControlException("'" + a.name() + "' is a ChatGPT login: it always speaks the Responses API and serves "
+                    + "every model. Wires and model rules belong to API-key accounts (accounts add-key).");
+        try {
+            Wire wire = changes.wire() == null ? k.wire() : Wire.fromLabel(changes.wire());
+            List<ModelRule> rules = k.modelRules();
+            if (changes.modelRules() != null) {
+                rules = new ArrayList<>();
+                for (String r : changes.modelRules()) if (r != null && !r.isBlank()) rules.add(ModelRule.parse(r.trim()));
+            }
+            return new Credentials.ApiKey(k.key(), k.baseUrl(), wire, rules);
+        } catch (IllegalArgumentException e) {
+            throw new ControlException(e.getMessage() + ".");
+        }
     }
 
     // ---- mode ------------------------------------------------------------------------------------------------
@@ -510,7 +558,7 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
     public List<LogQuery.UsageBucket> requestUsage(Instant from, Duration bucket) throws ControlException {
         if (bucket.isNegative() || bucket.isZero()) throw new ControlException("The usage bucket must be longer than zero.");
         RequestLogQuery q = logQuery();
-        return store(() -> q.usage(from, bucket)).stream().map(LogQuery::view).toList();
+        return store(() -> q.usageByModel(from, bucket)).stream().map(LogQuery::view).toList();
     }
 
     /** Use per client key since {@code from} (the daemon's start), from the request log. */
@@ -595,6 +643,11 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
     @Override
     public Map<String, Object> config() {
         return config.values();
+    }
+
+    @Override
+    public ApiPrices apiPrices() {
+        return ApiPrices.of(config.prices());
     }
 
     @Override

@@ -124,6 +124,10 @@ public final class RemoteControl implements ControlHandle {
         body.put("priority", changes == null ? null : changes.priority());
         body.put("maxConcurrent", changes == null ? null : changes.maxConcurrent());
         body.put("enabled", changes == null ? null : changes.enabled());
+        body.put("wire", changes == null ? null : changes.wire());
+        body.put("modelRules", changes == null ? null : changes.modelRules());
+        body.put("clients", changes == null ? null : changes.clients());
+        body.put("balance", changes == null ? null : changes.balance());
         return convert(call("POST", "/accounts/update", body, timeout), AccountStatus.class);
     }
 
@@ -240,6 +244,11 @@ public final class RemoteControl implements ControlHandle {
     public Map<String, Object> config() throws ControlException {
         Map<String, Object> raw = json.convertValue(call("GET", "/config", null, timeout), new TypeReference<LinkedHashMap<String, Object>>() { });
         return ConfigValues.coerceAll(raw);
+    }
+
+    @Override
+    public ApiPrices apiPrices() throws ControlException {
+        return json.convertValue(call("GET", "/prices", null, timeout), ApiPrices.class);
     }
 
     @Override

@@ -27,6 +27,8 @@ final class AccountsCommand {
         if ("api-key".equals(a.kind())) sb.append(", ").append(a.baseUrl());
         if (!"responses".equals(a.wire())) sb.append(", wire ").append(a.wire());
         if (!a.modelRules().isEmpty()) sb.append(", models ").append(String.join(" ", a.modelRules()));
+        if (!a.clients().isEmpty()) sb.append(", only for ").append(String.join(",", a.clients()));
+        if (a.balance() != null) sb.append(", balance from ").append(a.balance().url());
         sb.append(", secret ").append(a.secretHint());
         return sb.toString();
     }
@@ -48,10 +50,11 @@ final class AccountsCommand {
                 out().println("or add an API key:                        codex-relay accounts add-key --name NAME --key-env VAR");
                 return 0;
             }
-            Table t = new Table("NAME", "PIN", "KIND", "WIRE", "ACCOUNT", "PLAN", "PRIORITY", "MAX", "ENABLED", "SECRET", "MODELS");
+            Table t = new Table("NAME", "PIN", "KIND", "WIRE", "ACCOUNT", "PLAN", "PRIORITY", "MAX", "ENABLED", "SECRET", "MODELS", "CLIENTS");
             for (AccountStatus a : status.accounts()) {
                 t.row(a.name(), a.pinned() ? "*" : "", a.kind(), a.wire(), "api-key".equals(a.kind()) ? a.baseUrl() : a.email(), a.plan(),
-                        a.priority(), a.maxConcurrent(), a.enabled() ? "yes" : "no", a.secretHint(), String.join(" ", a.modelRules()));
+                        a.priority(), a.maxConcurrent(), a.enabled() ? "yes" : "no", a.secretHint(), String.join(" ", a.modelRules()),
+                        a.clients().isEmpty() ? "all" : String.join(",", a.clients()));
             }
             t.print(out());
             return 0;
@@ -189,7 +192,8 @@ final class AccountsCommand {
         }
     }
 
-    @Command(name = "set", mixinStandardHelpOptions = true, description = "Change an account's priority, concurrency limit or enabled flag.")
+    @Command(name = "set", mixinStandardHelpOptions = true, description = "Change an account's priority, concurrency limit, "
+            + "enabled flag, wire, model rules, the tools it serves or its balance endpoint.")
     static final class Set extends ControlCommand {
         @Parameters(paramLabel = "NAME", description = "Account name.")
         String name;
@@ -203,6 +207,38 @@ final class AccountsCommand {
         @ArgGroup(exclusive = true)
         Toggle toggle;
 
+        @Option(names = "--clients", paramLabel = "LIST", description = "Serve only these tools: codex, claude, chat "
+                + "(comma-separated, e.g. codex,claude); all = every tool.")
+        String clients;
+
+        @Option(names = "--wire", paramLabel = "WIRE", description = "What an API-key account's upstream speaks: responses, chat or anthropic.")
+        String wire;
+
+        @Option(names = "--model-rule", paramLabel = "PATTERN=MODEL", description = "Replace the model rules with these "
+                + "(repeatable; first match wins).")
+        java.util.List<String> modelRules;
+
+        @Option(names = "--no-model-rules", description = "Remove every model rule (the account serves every model as asked).")
+        boolean noModelRules;
+
+        @Option(names = "--balance-url", paramLabel = "URL", description = "Poll the account's balance here (GET with its key), "
+                + "e.g. https://api.deepseek.com/user/balance; needs --balance-path.")
+        String balanceUrl;
+
+        @Option(names = "--balance-path", paramLabel = "PATH", description = "JSON path of the remaining amount, e.g. "
+                + "balance_infos[0].total_balance or data.limit_remaining.")
+        String balancePath;
+
+        @Option(names = "--balance-limit-path", paramLabel = "PATH", description = "JSON path of the limit (optional; "
+                + "with it the balance shows as a used percentage).")
+        String balanceLimitPath;
+
+        @Option(names = "--balance-interval", paramLabel = "SECONDS", description = "Poll every this many seconds (default 600, at least 30).")
+        Integer balanceInterval;
+
+        @Option(names = "--no-balance", description = "Stop polling the account's balance.")
+        boolean noBalance;
+
         static final class Toggle {
             @Option(names = "--enable", description = "Serve from this account.") boolean enable;
             @Option(names = "--disable", description = "Keep the account but never serve from it.") boolean disable;
@@ -211,11 +247,28 @@ final class AccountsCommand {
         @Override
         int run(ControlHandle control) throws Exception {
             Boolean enabled = toggle == null ? null : toggle.enable;
-            if (priority == null && maxConcurrent == null && enabled == null)
-                throw new CliFailure(2, "Nothing to change: give --priority, --max-concurrent, --enable or --disable.");
-            AccountStatus a = control.updateAccount(name, new ControlApi.AccountChanges(priority, maxConcurrent, enabled));
+            if (noModelRules && modelRules != null)
+                throw new CliFailure(2, "Give either --model-rule or --no-model-rules, not both.");
+            if (noBalance && balanceUrl != null)
+                throw new CliFailure(2, "Give either --balance-url or --no-balance, not both.");
+            if (balanceUrl == null && (balancePath != null || balanceLimitPath != null || balanceInterval != null))
+                throw new CliFailure(2, "--balance-path, --balance-limit-path and --balance-interval go with --balance-url URL.");
+            var rules = noModelRules ? java.util.List.<String>of() : modelRules;
+            var balance = noBalance ? new ControlApi.BalanceSetting("", null, null, null)
+                    : balanceUrl == null ? null : new ControlApi.BalanceSetting(balanceUrl, balancePath, balanceLimitPath, balanceInterval);
+            var changes = new ControlApi.AccountChanges(priority, maxConcurrent, enabled, wire, rules,
+                    clients == null ? null : java.util.List.of(clients), balance);
+            if (changes.isEmpty())
+                throw new CliFailure(2, "Nothing to change: give --priority, --max-concurrent, --enable, --disable, --clients, "
+                        + "--wire, --model-rule, --no-model-rules, --balance-url or --no-balance.");
+            AccountStatus a = control.updateAccount(name, changes);
             out().println("Updated '" + a.name() + "': priority " + a.priority() + ", max concurrent " + a.maxConcurrent()
-                    + ", " + (a.enabled() ? "enabled" : "disabled") + "; " + effect(control) + ".");
+                    + ", " + (a.enabled() ? "enabled" : "disabled")
+                    + (a.clients().isEmpty() ? "" : ", only for " + String.join(",", a.clients()))
+                    + ("responses".equals(a.wire()) ? "" : ", wire " + a.wire())
+                    + (a.modelRules().isEmpty() ? "" : ", models " + String.join(" ", a.modelRules()))
+                    + (a.balance() == null ? "" : ", balance from " + a.balance().url())
+                    + "; " + effect(control) + ".");
             return 0;
         }
     }

@@ -93,15 +93,23 @@ public final class ConfigLoader {
                     + stripPosition(err.getMessage()) + ". Fix the line (or delete the file to get fresh defaults).");
         }
         Map<String, Object> values = new LinkedHashMap<>();
+        List<RedactionRule> redactions = List.of();
         for (String section : toml.keySet()) {
+            if (section.equals(PriceTable.SECTION)) continue;   // its keys are model names: PriceTable reads it
             Object sectionValue = toml.get(List.of(section));
+            if (section.equals(REDACT)) {
+                redactions = redactionRules(source, toml, sectionValue);
+                continue;
+            }
             if (!(sectionValue instanceof TomlTable table)) {
                 throw new ConfigException(where(source, toml, List.of(section)) + "key '" + section
-                        + "' must be inside a section; known sections: " + String.join(", ", ConfigSchema.sections().keySet()) + ".");
+                        + "' must be inside a section; known sections: " + String.join(", ", ConfigSchema.sections().keySet())
+                        + " (and [[" + REDACT + "]] tables).");
             }
             if (!ConfigSchema.sections().containsKey(section)) {
                 throw new ConfigException(where(source, toml, List.of(section)) + "unknown section [" + section
-                        + "]; known sections: " + String.join(", ", ConfigSchema.sections().keySet()) + ".");
+                        + "]; known sections: " + String.join(", ", ConfigSchema.sections().keySet())
+                        + " (and [[" + REDACT + "]] tables).");
             }
             for (String name : table.keySet()) {
                 List<String> path = List.of(section, name);
@@ -119,7 +127,8 @@ public final class ConfigLoader {
                 values.put(key.path(), raw instanceof Integer i ? Long.valueOf(i) : raw);
             }
         }
-        RelayConfig cfg = RelayConfig.fromValues(values);
+        RelayConfig cfg = RelayConfig.fromValues(values, redactions)
+                .withPrices(PriceTable.defaults().overriddenBy(PriceTable.read(toml, source, true)));
         checkCrossRules(cfg, source, toml);
         return cfg;
     }
@@ -142,6 +151,86 @@ public final class ConfigLoader {
                         + "' must be an http(s) URL like \"https://host/path\".");
             }
         }
+    }
+
+    /** The array of tables holding redaction rules ({@link RedactionRule}). */
+    static final String REDACT = "redact";
+    private static final List<String> REDACT_KEYS = List.of("name", "pattern", "literal", "ignore_case", "replacement",
+            "accounts", "clients");
+
+    /**
+     * Reads the {@code [[redact]]} tables. A rule is named in messages by its {@code name}, else "rule N (line L)", and
+     * never by its pattern: a pattern is often the very secret the rule hides.
+     */
+    private static List<RedactionRule> redactionRules(String source, TomlParseResult toml, Object value) throws ConfigException {
+        String fix = "Write each rule as [[redact]] with pattern = \"regex\" or literal = \"text\", and optionally "
+                + "replacement, ignore_case, accounts = [\"name\"], clients = [\"codex\", \"claude\", \"chat\"] "
+                + "(docs/configuration.md, \"Redaction\").";
+        boolean tables = value instanceof TomlArray a && a.toList().stream().allMatch(x -> x instanceof TomlTable);
+        if (!tables) {
+            throw new ConfigException(where(source, toml, List.of(REDACT)) + "'" + REDACT + "' must be a list of [[" + REDACT
+                    + "]] tables. " + fix);
+        }
+        TomlArray arr = (TomlArray) value;
+        List<RedactionRule> out = new ArrayList<>();
+        for (int i = 0; i < arr.size(); i++) {
+            TomlTable t = arr.getTable(i);
+            TomlPosition pos = arr.inputPositionOf(i);
+            String at = source + ":" + (pos == null ? "?" : pos.line()) + ": ";
+            String label = t.isString("name") ? "'" + t.getString("name") + "'" : "number " + (i + 1);
+            String rule = "[[" + REDACT + "]] rule " + label;
+            for (String k : t.keySet()) {
+                if (!REDACT_KEYS.contains(k)) throw new ConfigException(at + rule + ": unknown key '" + k + "'; keys of a rule: "
+                        + String.join(", ", REDACT_KEYS) + ".");
+            }
+            for (String k : List.of("name", "pattern", "literal", "replacement")) {
+                if (t.contains(k) && !t.isString(k)) throw new ConfigException(at + rule + ": '" + k + "' must be a string (in quotes).");
+            }
+            if (t.contains("ignore_case") && !t.isBoolean("ignore_case"))
+                throw new ConfigException(at + rule + ": 'ignore_case' must be true or false.");
+            boolean hasPattern = t.contains("pattern"), hasLiteral = t.contains("literal");
+            if (hasPattern == hasLiteral) throw new ConfigException(at + rule + ": give exactly one of pattern (a regular "
+                    + "expression) or literal (plain text). " + fix);
+            String text = hasPattern ? t.getString("pattern") : t.getString("literal");
+            if (text.isEmpty()) throw new ConfigException(at + rule + ": the " + (hasPattern ? "pattern" : "literal")
+                    + " is empty, so it would match everywhere. Give the text to hide, or remove the rule.");
+            int flags = Boolean.TRUE.equals(t.getBoolean("ignore_case")) ? java.util.regex.Pattern.CASE_INSENSITIVE
+                    | java.util.regex.Pattern.UNICODE_CASE : 0;
+            java.util.regex.Pattern p;
+            try {
+                p = java.util.regex.Pattern.compile(hasPattern ? text : java.util.regex.Pattern.quote(text), flags);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                // the description and position only: the pattern itself may be a secret
+                throw new ConfigException(at + rule + ": the pattern is not a valid regular expression (" + e.getDescription()
+                        + (e.getIndex() >= 0 ? " at character " + (e.getIndex() + 1) : "") + "). Fix it (escape characters such "
+                        + "as ( [ . * + ? with a backslash, written \\\\ in a TOML string), use literal = \"...\" for plain text, "
+                        + "or remove the rule.");
+            }
+            if (p.matcher("").matches()) throw new ConfigException(at + rule + ": the pattern matches empty text, so it would "
+                    + "insert the replacement between every character. Make it match at least one character (e.g. + instead of *).");
+            List<String> accounts = stringList(t, "accounts", at + rule);
+            List<String> clients = new ArrayList<>();
+            for (String c : stringList(t, "clients", at + rule)) {
+                String name = RedactionRule.clientName(c);
+                if (name == null) throw new ConfigException(at + rule + ": unknown client '" + c + "' in clients; use "
+                        + String.join(", ", RedactionRule.CLIENT_NAMES) + ".");
+                clients.add(name);
+            }
+            String replacement = t.contains("replacement") ? t.getString("replacement") : "[redacted]";
+            String name = t.isString("name") ? t.getString("name")
+                    : "rule " + (i + 1) + " (line " + (pos == null ? "?" : pos.line()) + ")";
+            out.add(new RedactionRule(name, p, replacement, accounts, clients));
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<String> stringList(TomlTable t, String key, String where) throws ConfigException {
+        if (!t.contains(key)) return List.of();
+        Object v = toJava(t.get(List.of(key)));
+        if (!(v instanceof List<?> l) || l.stream().anyMatch(x -> !(x instanceof String)))
+            throw new ConfigException(where + ": '" + key + "' must be a list of strings, like [\"a\", \"b\"].");
+        @SuppressWarnings("unchecked") List<String> out = (List<String>) l;
+        return out;
     }
 
     public static boolean isLoopback(String host) {

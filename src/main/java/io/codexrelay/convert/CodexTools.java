@@ -19,6 +19,50 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 final class CodexTools {
     private CodexTools() {}
 
+    /**
+     * The request with every tool declaration where the converters look for it: newer Codex models (the default model
+     * of Codex 0.169 / 0.171) send no top-level {@code tools} but an {@code additional_tools} input item holding
+     * {@code namespace} tools, each grouping function and custom tools (the {@code functions} namespace holds the
+     * {@code exec} custom tool Codex runs JavaScript tool calls through). Those items leave the input, and every
+     * namespace's tools join the top-level list under their own names, which is how the model calls them and how
+     * Codex dispatches the calls. A tool name declared twice keeps its first declaration. The request itself is
+     * returned when there is nothing to move.
+     */
+    static JsonNode hoistToolDeclarations(JsonNode req) {
+        JsonNode input = req.get("input");
+        boolean carriers = false;
+        if (input != null && input.isArray()) {
+            for (JsonNode item : input) carriers |= "additional_tools".equals(Json.text(item, "type"));
+        }
+        boolean namespaces = false;
+        for (JsonNode t : req.path("tools")) namespaces |= "namespace".equals(Json.text(t, "type"));
+        if (!carriers && !namespaces) return req;
+        ObjectNode out = ((ObjectNode) req).deepCopy();
+        ArrayNode tools = Json.array();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        flatten(req.path("tools"), tools, names);
+        if (carriers) {
+            ArrayNode kept = out.putArray("input");
+            for (JsonNode item : input) {
+                if ("additional_tools".equals(Json.text(item, "type"))) flatten(item.path("tools"), tools, names);
+                else kept.add(item);
+            }
+        }
+        out.set("tools", tools);
+        return out;
+    }
+
+    private static void flatten(JsonNode declared, ArrayNode into, java.util.Set<String> names) {
+        for (JsonNode t : declared) {
+            if ("namespace".equals(Json.text(t, "type"))) {
+                flatten(t.path("tools"), into, names);
+            } else {
+                String name = Json.text(t, "name");
+                if (name == null || names.add(name)) into.add(t);
+            }
+        }
+    }
+
     /** The JSON schema of a custom tool's single argument. */
     static ObjectNode customSchema() {
         ObjectNode s = Json.object().put("type", "object");

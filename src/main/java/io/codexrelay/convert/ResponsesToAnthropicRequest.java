@@ -28,6 +28,7 @@ public final class ResponsesToAnthropicRequest {
 
     public UpstreamRequest translate(JsonNode req) {
         if (req == null || !req.isObject()) throw new ConversionException("the request body must be a JSON object");
+        req = CodexTools.hoistToolDeclarations(req);
         List<String> dropped = new ArrayList<>();
         Set<String> customTools = new HashSet<>();
         boolean localShell = false;

@@ -70,6 +70,8 @@ public final class AccountPool implements AutoCloseable {
     private volatile RoutingPolicy routing;
     private volatile List<Account> all;
     private volatile String pinned;
+    /** Health probes' findings (issue 12): an unhealthy account is skipped like a cooling one. */
+    private final AccountHealth health = new AccountHealth();
     private volatile boolean paused;
     private String lastServing; // guarded by lock
 
@@ -140,6 +142,7 @@ public final class AccountPool implements AutoCloseable {
                 if (g != null) g.resize(maxConcurrent(f), config.pool().requestsPerMinute());
             }
             for (String gone : old.keySet()) {
+                health.forget(gone);
                 cooldowns.clear(gone, null);
                 gates.remove(gone);
                 quota.remove(gone);
@@ -225,6 +228,8 @@ public final class AccountPool implements AutoCloseable {
         if (!a.enabled()) return new AccountRuntime(a, "disabled", null, "disabled by the user", inFlight, limit, q);
         Cooldowns.Cooldown c = cooldowns.get(a.name());
         if (c != null) return new AccountRuntime(a, c.state(), c.until(), c.reason(), inFlight, limit, q);
+        AccountHealth.Unhealthy u = health.get(a.name());
+        if (u != null) return new AccountRuntime(a, "unhealthy", null, u.reason(), inFlight, limit, q);
         return new AccountRuntime(a, inFlight >= limit ? "busy" : "ready", null, null, inFlight, limit, q);
     }
 
@@ -301,8 +306,10 @@ public final class AccountPool implements AutoCloseable {
     private List<Account> order(RouteRequest request) {
         List<AccountRuntime> usable = new ArrayList<>();
         for (Account a : all) {
-            // An account whose model rules do not cover the model cannot serve it: skipped, not failed.
-            if (a.enabled() && cooldowns.get(a.name()) == null && servesModel(a, request)) usable.add(runtimeOf(a));
+            // An account whose model rules do not cover the model, or that is kept for other tools, cannot serve it:
+            // skipped, not failed.
+            if (a.enabled() && cooldowns.get(a.name()) == null && servesModel(a, request) && servesClient(a, request))
+                usable.add(runtimeOf(a));
         }
         List<Account> ordered = new ArrayList<>();
         for (AccountRuntime r : routing.order(usable, request)) ordered.add(r.account());
@@ -317,6 +324,11 @@ public final class AccountPool implements AutoCloseable {
                 }
             }
         }
+        // An account whose health probe failed is skipped while any other can serve; it stays the last resort, since a
+        // probe (GET /models) can fail where the real request would not, and refusing outright would strand the client.
+        List<Account> unhealthy = new ArrayList<>();
+        ordered.removeIf(a -> health.isUnhealthy(a.name()) && unhealthy.add(a));
+        ordered.addAll(unhealthy);
         return ordered;
     }
 
@@ -359,6 +371,19 @@ public final class AccountPool implements AutoCloseable {
             }
             if (!result.complete(new Acquisition.Leased(new Lease(this, current, permit)))) permit.release();
         });
+    }
+
+    private static boolean servesClient(Account a, RouteRequest request) {
+        return request == null || request.path() == null || a.serves(io.codexrelay.account.ClientKind.ofPath(request.path()));
+    }
+
+    /** What the health probes found; they write it, routing and the status read it. */
+    public AccountHealth health() { return health; }
+
+    /** A health probe's verdict changed: the serving account may change with it. */
+    void healthChanged(String account, boolean healthy) {
+        log.info("Account {} is {}", account, healthy ? "healthy again (probe passed)" : "unhealthy (" + health.get(account).reason() + ")");
+        recompute(account + (healthy ? " is healthy again" : " is unhealthy"));
     }
 
     private static boolean servesModel(Account a, RouteRequest request) {

@@ -65,6 +65,8 @@ public final class PoolServices implements AccountServices, AutoCloseable {
     private final TokenRefresher tokens;
     private final UsagePoller poller;
     private final QuotaRouting routing;
+    private final HealthProbes probes;
+    private final BalancePoller balances;
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
     private volatile RelayConfig config;
     private volatile Map<String, Account> byName = Map.of();
@@ -100,6 +102,9 @@ public final class PoolServices implements AccountServices, AutoCloseable {
             writer.shutdownNow();
             throw e;
         }
+        // Other wires' accounts: health probes and balance polls share the poll thread and the HTTP client.
+        this.probes = new HealthProbes(this::pollable, pool, http, scheduler, clock, callTimeout);
+        this.balances = new BalancePoller(this::pollable, quota, http, scheduler, clock, callTimeout);
     }
 
     /**
@@ -138,6 +143,8 @@ public final class PoolServices implements AccountServices, AutoCloseable {
         subscriptions.add(history.subscribe(events, this::idOf));
         subscriptions.add(events.subscribe(RelayEvent.AccountsChanged.class, e -> accountsChanged()));
         poller.start(FIRST_POLL_DELAY);
+        probes.start(FIRST_POLL_DELAY);
+        balances.start(FIRST_POLL_DELAY);
         scheduler.scheduleWithFixedDelay(this::upkeep, 1, 1, TimeUnit.MINUTES);
     }
 
@@ -199,6 +206,8 @@ public final class PoolServices implements AccountServices, AutoCloseable {
         poller.setInterval(next.pool().usagePollInterval());
         poller.setUpstream(next.upstream().chatgptBaseUrl(), callTimeout(next));
         tokens.setIssuer(next.upstream().oauthIssuer(), callTimeout(next));
+        probes.setTimeout(callTimeout(next));
+        balances.setTimeout(callTimeout(next));
         affinity.setIdle(next.pool().affinityIdle());
     }
 
@@ -210,6 +219,8 @@ public final class PoolServices implements AccountServices, AutoCloseable {
     public Affinity affinity() { return affinity; }
     public TokenRefresher tokens() { return tokens; }
     public UsagePoller poller() { return poller; }
+    public HealthProbes probes() { return probes; }
+    public BalancePoller balances() { return balances; }
 
     /** The freshest credentials the relay holds for an account (refreshed tokens included). */
     public Account current(Account account) {
@@ -277,6 +288,8 @@ public final class PoolServices implements AccountServices, AutoCloseable {
             }
         }
         poller.close();
+        probes.close();
+        balances.close();
         scheduler.shutdownNow();
         refreshThreads.shutdownNow();
         history.flushSoon(); // what the cancelled delayed write still held, before the writer stops

@@ -38,6 +38,9 @@ abstract class ConvertingUpstream implements UpstreamDialect {
     final UpstreamClient upstream;
     final LearnedParameters learned;
     final Clock clock;
+    /** The redaction rules (applied to the canonical body before it is translated); null: none. */
+    Redactions redactions;
+    private int redacted;
     /** This attempt's account (set by {@link #newRequest}). */
     Account account;
     UpstreamRequest translated;
@@ -74,6 +77,11 @@ abstract class ConvertingUpstream implements UpstreamDialect {
         if (!(account.credentials() instanceof Credentials.ApiKey key))
             throw new IllegalStateException("account " + account.name() + " has no API key for its " + wireName() + " upstream");
         this.account = account;
+        if (redactions != null) {
+            var r = redactions.apply(account, in.path(), canonicalBody);
+            redacted = r.replacements();
+            canonicalBody = r.body();
+        }
         JsonNode canonical;
         try {
             canonical = JSON.readTree(canonicalBody);
@@ -118,6 +126,9 @@ abstract class ConvertingUpstream implements UpstreamDialect {
         r.onResponseBegin(resp -> status = resp.getStatus());
         return r;
     }
+
+    @Override
+    public int redacted() { return redacted; }
 
     @Override
     public Content.Source canonicalAnswer(Content.Source upstreamAnswer) {

@@ -79,6 +79,7 @@ public final class RelayServer implements AutoCloseable {
         this.upstream = new UpstreamClient(config.upstream());
         this.clientKeys = new ClientKeys(clientKey);
         this.forwarder = new ResponsesForwarder(pool, s, upstream, events, clock, clientKeys);
+        forwarder.redactions.replace(config.redactions());
         this.bodies = new BodyBudget(config.server().bodyMemoryBudgetBytes());
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 2);
         threads.setName("relay-http");
@@ -190,6 +191,7 @@ public final class RelayServer implements AutoCloseable {
         this.config = config;
         bodies.setLimit(config.server().bodyMemoryBudgetBytes());
         upstream.applyConfig(config.upstream());
+        forwarder.redactions.replace(config.redactions());
         connector.setIdleTimeout(codexIdleTimeoutMs(config));
         sockets.applyConfig();
     }

@@ -80,7 +80,7 @@ final class ResponsesForwarder {
         this.upstream = upstream;
         this.events = events;
         this.clock = clock;
-        this.responsesOverHttp = new ResponsesOverHttp(upstream);
+        this.responsesOverHttp = new ResponsesOverHttp(upstream, redactions);
         this.learned = pool == null || pool.accounts() == null ? null
                 : new io.codexrelay.account.LearnedParameters(pool.accounts().database(), clock);
     }
@@ -102,13 +102,22 @@ final class ResponsesForwarder {
     UpstreamDialect upstreamFor(Account account) {
         if (account.credentials() instanceof io.codexrelay.account.Credentials.ApiKey k) {
             switch (k.wire()) {
-                case CHAT: return new ChatCompletionsUpstream(upstream, learned, clock);
-                case ANTHROPIC: return new AnthropicUpstream(upstream, learned, clock);
+                case CHAT: return redacting(new ChatCompletionsUpstream(upstream, learned, clock));
+                case ANTHROPIC: return redacting(new AnthropicUpstream(upstream, learned, clock));
                 default: break;
             }
         }
-        return responsesOverHttp;
+        // with redaction rules each attempt counts its own replacements; without, one shared instance does
+        return redactions.active() ? new ResponsesOverHttp(upstream, redactions) : responsesOverHttp;
     }
+
+    private ConvertingUpstream redacting(ConvertingUpstream u) {
+        u.redactions = redactions;
+        return u;
+    }
+
+    /** The {@code [[redact]]} rules in force; {@link RelayServer} replaces them on a config change. */
+    final Redactions redactions = new Redactions();
 
     /** Requests in flight: from the body read until the transport's callback for the answer completed. */
     int inFlight() { return active.size(); }

@@ -54,6 +54,8 @@ final class Turn {
     volatile boolean repaired;
     /** A parameter an upstream refused was learned and the request retried without it (once per request). */
     volatile boolean parameterRetried;
+    /** Redaction matches replaced in the last attempt's body; the request log's chain ends with "redacted:N". */
+    volatile int redacted;
     /** Accounts whose token was refreshed after a 401 during this request (once each). */
     final Set<String> refreshedAfter401 = ConcurrentHashMap.newKeySet();
 
@@ -162,6 +164,14 @@ final class Turn {
         else if (!committed) failover.stoppingAnswer();
     }
 
+    /** The failover chain, ending with how many redaction matches the last attempt's body had (the count, never the text). */
+    private List<String> chainForLog() {
+        if (redacted == 0) return List.copyOf(chain);
+        List<String> out = new ArrayList<>(chain);
+        out.add("redacted:" + redacted);
+        return List.copyOf(out);
+    }
+
     /** Records the request and completes the Jetty callback, exactly once. */
     void finish(int status, SseTap tap, String error, Throwable failure) {
         if (!finished.compareAndSet(false, true)) return;
@@ -172,7 +182,7 @@ final class Turn {
         String account = servedBy != null ? servedBy : lastTried;
         FinishedRequest r = new FinishedRequest(startedAt, account, in.model(), in.path(), status, ttfbMs, duration,
                 u == null ? null : u.inputTokens(), u == null ? null : u.cachedTokens(),
-                u == null ? null : u.outputTokens(), u == null ? null : u.reasoningTokens(), List.copyOf(chain),
+                u == null ? null : u.outputTokens(), u == null ? null : u.reasoningTokens(), chainForLog(),
                 failureClass == null ? null : failureClass.label(), in.sessionId(), error, client.name());
         f.events.publish(new RelayEvent.RequestFinished(r));
         try {

@@ -129,6 +129,7 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
         try {
             dialect = d;
             upRequest = dialect.newRequest(account, in, x.body);
+            x.redacted = dialect.redacted();
         } catch (RuntimeException e) {
             // A bad base URL of this account: it cannot serve; try the next.
             settled.set(true);

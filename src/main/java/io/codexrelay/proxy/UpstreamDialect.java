@@ -22,4 +22,9 @@ interface UpstreamDialect {
     default Content.Source canonicalAnswer(Content.Source upstreamAnswer) {
         return upstreamAnswer;
     }
+
+    /** How many redaction matches ({@link Redactions}) were replaced in the body {@link #newRequest} built. */
+    default int redacted() {
+        return 0;
+    }
 }

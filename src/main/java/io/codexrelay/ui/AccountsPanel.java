@@ -51,6 +51,7 @@ public final class AccountsPanel extends JPanel {
     private final JButton remove = new JButton("Remove…");
     private final JButton up = new JButton("Move up");
     private final JButton down = new JButton("Move down");
+    private final JButton provider = new JButton("Wire, models, tools…");
 
     public AccountsPanel(ControlApi control, UiTasks tasks, Clock clock, ZoneId zone, Map<String, String> env) {
         super(new BorderLayout(0, 8));
@@ -64,8 +65,18 @@ public final class AccountsPanel extends JPanel {
         table.setSelectionMode(ListSelectionModel.SINGLE_SELECTION);
         table.setFillsViewportHeight(true);
         table.setRowHeight(Math.max(table.getRowHeight(), 24));
-        int[] widths = {130, 70, 60, 70, 80, 170, 65, 100, 70};
-        for (int i = 0; i < widths.length; i++) table.getColumnModel().getColumn(i).setPreferredWidth(widths[i]);
+        TableColumns.keepFitted(table);   // every title and text whole (the Pace column made 10 columns)
+        // the pace of each window in full, since the cell holds only the one that runs dry first
+        table.getColumnModel().getColumn(AccountsTableModel.PACE).setCellRenderer(new javax.swing.table.DefaultTableCellRenderer() {
+            @Override
+            public Component getTableCellRendererComponent(JTable t, Object v, boolean sel, boolean focus, int row, int col) {
+                var c = (javax.swing.JLabel) super.getTableCellRendererComponent(t, v, sel, focus, row, col);
+                AccountStatus acc = model.at(t.convertRowIndexToModel(row));
+                String tip = acc == null ? null : model.paceDetail(acc);
+                c.setToolTipText(tip == null ? null : "<html>" + tip.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "<br>") + "</html>");
+                return c;
+            }
+        });
         add(new JScrollPane(table), BorderLayout.CENTER);
 
         JPanel buttons = new JPanel();
@@ -76,7 +87,8 @@ public final class AccountsPanel extends JPanel {
         login.setName("chatgpt-login");
         JButton importCodex = new JButton("Import from Codex…");
         importCodex.setName("import-codex");
-        for (JButton b : new JButton[] {addKey, login, importCodex, remove, up, down}) {
+        provider.setName("account-wire");
+        for (JButton b : new JButton[] {addKey, login, importCodex, remove, up, down, provider}) {
             b.setAlignmentX(Component.LEFT_ALIGNMENT);
             b.setMaximumSize(new java.awt.Dimension(Integer.MAX_VALUE, b.getPreferredSize().height));
         }
@@ -90,6 +102,8 @@ public final class AccountsPanel extends JPanel {
         buttons.add(Box.createVerticalStrut(6));
         buttons.add(down);
         buttons.add(Box.createVerticalStrut(18));
+        buttons.add(provider);
+        buttons.add(Box.createVerticalStrut(6));
         buttons.add(remove);
         add(buttons, BorderLayout.EAST);
         add(message, BorderLayout.SOUTH);
@@ -100,20 +114,28 @@ public final class AccountsPanel extends JPanel {
         remove.addActionListener(e -> removeSelected());
         up.addActionListener(e -> moveSelected(-1));
         down.addActionListener(e -> moveSelected(1));
+        provider.addActionListener(e -> editProvider());
         table.getSelectionModel().addListSelectionListener(e -> updateButtons());
         updateButtons();
     }
 
     /** Re-reads the pool. */
     public void refresh() {
-        tasks.run(control::status, s -> {
-            String selected = selectedName();
-            model.setAccounts(s.accounts());
-            for (int i = 0; i < model.getRowCount(); i++) {
-                if (model.at(i).name().equals(selected)) table.getSelectionModel().setSelectionInterval(i, i);
-            }
-            updateButtons();
-        }, this::error);
+        tasks.run(control::status, s -> show(s.accounts()), this::error);
+    }
+
+    /**
+     * Shows a pool snapshot the tray already read (quota moved, an account ran out, time passed). EDT. Skipped while a
+     * cell is being edited, so a number being typed is not thrown away; the next snapshot catches up.
+     */
+    public void show(List<AccountStatus> accounts) {
+        if (table.isEditing()) return;
+        String selected = selectedName();
+        model.setAccounts(accounts);
+        for (int i = 0; i < model.getRowCount(); i++) {
+            if (model.at(i).name().equals(selected)) table.getSelectionModel().setSelectionInterval(i, i);
+        }
+        updateButtons();
     }
 
     public AccountsTableModel model() { return model; }
@@ -126,6 +148,7 @@ public final class AccountsPanel extends JPanel {
     private void updateButtons() {
         int row = table.getSelectedRow();
         remove.setEnabled(row >= 0);
+        provider.setEnabled(row >= 0);
         up.setEnabled(row > 0);
         down.setEnabled(row >= 0 && row < model.getRowCount() - 1);
     }
@@ -135,6 +158,18 @@ public final class AccountsPanel extends JPanel {
 
     private void edit(String name, AccountChanges changes) {
         tasks.run(() -> control.updateAccount(name, changes), a -> { info("Saved " + a.name() + "."); refresh(); }, e -> { error(e); refresh(); });
+    }
+
+    /** The selected account's wire, model rules, tools and balance source ({@link AccountWirePanel}) in a dialog. */
+    private void editProvider() {
+        AccountStatus a = model.at(table.getSelectedRow());
+        if (a == null) return;
+        JDialog d = new JDialog(javax.swing.SwingUtilities.getWindowAncestor(this), a.name() + ": wire, models, tools",
+                java.awt.Dialog.ModalityType.MODELESS);
+        d.setContentPane(new AccountWirePanel(control, tasks, a, saved -> refresh()));
+        d.pack();
+        d.setLocationRelativeTo(this);
+        d.setVisible(true);
     }
 
     private void moveSelected(int delta) {

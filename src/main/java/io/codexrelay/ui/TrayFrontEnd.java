@@ -74,7 +74,14 @@ public final class TrayFrontEnd implements FrontEnd {
             WindowMemory.bringForward(sessionsFrame);
             return;
         }
-        sessionsFrame = SessionsWindow.open(app.sessions(env));
+        JFrame opened = SessionsWindow.open(app.sessions(env));
+        // Forget it once closed (it is disposed), so its Swing tree can be collected (issue 9).
+        opened.addWindowListener(new java.awt.event.WindowAdapter() {
+            @Override public void windowClosed(java.awt.event.WindowEvent e) {
+                if (sessionsFrame == opened) sessionsFrame = null;
+            }
+        });
+        sessionsFrame = opened;
     }
 
     @Override

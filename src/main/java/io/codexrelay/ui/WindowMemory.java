@@ -24,7 +24,8 @@ import java.util.Properties;
 
 /**
  * Window habits: open centred at the size the user last gave it (kept in {@code ui-state.properties} in the relay
- * home, or nowhere when no file is given), close on Esc, hide instead of dispose so reopening is instant.
+ * home, or nowhere when no file is given), close on Esc. Closing disposes the window (issue 9: a hidden window keeps
+ * its Swing tree, native peer and caches for the rest of the day); the owner builds a new one for the next opening.
  */
 public final class WindowMemory {
     private static final Logger log = LoggerFactory.getLogger(WindowMemory.class);
@@ -45,7 +46,7 @@ public final class WindowMemory {
 
     /** Sets the frame up; call once before the first show. */
     public void install(JFrame frame, String key, Dimension defaultSize) {
-        frame.setDefaultCloseOperation(JFrame.HIDE_ON_CLOSE);
+        frame.setDefaultCloseOperation(JFrame.DISPOSE_ON_CLOSE);
         Dimension size = defaultSize;
         String saved = props.getProperty(key + ".size");
         if (saved != null) {

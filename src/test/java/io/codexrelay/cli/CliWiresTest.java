@@ -73,4 +73,56 @@ class CliWiresTest {
         assertThat(badRule.exit()).isNotZero();
         assertThat(badRule.all()).contains("must look like PATTERN=MODEL");
     }
+
+    @Test
+    void accountsSetKeepsAnAccountForSomeToolsChangesItsWireAndRulesAndSetsItsBalanceSource() throws Exception {
+        var add = cli.env("K", KEY).run("accounts", "add-key", "--name", "deepseek", "--key-env", "K",
+                "--base-url", "https://api.deepseek.com/v1");
+        assertThat(add.exit()).as(add.toString()).isZero();
+
+        var set = cli.run("accounts", "set", "deepseek", "--clients", "codex,claude", "--wire", "chat",
+                "--model-rule", "gpt-5*=deepseek-chat", "--balance-url", "https://api.deepseek.com/user/balance",
+                "--balance-path", "balance_infos[0].total_balance");
+        assertThat(set.exit()).as(set.toString()).isZero();
+        assertThat(set.out()).contains("only for codex,claude").contains("wire chat").contains("gpt-5*=deepseek-chat")
+                .contains("balance from https://api.deepseek.com/user/balance");
+        assertThat(cli.run("accounts", "list").out()).contains("CLIENTS").contains("codex,claude");
+        JsonNode a = JSON.readTree(cli.run("accounts", "list", "--json").out()).get(0);
+        assertThat(a.get("clients").toString()).isEqualTo("[\"codex\",\"claude\"]");
+        assertThat(a.get("wire").asText()).isEqualTo("chat");
+        assertThat(a.get("balance").get("remainingPath").asText()).isEqualTo("balance_infos[0].total_balance");
+        assertThat(a.get("balance").get("intervalSeconds").asInt()).isEqualTo(600);
+
+        // changing the priority alone keeps the restriction, the wire and the balance source
+        assertThat(cli.run("accounts", "set", "deepseek", "--priority", "7").exit()).isZero();
+        a = JSON.readTree(cli.run("accounts", "list", "--json").out()).get(0);
+        assertThat(a.get("clients")).hasSize(2);
+        assertThat(a.get("balance").isNull()).isFalse();
+
+        var undo = cli.run("accounts", "set", "deepseek", "--clients", "all", "--no-model-rules", "--no-balance");
+        assertThat(undo.exit()).as(undo.toString()).isZero();
+        a = JSON.readTree(cli.run("accounts", "list", "--json").out()).get(0);
+        assertThat(a.get("clients")).isEmpty();
+        assertThat(a.get("modelRules")).isEmpty();
+        assertThat(a.get("balance").isNull()).isTrue();
+        assertThat(cli.run("accounts", "list").out()).contains("all");
+        for (var r : new Cli.Result[] {add, set, undo}) assertThat(r.all()).doesNotContain(KEY);
+    }
+
+    @Test
+    void badClientListsAndBalanceSettingsSayWhatToWrite() {
+        assertThat(cli.env("K", KEY).run("accounts", "add-key", "--name", "k", "--key-env", "K").exit()).isZero();
+        var badClient = cli.run("accounts", "set", "k", "--clients", "codex,vim");
+        assertThat(badClient.exit()).isNotZero();
+        assertThat(badClient.all()).contains("unknown client 'vim': use codex, claude or chat");
+        var noPath = cli.run("accounts", "set", "k", "--balance-url", "https://relay.example/balance");
+        assertThat(noPath.exit()).isNotZero();
+        assertThat(noPath.all()).contains("--balance-path");
+        var pathAlone = cli.run("accounts", "set", "k", "--balance-path", "data.x");
+        assertThat(pathAlone.exit()).isNotZero();
+        assertThat(pathAlone.all()).contains("go with --balance-url URL");
+        var nothing = cli.run("accounts", "set", "k");
+        assertThat(nothing.exit()).isEqualTo(2);
+        assertThat(nothing.all()).contains("--clients");
+    }
 }

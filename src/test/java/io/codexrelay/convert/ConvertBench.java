@@ -30,6 +30,15 @@ public final class ConvertBench {
         var codex = Fixtures.json("codex-request.json");
         var toChat = new ResponsesToChatRequest();
         requestBench("Codex request -> Chat request", () -> toChat.translate(codex));
+        // issue 12: what a redaction rule costs per request on Codex's default model's real 69 KB request
+        byte[] big = Fixtures.text("responses-request-codex-0.169.0-default-model.json").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        var rules = List.of(new Redactor.Rule(java.util.regex.Pattern.compile("sk-[A-Za-z0-9]{16,}"), "<key>"),
+                new Redactor.Rule(java.util.regex.Pattern.compile(java.util.regex.Pattern.quote("ACME Corp")), "[co]"));
+        requestBench("Redaction, 2 rules, no match (" + big.length / 1024 + " KiB body)", () -> Redactor.apply(big, rules));
+        var matching = List.of(new Redactor.Rule(java.util.regex.Pattern.compile("Codex"), "[tool]"));
+        requestBench("Redaction, 1 rule, matches (" + big.length / 1024 + " KiB body)", () -> Redactor.apply(big, matching));
+        var defaultModel = Fixtures.json("responses-request-codex-0.169.0-default-model.json");
+        requestBench("Codex default-model request -> Chat request", () -> toChat.translate(defaultModel));
     }
 
     private static void bench(String label, String fixture, Supplier<StreamConverter> factory) {

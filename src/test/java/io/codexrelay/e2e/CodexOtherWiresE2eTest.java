@@ -102,8 +102,8 @@ class CodexOtherWiresE2eTest {
         control().addApiKey(new ControlApi.NewApiKey("N", KEY_N, fake.anthropicBaseUrl(), 1, null, "anthropic", List.of("*=claude-sonnet-4-5")));
         fake.providers().enqueue(KEY_N, FakeProviders.shell("echo relay-tool-ok"), FakeProviders.text("Claude saw relay-tool-ok."));
 
-        // A model whose tools Codex declares in `tools` (newer models get theirs as an `additional_tools` input item,
-        // which the converter does not translate yet: see docs/providers.md).
+        // A model whose tools Codex declares in `tools` (Codex's default model gets its own as an `additional_tools`
+        // input item: codexsDefaultModelRunsACommandThroughAChatAccount).
         var r = codex.run(codexHome, Files.createDirectories(tmp.resolve("work")), CODEX_TIMEOUT,
                 List.of("exec", "--skip-git-repo-check", "-m", "gpt-5-codex", "run echo relay-tool-ok"));
 
@@ -130,5 +130,65 @@ class CodexOtherWiresE2eTest {
         assertThat(r.stdout() + r.stderr()).doesNotContainIgnoringCase("usage limit").doesNotContain("429");
         assertThat(fake.received("/v1/responses")).hasSize(1);
         assertThat(fake.providers().requests(FakeProviders.Api.CHAT)).hasSize(1);
+    }
+
+    /**
+     * Codex's default model (no {@code -m}) declares its tools only in an {@code additional_tools} item: its one way to
+     * act is the {@code exec} custom tool, JavaScript that calls {@code tools.exec_command}. Through a chat account the
+     * provider must see that tool, its call must reach Codex as the custom tool call Codex runs, and the command's
+     * output must come back in the follow-up. Both pinned CLIs.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {CodexCli.VERSION, CodexCli.NEXT_VERSION})
+    void codexsDefaultModelRunsACommandThroughAChatAccount(String version) throws Exception {
+        CodexCli cli = CodexCli.require(version);
+        control().addApiKey(new ControlApi.NewApiKey("C", KEY_C, fake.chatBaseUrl(), 1, null, "chat", List.of("*=deepseek-chat")));
+        fake.providers().enqueue(KEY_C,
+                FakeProviders.toolCall("exec", "{\"input\":\"const r = await tools.exec_command({cmd: 'echo relay-default-ok'});"
+                        + " text(r);\"}"),
+                FakeProviders.text("The default model saw relay-default-ok."));
+
+        var r = cli.run(codexHome, Files.createDirectories(tmp.resolve("work")), CODEX_TIMEOUT,
+                List.of("exec", "--skip-git-repo-check", "run echo relay-default-ok"));
+
+        assertThat(r.ok()).as(r.toString()).isTrue();
+        assertThat(r.stdout()).contains("The default model saw relay-default-ok.");
+        var sent = fake.providers().requests(FakeProviders.Api.CHAT);
+        assertThat(sent).hasSize(2);
+        List<String> declared = new java.util.ArrayList<>();
+        for (JsonNode t : sent.get(0).body().path("tools")) declared.add(t.path("function").path("name").asText());
+        assertThat(declared).as("the tools of the additional_tools item reach the provider").contains("exec", "wait");
+        String followUp = sent.get(1).body().path("messages").toString();
+        assertThat(followUp).as("the command's output goes back to the provider").contains("relay-default-ok");
+        boolean toolMessage = false;
+        for (JsonNode m : sent.get(1).body().path("messages")) {
+            if (m.path("role").asText().equals("tool") && m.path("tool_call_id").asText().equals("call_fake1")) {
+                toolMessage = true;
+                assertThat(m.path("content").asText()).contains("relay-default-ok");
+            }
+        }
+        assertThat(toolMessage).as("a tool message answers the exec call: " + followUp).isTrue();
+    }
+
+    /** The same through an Anthropic account: the nested tools become Anthropic tools and the result a tool_result. */
+    @Test
+    void codexsDefaultModelRunsACommandThroughAnAnthropicAccount() throws Exception {
+        control().addApiKey(new ControlApi.NewApiKey("N", KEY_N, fake.anthropicBaseUrl(), 1, null, "anthropic", List.of("*=claude-sonnet-4-5")));
+        fake.providers().enqueue(KEY_N,
+                FakeProviders.toolCall("exec", "{\"input\":\"const r = await tools.exec_command({cmd: 'echo relay-claude-ok'});"
+                        + " text(r);\"}"),
+                FakeProviders.text("Claude saw relay-claude-ok."));
+
+        var r = codex.run(codexHome, Files.createDirectories(tmp.resolve("work")), CODEX_TIMEOUT,
+                List.of("exec", "--skip-git-repo-check", "run echo relay-claude-ok"));
+
+        assertThat(r.ok()).as(r.toString()).isTrue();
+        assertThat(r.stdout()).contains("Claude saw relay-claude-ok.");
+        var sent = fake.providers().requests(FakeProviders.Api.ANTHROPIC);
+        assertThat(sent).hasSize(2);
+        List<String> declared = new java.util.ArrayList<>();
+        for (JsonNode t : sent.get(0).body().path("tools")) declared.add(t.path("name").asText());
+        assertThat(declared).contains("exec", "wait");
+        assertThat(toolResult(sent.get(1))).contains("relay-claude-ok");
     }
 }
