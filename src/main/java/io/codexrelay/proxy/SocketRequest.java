@@ -206,7 +206,10 @@ final class SocketRequest implements UpstreamLeg.Listener {
                 prewarmHere();
                 return;
             }
-            leg = sock.door.sse(account, sock.handshake, httpBody(), this);
+            // The leg is this request's before it starts: its first events may arrive before start() returns.
+            SseLeg sse = sock.door.sse(account, sock.handshake, httpBody(), this);
+            leg = sse;
+            sse.start();
             return;
         }
         UpstreamSocketLink bound = forceFull ? null : sock.linkFor(account.name());

@@ -155,7 +155,7 @@ final class WebSocketDoor {
         }
     }
 
-    /** An HTTP SSE exchange for a socket request whose account has no WebSocket. */
+    /** An HTTP SSE exchange for a socket request whose account has no WebSocket, not yet started ({@link SseLeg#start}). */
     SseLeg sse(Account account, HttpFields codexHeaders, byte[] body, UpstreamLeg.Listener l) {
         HttpFields.Mutable h = HttpFields.build();
         for (HttpField f : codexHeaders) {
@@ -163,6 +163,6 @@ final class WebSocketDoor {
             if (DROPPED.contains(n) || n.equals("openai-beta")) continue; // the socket beta means nothing on HTTP
             h.add(f);
         }
-        return SseLeg.send(forwarder.upstream, account, h, body, l);
+        return SseLeg.prepare(forwarder.upstream, account, h, body, l);
     }
 }
