@@ -52,8 +52,6 @@ final class Turn {
     volatile boolean repaired;
     /** A parameter an upstream refused was learned and the request retried without it (once per request). */
     volatile boolean parameterRetried;
-    /** Accounts whose token was refreshed after a 401 during this request (once each). */
-    final Set<String> refreshedAfter401 = ConcurrentHashMap.newKeySet();
 
     Turn(ResponsesForwarder f, ResponsesForwarder.Incoming in, ClientSink sink, Callback callback) {
         this.f = f;
