@@ -6,7 +6,9 @@ import io.codexrelay.config.ClientKey;
 import io.codexrelay.events.RelayEvent;
 import io.codexrelay.testing.FakeUpstream;
 import io.codexrelay.testing.FakeUpstream.Transport;
+import io.codexrelay.testing.FakeUpstreamSocket;
 import io.codexrelay.testing.PoolDaemon;
+import io.codexrelay.testing.TestAccounts;
 import org.eclipse.jetty.websocket.client.ClientUpgradeRequest;
 import org.eclipse.jetty.websocket.client.WebSocketClient;
 import org.junit.jupiter.api.AfterEach;
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -79,6 +82,72 @@ class SocketFailoverTest {
                     .isEqualTo(2 * requests - 1);
             assertThat(d.events(RelayEvent.RequestFinished.class)).hasSize(requests)
                     .allSatisfy(e -> assertThat(e.record().failoverChain()).containsExactly("K:sse"));
+        }
+    }
+
+    /**
+     * An upstream socket bound from the previous request that the upstream dropped (here: the TCP connection goes at
+     * once, before any event) is a transient failure the policy gives one more try on the same account, on a new
+     * socket with the expanded request; B, next in priority, never sees it, and Codex sees only the answer.
+     */
+    @Test
+    void aBoundUpstreamSocketDroppedBeforeAnyEventIsRetriedOnceOnTheSameAccount() throws Exception {
+        try (PoolDaemon d = new PoolDaemon(tmp, "[pool]\nrouting = \"priority\"\n").chatgpt("A", 1, null).chatgpt("B", 2, null).start()) {
+            d.fake.socket().enqueue(d.token("A"), FakeUpstreamSocket.success("first"), FakeUpstreamSocket.closeAtOnce(-1),
+                    FakeUpstreamSocket.success("second"));
+            SocketSessionTest.Codex c = connect(d, "/v1/responses");
+            c.send(create(null, "one"));
+            List<JsonNode> first = c.untilEnd();
+            assertThat(first.get(first.size() - 1).path("type").asText()).isEqualTo("response.completed");
+
+            c.send(create(first.get(first.size() - 1).path("response").path("id").asText(), "two"));
+            List<JsonNode> second = c.untilEnd();
+            assertThat(second).extracting(n -> n.path("type").asText()).as(second.toString())
+                    .doesNotContain("error").last().isEqualTo("response.completed");
+            assertThat(second.toString()).contains("second");
+
+            var finished = d.events(RelayEvent.RequestFinished.class);
+            assertThat(finished).hasSize(2);
+            assertThat(finished.get(1).record().account()).isEqualTo("A");
+            assertThat(finished.get(1).record().failoverChain()).containsExactly("A:connection closed", "A:ws");
+            assertThat(d.fake.socket().acceptedHandshakes()).hasSize(2)
+                    .allSatisfy(h -> assertThat(h.token()).isEqualTo(d.token("A")));
+            List<FakeUpstream.ResponsesRequest> sent = d.fake.responsesRequests(Transport.WEBSOCKET);
+            assertThat(sent).hasSize(3);
+            assertThat(sent.get(1).previousResponseId()).as("the dropped attempt went anchored on the bound socket").isNotNull();
+            // The retry is on a new socket that holds no anchor: the whole conversation, each item once.
+            assertThat(sent.get(2).previousResponseId()).isNull();
+            assertThat(sent.get(2).json().path("input").size()).isEqualTo(3);
+            assertThat(d.status("A").inFlight()).isZero();
+        }
+    }
+
+    /**
+     * A 401 error frame before any event: as over HTTP, one token refresh and the request again on the same account
+     * (a new upstream socket, since the handshake carries the token), instead of moving to B.
+     */
+    @Test
+    void a401FrameRefreshesTheTokenAndRetriesOnTheSameAccount() throws Exception {
+        try (PoolDaemon d = new PoolDaemon(tmp, "[pool]\nrouting = \"priority\"\n").chatgpt("A", 1, null).chatgpt("B", 2, null).start()) {
+            String newToken = TestAccounts.accessToken("tok-A-new", d.t0.plus(Duration.ofDays(10)));
+            d.fake.socket().enqueue(d.token("A"), FakeUpstreamSocket.errorFrame(401, "invalid_request_error", "token_expired",
+                    "Your access token has expired."));
+            d.fake.enqueueTokenReply(200, "{\"access_token\":\"" + newToken + "\",\"refresh_token\":\"rt-A-2\"}");
+            d.fake.setUsage(newToken, PoolDaemon.NEUTRAL_USAGE);
+            SocketSessionTest.Codex c = connect(d, "/backend-api/codex/responses");
+            c.send(create(null, "one"));
+            List<JsonNode> frames = c.untilEnd();
+            assertThat(frames).extracting(n -> n.path("type").asText()).as(frames.toString())
+                    .doesNotContain("error").last().isEqualTo("response.completed");
+
+            assertThat(d.fake.received("/oauth/token")).hasSize(1);
+            assertThat(d.fake.socket().acceptedHandshakes()).extracting(FakeUpstreamSocket.Handshake::token)
+                    .containsExactly(d.token("A"), newToken);
+            var finished = d.events(RelayEvent.RequestFinished.class);
+            assertThat(finished).hasSize(1);
+            assertThat(finished.get(0).record().account()).isEqualTo("A");
+            assertThat(finished.get(0).record().failoverChain()).containsExactly("A:401 token_expired", "A:ws");
+            assertThat(d.events(RelayEvent.ReloginNeeded.class)).isEmpty();
         }
     }
 }
