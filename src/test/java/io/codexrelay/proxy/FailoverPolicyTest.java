@@ -31,6 +31,9 @@ class FailoverPolicyTest {
         assertThat(p.afterNoAnswer("A", eof)).as("only once per account").isInstanceOf(FailoverPolicy.NextAccount.class);
         assertThat(p.afterNoAnswer("B", FailureClassifier.ofTransport(new ClosedChannelException())))
                 .isEqualTo(new FailoverPolicy.SameAccount(FailoverPolicy.Retry.RECONNECT));
+        // What Jetty's client reports for a kept-alive connection the upstream had closed: a plain EOFException.
+        assertThat(p.afterNoAnswer("D", FailureClassifier.ofTransport(new java.io.EOFException("HttpConnectionOverHTTP@1"))))
+                .isEqualTo(new FailoverPolicy.SameAccount(FailoverPolicy.Retry.RECONNECT));
         // Refused, timed out: the same account would fail the same way (and a timeout already cost its wait).
         assertThat(p.afterNoAnswer("C", FailureClassifier.ofTransport(new ConnectException("refused"))))
                 .isInstanceOf(FailoverPolicy.NextAccount.class);
