@@ -203,7 +203,7 @@ final class SocketRequest implements UpstreamLeg.Listener {
                 prewarmHere();
                 return;
             }
-            // The leg is this request's before it starts: its first events may arrive before start() returns.
+            // Kept before it starts: the upstream may answer on another thread before start() returns.
             SseLeg sse = sock.door.sse(account, sock.handshake, httpBody(), this);
             leg = sse;
             sse.start();

@@ -12,10 +12,6 @@ import java.nio.charset.StandardCharsets;
  * A socket request carried over an account's HTTP SSE upstream (an account without WebSocket): the full request goes
  * as one POST, each SSE event's {@code data:} becomes one event for the {@link SocketRequest}, and Codex cannot tell the
  * difference. A non-2xx answer is collected and reported as a refusal.
- *
- * <p>Made in two steps, {@link #prepare} then {@link #start}: the answer's events may reach the listener on another
- * thread before {@code start} returns (on a kept-alive connection the fake answers within microseconds), so the
- * request must hold its leg before the first byte goes out, never after.
  */
 final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Listener {
     private static final int ERROR_BODY_MAX = 1024 * 1024;
@@ -32,8 +28,9 @@ final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Lis
     }
 
     /**
-     * The exchange for {@code body} (a Responses request without {@code type}/{@code generate}/
-     * {@code previous_response_id}), not yet sent: {@link #start} sends it.
+     * A leg for {@code body} (a Responses request without {@code type}/{@code generate}/{@code previous_response_id}),
+     * not yet sent: the caller keeps it first and then calls {@link #start()}, because a fast upstream can answer on
+     * another thread before {@code send} returns, and the listener needs its leg for backpressure by then.
      */
     static SseLeg prepare(UpstreamClient upstream, Account account, HttpFields headers, byte[] body, UpstreamLeg.Listener l) {
         HttpFields.Mutable h = HttpFields.build(headers);
@@ -42,8 +39,10 @@ final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Lis
         return new SseLeg(l, upstream.newRequest(account, Route.RESPONSES, null, h, body));
     }
 
-    /** Sends the request; from here on the listener hears of it, possibly before this returns. */
-    void start() { request.send(this); }
+    /** Sends the request; events reach the listener from now on. */
+    void start() {
+        request.send(this);
+    }
 
     @Override public void demand() { /* events are handed over as they are parsed */ }
 

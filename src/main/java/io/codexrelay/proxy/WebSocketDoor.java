@@ -155,7 +155,7 @@ final class WebSocketDoor {
         }
     }
 
-    /** An HTTP SSE exchange for a socket request whose account has no WebSocket, not yet started ({@link SseLeg#start}). */
+    /** An HTTP SSE exchange for a socket request whose account has no WebSocket, not yet started (see {@link SseLeg#prepare}). */
     SseLeg sse(Account account, HttpFields codexHeaders, byte[] body, UpstreamLeg.Listener l) {
         HttpFields.Mutable h = HttpFields.build();
         for (HttpField f : codexHeaders) {
