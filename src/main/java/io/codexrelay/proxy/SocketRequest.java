@@ -414,8 +414,12 @@ final class SocketRequest implements UpstreamLeg.Listener {
         });
     }
 
-    /** The link is not reused after a failure on it: its state (and any anchor on it) is unknown. */
+    /**
+     * The link is not reused after a failure on it: its state (and any anchor on it) is unknown. An HTTP leg is
+     * aborted, so the rest of its answer is never taken for the next attempt's.
+     */
     private void releaseLink() {
+        if (leg instanceof SseLeg sse) sse.abort(new java.io.IOException("codex-relay moved the request on"));
         UpstreamSocketLink l = link;
         if (l != null) {
             l.release(this);

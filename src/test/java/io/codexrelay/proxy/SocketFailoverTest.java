@@ -150,4 +150,27 @@ class SocketFailoverTest {
             assertThat(d.events(RelayEvent.ReloginNeeded.class)).isEmpty();
         }
     }
+
+    /**
+     * An HTTP leg whose 200 stream fails before any output moves the request to the next account; the rest of that
+     * first answer (its end, a moment later) belongs to the abandoned exchange and must not end the next attempt.
+     */
+    @Test
+    void theEndOfAnAbandonedHttpLegNeverEndsTheNextAttempt() throws Exception {
+        try (PoolDaemon d = new PoolDaemon(tmp, "[pool]\nrouting = \"priority\"\n").start()) {
+            d.app.control().addApiKey(new ControlApi.NewApiKey("K1", "sk-test-http-first-0000000000", d.fake.apiBaseUrl(), 1, null));
+            d.app.control().addApiKey(new ControlApi.NewApiKey("K2", "sk-test-http-second-000000000", d.fake.apiBaseUrl(), 2, null));
+            SocketSessionTest.Codex c = connect(d, "/v1/responses");
+            d.fake.enqueue("sk-test-http-first-0000000000", FakeUpstream.failedEarly("server_error", "try again"));
+            d.fake.enqueue("sk-test-http-second-000000000", FakeUpstream.slowSuccess("from K2", 2, 20));
+            c.send(create(null, "one"));
+            List<JsonNode> frames = c.untilEnd();
+            assertThat(frames).extracting(n -> n.path("type").asText()).as(frames.toString())
+                    .doesNotContain("error", "response.failed").last().isEqualTo("response.completed");
+            assertThat(frames.toString()).contains("from K2");
+            assertThat(d.events(RelayEvent.RequestFinished.class)).singleElement()
+                    .satisfies(e -> assertThat(e.record().failoverChain())
+                            .containsExactly("K1:response.failed server_error", "K2:sse"));
+        }
+    }
 }
