@@ -173,4 +173,31 @@ class SocketFailoverTest {
                             .containsExactly("K1:response.failed server_error", "K2:sse"));
         }
     }
+
+    /**
+     * Reasoning minted under another account (400 invalid_encrypted_content before any event): as over HTTP, the
+     * encrypted reasoning is stripped and the request goes once more to the same account, in full on a new socket.
+     */
+    @Test
+    void staleReasoningOnASocketIsStrippedAndRetriedOnTheSameAccount() throws Exception {
+        try (PoolDaemon d = new PoolDaemon(tmp, "[pool]\nrouting = \"priority\"\n").chatgpt("A", 1, null).chatgpt("B", 2, null).start()) {
+            d.fake.socket().enqueue(d.token("A"), FakeUpstreamSocket.errorFrame(400, "invalid_request_error",
+                    "invalid_encrypted_content", "The encrypted content could not be verified."));
+            SocketSessionTest.Codex c = connect(d, "/backend-api/codex/responses");
+            c.send("{\"type\":\"response.create\",\"model\":\"gpt-5.6-sol\",\"stream\":true,\"store\":false,\"input\":["
+                    + "{\"type\":\"reasoning\",\"id\":\"rs_1\",\"summary\":[],\"encrypted_content\":\"gAAA-from-another-account\"},"
+                    + "{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"go on\"}]}]}");
+            List<JsonNode> frames = c.untilEnd();
+            assertThat(frames).extracting(n -> n.path("type").asText()).as(frames.toString())
+                    .doesNotContain("error").last().isEqualTo("response.completed");
+
+            List<FakeUpstream.ResponsesRequest> sent = d.fake.responsesRequests(Transport.WEBSOCKET);
+            assertThat(sent).hasSize(2).allSatisfy(q -> assertThat(q.token()).isEqualTo(d.token("A")));
+            assertThat(sent.get(0).json().toString()).contains("encrypted_content");
+            assertThat(sent.get(1).json().toString()).doesNotContain("encrypted_content").contains("go on");
+            assertThat(sent.get(1).json().path("input").size()).as("the emptied reasoning item is left out").isEqualTo(1);
+            assertThat(d.events(RelayEvent.RequestFinished.class)).singleElement()
+                    .satisfies(e -> assertThat(e.record().failoverChain()).containsExactly("A:400 invalid_encrypted_content", "A:ws"));
+        }
+    }
 }
