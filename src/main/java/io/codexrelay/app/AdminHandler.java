@@ -51,6 +51,9 @@ import java.util.Map;
  * POST /requests/page        {filter, offset, limit} -> [RequestView] (the log window's pages, answered in SQL)
  * POST /requests/count       {filter} -> {count}
  * POST /requests/usage       {from, bucketMs} -> [UsageBucket]
+ * POST /runs/start           {pid, command, account|home, strict} -> StartedRun (codex-relay run; the key goes to its process only)
+ * POST /runs/end             {"name":"run:PID COMMAND"}          -> {"ok":true}
+ * GET  /clients/usage        [ClientUsage] (per client key since the daemon started)
  * GET  /config               {"section.key": value, ...}
  * POST /config               {"changes":{"section.key": value}}  -> {"restartNeeded":["section.key"]}
  * POST /ui/show-settings                                         -> {"ok":true}  (400 when the daemon has no window)
@@ -170,7 +173,23 @@ public final class AdminHandler extends Handler.Abstract {
             case "/keys/create" -> {
                 requireMethod(post);
                 JsonNode b = body(raw);
-                return control.createKey(new ControlApi.NewToolKey(text(b, "name"), integer(b, "rpm"), integer(b, "maxConcurrent")));
+                return control.createKey(new ControlApi.NewToolKey(text(b, "name"), integer(b, "rpm"), integer(b, "maxConcurrent"),
+                        text(b, "account"), b.path("strict").asBoolean(false)));
+            }
+            case "/runs/start" -> {
+                requireMethod(post);
+                JsonNode b = body(raw);
+                return control.startRun(new ControlApi.NewRun(b.path("pid").asLong(0), text(b, "command"), text(b, "account"),
+                        text(b, "home"), b.path("strict").asBoolean(false)));
+            }
+            case "/runs/end" -> {
+                requireMethod(post);
+                control.endRun(text(body(raw), "name"));
+                return ok();
+            }
+            case "/clients/usage" -> {
+                requireMethod(get);
+                return control.clientUsage();
             }
             case "/keys/revoke" -> {
                 requireMethod(post);

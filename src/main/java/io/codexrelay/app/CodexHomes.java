@@ -10,7 +10,7 @@ import io.codexrelay.codex.CodexWiring;
 import io.codexrelay.config.AtomicFiles;
 import io.codexrelay.config.RelayConfig;
 import io.codexrelay.config.RelayHome;
-import io.codexrelay.pool.ClientBindings;
+import io.codexrelay.proxy.ClientKeys;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  * The named Codex homes the relay knows ({@code homes create|list|bind|remove}), kept in {@code homes.json} in the relay
  * home (mode 0600: it holds each home's client key). Each home is wired to the relay like {@code ~/.codex}
  * ({@link CodexWiring}, a backup first) but with its own client key, which the relay maps to the home's account
- * ({@link ClientBindings}): the user's other files are never touched, and removing a home never deletes its sessions.
+ * ({@link ClientKeys}): the user's other files are never touched, and removing a home never deletes its sessions.
  */
 final class CodexHomes {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -66,9 +66,10 @@ final class CodexHomes {
         }
     }
 
-    /** The bindings the relay serves by (one per home). */
-    List<ClientBindings.Binding> bindings() throws ControlException {
-        return entries().stream().map(e -> new ClientBindings.Binding(e.clientKey(), e.name(), e.account(), e.strict())).toList();
+    /** The homes' client keys as the relay serves by them ({@code home:NAME}, the home's account first). */
+    List<ClientKeys.Key> clientKeys() throws ControlException {
+        return entries().stream().map(e -> new ClientKeys.Key("home:" + e.name(), io.codexrelay.config.ClientKey.hashOf(e.clientKey()),
+                e.account(), e.strict(), null, null)).toList();
     }
 
     CodexHomeView create(String name, String account, Path dir, Path from, boolean strict, RelayConfig cfg,

@@ -117,6 +117,30 @@ public final class CodexRouting {
         }
     }
 
+    /**
+     * For {@code codex-relay run}: the Codex home the process will use ({@code override}, else {@code CODEX_HOME}, else
+     * {@code ~/.codex}) and, when its provider entry cannot carry a per-process key, what to do about it (else null).
+     * Only {@code codex on} (or {@code homes create}) writes that entry; {@code run} never changes the user's files.
+     */
+    public record ProcessKeyCheck(Path codexHome, String problem) {}
+
+    public ProcessKeyCheck processKeyCheck(Path override, String homeName) {
+        CodexHome h = codexHome(override);
+        Path f = h.configFile();
+        String fix = homeName != null ? "the home '" + homeName + "' was made before `codex-relay run` existed: run "
+                + "`codex-relay codex on --codex-home " + h.dir() + "` once"
+                : "run `codex-relay codex on` once (it adds `env_http_headers` to the relay's provider entry)";
+        try {
+            if (!Files.exists(f)) return new ProcessKeyCheck(h.dir(), f + " does not exist, so Codex there does not go "
+                    + "through the relay; " + fix + ".");
+            if (CodexConfigPatch.passesProcessKey(Files.readString(f))) return new ProcessKeyCheck(h.dir(), null);
+            return new ProcessKeyCheck(h.dir(), "Codex in " + h.dir() + " cannot be given its own account: its config.toml "
+                    + "does not point at the relay with a per-process key entry; " + fix + ".");
+        } catch (IOException e) {
+            return new ProcessKeyCheck(h.dir(), f + " cannot be read (" + e.getMessage() + ").");
+        }
+    }
+
     public OffResult off(Path codexHomeOverride, boolean purge) throws ControlException {
         try {
             CodexWiring.Outcome o = wiring().off(codexHome(codexHomeOverride), purge);

@@ -170,7 +170,50 @@ public interface ControlApi {
         throw new ControlException("Client keys are not available here.");
     }
 
-    record NewToolKey(String name, Integer rpm, Integer maxConcurrent) {}
+    /** {@code account}: the account the key's requests go to first (null: the pool chooses); {@code strict}: only there. */
+    record NewToolKey(String name, Integer rpm, Integer maxConcurrent, String account, boolean strict) {
+        public NewToolKey(String name, Integer rpm, Integer maxConcurrent) { this(name, rpm, maxConcurrent, null, false); }
+    }
+
+    /**
+     * Starts a {@code codex-relay run}: a client key named {@code run:PID COMMAND} whose requests go to {@code account}
+     * (or the account of the named home {@code home}; one of the two), strictly there when {@code strict}. The key lives
+     * until {@link #endRun} (or the next daemon start, if {@code pid} has ended by then).
+     */
+    default StartedRun startRun(NewRun request) throws ControlException {
+        throw new ControlException("`codex-relay run` needs the running daemon.");
+    }
+
+    /** Ends a run: its key is deleted and refused from the next request on. */
+    default void endRun(String name) throws ControlException {
+        throw new ControlException("`codex-relay run` needs the running daemon.");
+    }
+
+    record NewRun(long pid, String command, String account, String home, boolean strict) {}
+
+    /** A started run: its key's name, the key (for the process's environment only), its account, the home's directory (--home). */
+    record StartedRun(String name, String key, String account, String codexHome) {
+        @Override public String toString() { return "StartedRun[" + name + " -> " + account + "]"; }
+
+        /**
+         * What the run's process gets in its environment: the key in the variable Codex's provider entry names in
+         * {@code env_http_headers} ({@code codex on} writes it), and {@code CODEX_HOME} for a named home.
+         */
+        public java.util.Map<String, String> environment() {
+            java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+            env.put(io.codexrelay.codex.CodexConfigPatch.PROCESS_KEY_ENV, key);
+            if (codexHome != null) env.put("CODEX_HOME", codexHome);
+            return env;
+        }
+    }
+
+    /** Requests and tokens per client key since the daemon started, most requests first. */
+    default List<ClientUsage> clientUsage() throws ControlException {
+        throw new ControlException("Usage per client is kept by the running daemon; start it with `codex-relay`.");
+    }
+
+    /** One client key's use: {@code client} is its name (codex, a tool key, home:NAME, run:PID COMMAND). */
+    record ClientUsage(String client, long requests, long failed, long inputTokens, long outputTokens) {}
 
     record CreatedToolKey(String name, String key) {
         @Override public String toString() { return "CreatedToolKey[" + name + "]"; }

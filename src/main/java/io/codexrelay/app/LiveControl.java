@@ -46,6 +46,15 @@ public final class LiveControl extends LocalControl {
         this.serverInFlight = serverInFlight;
         this.configApplier = configApplier;
         this.startConfig = config;
+        this.startedAt = clock.instant();
+    }
+
+    /** When this daemon started: {@code status} shows each client's use since then. */
+    private final java.time.Instant startedAt;
+
+    @Override
+    public List<ClientUsage> clientUsage() throws ControlException {
+        return clientUsageSince(startedAt);
     }
 
     @Override public boolean daemonRunning() { return true; }
@@ -105,7 +114,7 @@ public final class LiveControl extends LocalControl {
 
     @Override
     void homesChanged() throws ControlException {
-        pool.bindings().replace(codexHomes().bindings());
+        keysChanged();
     }
 
     @Override
@@ -158,23 +167,27 @@ public final class LiveControl extends LocalControl {
 
     @Override RequestLog requestLog() { return requestLog; }
 
-    private volatile io.codexrelay.proxy.ToolKeys toolKeys;
+    private volatile io.codexrelay.proxy.ClientKeys clientKeys;
 
-    /** The relay's key table: loaded now, and again whenever a key is made or revoked. */
-    void attachToolKeys(io.codexrelay.proxy.ToolKeys keys) throws ControlException {
-        this.toolKeys = keys;
+    /**
+     * The relay's key table: loaded now, and again whenever a key, a home or a run changes. Run keys whose process
+     * is gone (the relay was down when their run ended) are deleted first.
+     */
+    void attachClientKeys(io.codexrelay.proxy.ClientKeys keys) throws ControlException {
+        this.clientKeys = keys;
+        dropEndedRuns();
         keysChanged();
     }
 
     @Override
     void keysChanged() throws ControlException {
-        var k = toolKeys;
+        var k = clientKeys;
         if (k != null) k.replace(activeKeys());
     }
 
     @Override
-    java.util.Map<String, io.codexrelay.proxy.ToolKeys.Usage> keyUsage() {
-        var k = toolKeys;
+    java.util.Map<String, io.codexrelay.proxy.ClientKeys.Usage> keyUsage() {
+        var k = clientKeys;
         return k == null ? java.util.Map.of() : k.usage();
     }
 

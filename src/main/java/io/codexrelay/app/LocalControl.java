@@ -192,33 +192,53 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
     // ---- client keys -----------------------------------------------------------------------------------------
 
     /** A key's use since the daemon started, by name (nothing offline). */
-    java.util.Map<String, io.codexrelay.proxy.ToolKeys.Usage> keyUsage() { return java.util.Map.of(); }
+    java.util.Map<String, io.codexrelay.proxy.ClientKeys.Usage> keyUsage() { return java.util.Map.of(); }
 
-    /** A key was made or revoked: the running relay takes the new list (nothing to do offline). */
+    /** A key, a home or a run changed: the running relay takes the new list (nothing to do offline). */
     void keysChanged() throws ControlException { }
 
-    /** The active per-tool keys as the relay needs them. */
-    List<io.codexrelay.proxy.ToolKeys.Key> activeKeys() throws ControlException {
-        List<io.codexrelay.proxy.ToolKeys.Key> out = new java.util.ArrayList<>();
-        for (var k : store(() -> new io.codexrelay.store.ClientKeyStore(database).list())) {
-            if (k.active()) out.add(new io.codexrelay.proxy.ToolKeys.Key(k.name(), k.keyHash(), k.rpm(), k.maxConcurrent()));
+    private io.codexrelay.store.ClientKeyStore keyStore() { return new io.codexrelay.store.ClientKeyStore(database); }
+
+    /** Every active client key as the relay needs it: per-tool keys, run keys, and the named homes' keys. */
+    List<io.codexrelay.proxy.ClientKeys.Key> activeKeys() throws ControlException {
+        List<io.codexrelay.proxy.ClientKeys.Key> out = new java.util.ArrayList<>();
+        for (var k : store(() -> keyStore().list())) {
+            if (k.active()) out.add(new io.codexrelay.proxy.ClientKeys.Key(k.name(), k.keyHash(), k.account(), k.strict(),
+                    k.rpm(), k.maxConcurrent()));
         }
+        out.addAll(codexHomes().clientKeys());
         return out;
+    }
+
+    /** Deletes the keys of runs whose process has ended (their {@code codex-relay run} could not tell the relay). */
+    void dropEndedRuns() throws ControlException {
+        for (var k : store(() -> keyStore().list())) {
+            if (k.runPid() != null && !ProcessHandle.of(k.runPid()).map(ProcessHandle::isAlive).orElse(false)) {
+                store(() -> keyStore().deleteRun(k.name()));
+            }
+        }
     }
 
     @Override
     public synchronized List<ToolKeyView> keys() throws ControlException {
         var usage = keyUsage();
         List<ToolKeyView> out = new java.util.ArrayList<>();
-        var codex = usage.get(io.codexrelay.proxy.ToolKeys.CODEX);
-        out.add(new ToolKeyView(io.codexrelay.proxy.ToolKeys.CODEX, null, null, null, null,
+        var codex = usage.get(io.codexrelay.proxy.ClientKeys.CODEX);
+        out.add(new ToolKeyView(io.codexrelay.proxy.ClientKeys.CODEX, null, null, null, null,
                 codex == null ? 0 : codex.requests(), codex == null ? 0 : codex.inFlight(), codex == null ? 0 : codex.limited()));
-        for (var k : store(() -> new io.codexrelay.store.ClientKeyStore(database).list())) {
+        for (var k : store(() -> keyStore().list())) {
             var u = k.active() ? usage.get(k.name()) : null;
             out.add(new ToolKeyView(k.name(), k.rpm(), k.maxConcurrent(), k.created(), k.revoked(),
-                    u == null ? 0 : u.requests(), u == null ? 0 : u.inFlight(), u == null ? 0 : u.limited()));
+                    u == null ? 0 : u.requests(), u == null ? 0 : u.inFlight(), u == null ? 0 : u.limited(), k.account(), k.strict()));
         }
         return out;
+    }
+
+    /** The account name as stored, or a clear error when there is none by that name. */
+    private String existingAccount(String name, String option) throws ControlException {
+        String n = name.trim();
+        for (Account a : store(accounts::list)) if (a.name().equals(n)) return n;
+        throw new ControlException("There is no account '" + n + "' (" + option + "); `codex-relay accounts list` shows the names.");
     }
 
     @Override
@@ -227,12 +247,15 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
         String name = r.name().trim();
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}"))
             throw new ControlException("A key name is 1-64 letters, digits, '.', '_' or '-' (starting with a letter or digit); '" + name + "' is not.");
-        if (name.equals(io.codexrelay.proxy.ToolKeys.CODEX))
+        if (name.equals(io.codexrelay.proxy.ClientKeys.CODEX))
             throw new ControlException("'codex' is Codex's own key (client.key); choose another name.");
         if (r.rpm() != null && (r.rpm() < 1 || r.rpm() > 100_000)) throw new ControlException("--rpm must be between 1 and 100000.");
         if (r.maxConcurrent() != null && (r.maxConcurrent() < 1 || r.maxConcurrent() > 10_000))
             throw new ControlException("--max-concurrent must be between 1 and 10000.");
-        var keyStore = new io.codexrelay.store.ClientKeyStore(database);
+        boolean hasAccount = r.account() != null && !r.account().isBlank();
+        if (r.strict() && !hasAccount) throw new ControlException("--strict needs --account A: it keeps the key's requests on that account.");
+        String account = hasAccount ? existingAccount(r.account(), "--account") : null;
+        var keyStore = keyStore();
         for (var k : store(keyStore::list)) {
             if (k.name().equals(name)) throw new ControlException("A key named '" + name + "' exists already"
                     + (k.active() ? "; revoke it first (`codex-relay keys revoke " + name + "`) or choose another name." : " (revoked); choose another name."));
@@ -240,7 +263,7 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
         String key = io.codexrelay.config.ClientKey.generate();
         store(() -> {
             keyStore.insert(new io.codexrelay.store.ClientKeyStore.StoredKey(name, io.codexrelay.config.ClientKey.hashOf(key),
-                    r.rpm(), r.maxConcurrent(), clock.instant(), null));
+                    r.rpm(), r.maxConcurrent(), clock.instant(), null, account, r.strict(), null));
             return null;
         });
         keysChanged();
@@ -249,10 +272,50 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
 
     @Override
     public synchronized void revokeKey(String name) throws ControlException {
-        if (io.codexrelay.proxy.ToolKeys.CODEX.equals(name))
+        if (io.codexrelay.proxy.ClientKeys.CODEX.equals(name))
             throw new ControlException("'codex' is Codex's own key; to replace it, delete client.key in the relay home and run `codex-relay codex on`.");
-        boolean done = store(() -> new io.codexrelay.store.ClientKeyStore(database).revoke(name, clock.instant()));
+        boolean done = store(() -> keyStore().revoke(name, clock.instant()));
         if (!done) throw new ControlException("No active key is named '" + name + "'. `codex-relay keys list` shows the keys.");
+        keysChanged();
+    }
+
+    @Override
+    public synchronized StartedRun startRun(NewRun r) throws ControlException {
+        if (r == null || r.pid() <= 0) throw new ControlException("A run needs the process id of `codex-relay run`.");
+        boolean hasAccount = r.account() != null && !r.account().isBlank();
+        boolean hasHome = r.home() != null && !r.home().isBlank();
+        if (hasAccount == hasHome) throw new ControlException("Give either --account A or --home NAME.");
+        String account;
+        String codexHome = null;
+        if (hasHome) {
+            CodexHomes.Entry e = codexHomes().find(r.home().trim());
+            if (e.account() == null) throw new ControlException("The home '" + e.name() + "' is bound to no account; bind it with "
+                    + "`codex-relay homes bind " + e.name() + " ACCOUNT`, or use --account A.");
+            account = existingAccount(e.account(), "the home's account");
+            codexHome = e.dir().toString();
+        } else {
+            account = existingAccount(r.account(), "--account");
+        }
+        String command = r.command() == null || r.command().isBlank() ? "command"
+                : r.command().trim().replaceAll("[^A-Za-z0-9._+-]", "_");
+        if (command.length() > 40) command = command.substring(0, 40);
+        String name = "run:" + r.pid() + " " + command;
+        String key = io.codexrelay.config.ClientKey.generate();
+        var keyStore = keyStore();
+        store(() -> {
+            keyStore.deleteRun(name); // a row left by an earlier process with the same id (it ended while the relay was down)
+            keyStore.insert(new io.codexrelay.store.ClientKeyStore.StoredKey(name, io.codexrelay.config.ClientKey.hashOf(key),
+                    null, null, clock.instant(), null, account, r.strict(), r.pid()));
+            return null;
+        });
+        keysChanged();
+        return new StartedRun(name, key, account, codexHome);
+    }
+
+    @Override
+    public synchronized void endRun(String name) throws ControlException {
+        if (name == null || !name.startsWith("run:")) throw new ControlException("'" + name + "' is not a run's key.");
+        store(() -> keyStore().deleteRun(name));
         keysChanged();
     }
 
@@ -448,6 +511,14 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
         if (bucket.isNegative() || bucket.isZero()) throw new ControlException("The usage bucket must be longer than zero.");
         RequestLogQuery q = logQuery();
         return store(() -> q.usage(from, bucket)).stream().map(LogQuery::view).toList();
+    }
+
+    /** Use per client key since {@code from} (the daemon's start), from the request log. */
+    List<ClientUsage> clientUsageSince(Instant from) throws ControlException {
+        flushLog();
+        RequestLogQuery q = logQuery();
+        return store(() -> q.clients(from)).stream()
+                .map(c -> new ClientUsage(c.client(), c.requests(), c.failed(), c.inputTokens(), c.outputTokens())).toList();
     }
 
     private synchronized RequestLogQuery logQuery() {

@@ -26,17 +26,24 @@ public final class LogQuery {
     /**
      * A filter: {@code account} exact (null = any), {@code text} matched case-insensitively against model, path,
      * error, failure class, session and failover chain (null/blank = any), and {@code maxId}: only rows up to this id,
-     * which keeps row positions stable while new rows arrive (null = up to the newest).
+     * which keeps row positions stable while new rows arrive (null = up to the newest); {@code client}: the client
+     * key's name exact (codex, a tool key, home:NAME, run:PID COMMAND; null = any).
      */
-    public record Filter(String account, StatusClass status, String text, Long maxId) {
+    public record Filter(String account, StatusClass status, String text, Long maxId, String client) {
         public static final Filter ALL = new Filter(null, StatusClass.ALL, null, null);
 
         public Filter {
             if (status == null) status = StatusClass.ALL;
             if (text != null && text.isBlank()) text = null;
+            if (client != null && client.isBlank()) client = null;
         }
 
-        public Filter withMaxId(Long id) { return new Filter(account, status, text, id); }
+        /** Any client. */
+        public Filter(String account, StatusClass status, String text, Long maxId) {
+            this(account, status, text, maxId, null);
+        }
+
+        public Filter withMaxId(Long id) { return new Filter(account, status, text, id, client); }
     }
 
     /** Requests and tokens of one account in one time bucket. */
@@ -48,14 +55,14 @@ public final class LogQuery {
     /** The store's filter for {@code f} (the same rule, answered in SQL). */
     public static RequestLogQuery.Filter toStore(Filter f) {
         if (f == null) return RequestLogQuery.Filter.ALL;
-        return new RequestLogQuery.Filter(f.account(), RequestLogQuery.StatusClass.valueOf(f.status().name()), f.text(), f.maxId());
+        return new RequestLogQuery.Filter(f.account(), RequestLogQuery.StatusClass.valueOf(f.status().name()), f.text(), f.maxId(), f.client());
     }
 
     /** A log row as the UI and the CLI see it. */
     public static RequestView view(RequestRecord r) {
         return new RequestView(r.id(), r.startedAt(), r.account(), r.model(), r.path(), r.status(), r.ttfbMs(), r.durationMs(),
                 r.inputTokens(), r.cachedTokens(), r.outputTokens(), r.reasoningTokens(), r.failoverChain(), r.failureClass(),
-                r.sessionId(), r.error());
+                r.sessionId(), r.error(), r.client());
     }
 
     static UsageBucket view(RequestLogQuery.UsageBucket b) {

@@ -32,6 +32,12 @@ public final class OfflineControl extends LocalControl {
 
     @Override public boolean daemonRunning() { return false; }
 
+    /** A run's key is only any use to a running relay (and a run without one would not be what was asked). */
+    @Override
+    public StartedRun startRun(NewRun request) throws ControlException {
+        throw new ControlException("`codex-relay run` needs the running daemon; start it with `codex-relay` (or `codex-relay serve`).");
+    }
+
     /** The stored accounts with the last quota the daemon knew (relay.db), shown as of now (passed resets show as reset). */
     @Override
     public PoolStatus status() throws ControlException {

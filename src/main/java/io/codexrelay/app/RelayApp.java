@@ -204,7 +204,7 @@ public final class RelayApp implements AutoCloseable {
                     "daemon pid " + ProcessHandle.current().pid() + " (this process)");
             b.closeables.push(b.control);
             try {
-                ((LiveControl) b.control).attachToolKeys(server.toolKeys());
+                ((LiveControl) b.control).attachClientKeys(server.clientKeys());
             } catch (ControlException e) {
                 throw new IOException("Reading the client keys from " + b.home.database().getFileName() + " failed: " + e.getMessage(), e);
             }

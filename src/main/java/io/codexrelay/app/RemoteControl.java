@@ -92,6 +92,21 @@ public final class RemoteControl implements ControlHandle {
     }
 
     @Override
+    public StartedRun startRun(NewRun request) throws ControlException {
+        return convert(call("POST", "/runs/start", request, timeout), StartedRun.class);
+    }
+
+    @Override
+    public void endRun(String name) throws ControlException {
+        call("POST", "/runs/end", nameBody(name), timeout);
+    }
+
+    @Override
+    public List<ClientUsage> clientUsage() throws ControlException {
+        return json.convertValue(call("GET", "/clients/usage", null, timeout), new TypeReference<List<ClientUsage>>() { });
+    }
+
+    @Override
     public LearnedParams learnedParameters(String name, boolean reset) throws ControlException {
         return convert(call("POST", "/accounts/params", Map.of("name", name == null ? "" : name, "reset", reset), timeout),
                 LearnedParams.class);

@@ -24,9 +24,18 @@ final class KeysCommand {
         @Option(names = "--max-concurrent", paramLabel = "N", description = "At most N requests with this key at once.")
         Integer maxConcurrent;
 
+        @Option(names = "--account", paramLabel = "A", description = {"Serve this key's requests from account A (failover to the "
+                + "others when A cannot serve, unless --strict)."})
+        String account;
+
+        @Option(names = "--strict", description = {"With --account: only account A; when it is out, the tool gets the usual "
+                + "usage-limit error in its own dialect."})
+        boolean strict;
+
         @Override
         int run(ControlHandle control) throws Exception {
-            ControlApi.CreatedToolKey k = control.createKey(new ControlApi.NewToolKey(name, rpm, maxConcurrent));
+            if (strict && account == null) throw new CliFailure(RootCommand.EXIT_USAGE, "--strict needs --account A.");
+            ControlApi.CreatedToolKey k = control.createKey(new ControlApi.NewToolKey(name, rpm, maxConcurrent, account, strict));
             out().println(k.key());
             ctx().err().println("Made the key '" + k.name() + "' (shown once: copy it now); " + effect(control) + ".");
             return 0;
@@ -45,9 +54,10 @@ final class KeysCommand {
                 printJson(keys);
                 return 0;
             }
-            Table t = new Table("NAME", "STATE", "RPM", "MAX", "REQUESTS", "RUNNING", "LIMITED", "CREATED");
+            Table t = new Table("NAME", "STATE", "ACCOUNT", "RPM", "MAX", "REQUESTS", "RUNNING", "LIMITED", "CREATED");
             for (ToolKeyView k : keys) {
-                t.row(k.name(), k.active() ? "active" : "revoked", k.rpm() == null ? "-" : k.rpm(),
+                t.row(k.name(), k.active() ? "active" : "revoked",
+                        k.account() == null ? "-" : k.account() + (k.strict() ? " (strict)" : ""), k.rpm() == null ? "-" : k.rpm(),
                         k.maxConcurrent() == null ? "-" : k.maxConcurrent(), k.requests(), k.inFlight(), k.limited(),
                         k.created() == null ? "client.key" : k.created().toString());
             }

@@ -49,6 +49,7 @@ final class LogsCommand {
             o.println("Request:       #" + r.id() + "  " + r.path() + "  (" + tool(r) + ")");
             o.println("Started:       " + r.startedAt());
             o.println("Account:       " + (r.account() == null ? "-" : r.account()));
+            o.println("Client:        " + (r.client() == null ? "-" : r.client()));
             o.println("Model:         " + (r.model() == null ? "-" : r.model()));
             o.println("Status:        " + (r.status() == 0 ? "no answer" : r.status()) + (r.failureClass() == null ? "" : " (" + r.failureClass() + ")"));
             o.println("First byte:    " + (r.ttfbMs() == null ? "-" : r.ttfbMs() + " ms"));
@@ -88,6 +89,10 @@ final class LogsCommand {
         @Option(names = "--tool", paramLabel = "TOOL", description = "Only requests of this tool: codex (Responses), claude (Messages), chat (Chat Completions).")
         String tool;
 
+        @Option(names = "--client", paramLabel = "NAME", description = {"Only requests that came with this client key: codex, a "
+                + "per-tool key's name, home:NAME, or run:PID COMMAND (the CLIENT column; `codex-relay status` lists them)."})
+        String client;
+
         @Option(names = "--ids", description = "Add an ID column (for logs show ID).")
         boolean ids;
 
@@ -102,7 +107,7 @@ final class LogsCommand {
             if (tool != null && !List.of("codex", "claude", "chat").contains(tool)) {
                 throw new CliFailure(2, "--tool must be codex, claude or chat.");
             }
-            LogQuery.Filter filter = new LogQuery.Filter(account, cls, null, null);
+            LogQuery.Filter filter = new LogQuery.Filter(account, cls, null, null, client);
             List<RequestView> rows = new ArrayList<>(control.queryRequests(filter, 0, lines * (tool == null ? 1 : 5)).stream()
                     .filter(this::wanted).limit(lines).toList());
             Collections.reverse(rows);
@@ -112,7 +117,7 @@ final class LogsCommand {
                 return 0;
             }
             if (rows.isEmpty() && !follow) {
-                out().println("No requests logged yet" + (account != null || status != null || tool != null ? " that match." : "."));
+                out().println("No requests logged yet" + (account != null || status != null || tool != null || client != null ? " that match." : "."));
                 return 0;
             }
             print(rows, true);
@@ -154,11 +159,11 @@ final class LogsCommand {
                 return;
             }
             if (rows.isEmpty()) return;
-            List<String> cols = new ArrayList<>(List.of("TIME", "ACCOUNT", "MODEL", "PATH", "STATUS", "TTFB", "DURATION", "IN/CACHED/OUT/REASONING", "NOTE"));
+            List<String> cols = new ArrayList<>(List.of("TIME", "ACCOUNT", "CLIENT", "MODEL", "PATH", "STATUS", "TTFB", "DURATION", "IN/CACHED/OUT/REASONING", "NOTE"));
             if (ids) cols.add(0, "ID");
             Table t = new Table(cols.toArray(String[]::new));
             for (RequestView r : rows) {
-                List<Object> cells = new ArrayList<>(java.util.Arrays.asList(TIME.format(r.startedAt().atZone(ZoneId.systemDefault())), r.account(), r.model(),
+                List<Object> cells = new ArrayList<>(java.util.Arrays.asList(TIME.format(r.startedAt().atZone(ZoneId.systemDefault())), r.account(), r.client(), r.model(),
                         r.path(), r.status(), r.ttfbMs() == null ? null : r.ttfbMs() + " ms", millis(r.durationMs()), tokens(r), note(r)));
                 if (ids) cells.add(0, r.id());
                 t.row(cells.toArray());

@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
                 "With no command, starts the relay (the tray when a desktop is available)."},
         subcommands = {ServeCommand.class, AccountsCommand.class, ModeCommands.Use.class, ModeCommands.Auto.class,
                 ModeCommands.Pause.class, ModeCommands.Resume.class, StatusCommand.class, DoctorCommand.class, LogsCommand.class, CodexCommand.class, SwitchCommand.class, SessionsCommand.class,
-                HomesCommand.class, SyncCommand.class, KeysCommand.class,
+                HomesCommand.class, RunCommand.class, SyncCommand.class, KeysCommand.class,
                 ConnectCommands.Connect.class, ConnectCommands.Disconnect.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
@@ -98,6 +98,8 @@ public final class RootCommand implements Callable<Integer> {
         CommandLine cl = new CommandLine(new RootCommand(ctx), factory(ctx));
         cl.setOut(new PrintWriter(ctx.out(), true));
         cl.setErr(new PrintWriter(ctx.err(), true));
+        // `run -- codex exec --flag`: everything from the command on is the command's, with or without the `--`
+        cl.getSubcommands().get("run").setStopAtPositional(true);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             int code;
             String message;

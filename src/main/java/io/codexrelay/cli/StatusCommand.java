@@ -48,6 +48,7 @@ final class StatusCommand extends ControlCommand {
                 SinceReset since = sinceReset(control, a);
                 n.set("sinceReset", since == null ? null : AppJson.mapper().valueToTree(since));
             }
+            if (control.daemonRunning()) root.set("clients", AppJson.mapper().valueToTree(control.clientUsage()));
             printJson(root);
             return 0;
         }
@@ -94,7 +95,20 @@ final class StatusCommand extends ControlCommand {
             }
             out().println(line);
         }
+        clients(control);
         return 0;
+    }
+
+    /** Requests per client key since the daemon started (codex, tool keys, home:NAME, run:PID COMMAND). */
+    private void clients(ControlHandle control) throws Exception {
+        if (!control.daemonRunning()) return;
+        var usage = control.clientUsage();
+        if (usage.isEmpty()) return;
+        out().println();
+        out().println("Clients since the relay started:");
+        Table t = new Table("CLIENT", "REQUESTS", "FAILED", "TOKENS IN", "TOKENS OUT");
+        for (var c : usage) t.row(c.client(), c.requests(), c.failed(), c.inputTokens(), c.outputTokens());
+        t.print(out());
     }
 
     private static final Duration FIVE_HOURS = Duration.ofHours(5), WEEK = Duration.ofDays(7);

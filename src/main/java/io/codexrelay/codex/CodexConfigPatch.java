@@ -32,6 +32,16 @@ public final class CodexConfigPatch {
     private CodexConfigPatch() {}
 
     /** What goes into the provider table. */
+    /** The header a {@code codex-relay run} process sends its own key in, and the variable Codex reads it from. */
+    public static final String PROCESS_KEY_HEADER = "x-relay-process-key", PROCESS_KEY_ENV = "CODEX_RELAY_PROCESS_KEY";
+
+    /** Whether the relay's provider entry in {@code toml} passes a run's per-process key on ({@code env_http_headers}). */
+    public static boolean passesProcessKey(String toml) {
+        TomlParseResult t = org.tomlj.Toml.parse(toml);
+        return PROVIDER_ID.equals(stringAt(t, List.of("model_provider")))
+                && PROCESS_KEY_ENV.equals(stringAt(t, List.of("model_providers", PROVIDER_ID, "env_http_headers", PROCESS_KEY_HEADER)));
+    }
+
     public record ProviderSpec(String baseUrl, String clientKey, long streamIdleTimeoutMs, boolean supportsWebsockets) {
         /** Without WebSocket (Codex then speaks HTTP to the relay). */
         public ProviderSpec(String baseUrl, String clientKey, long streamIdleTimeoutMs) {
@@ -284,6 +294,9 @@ public final class CodexConfigPatch {
                 "base_url = " + ConfigFilePatcher.literal(spec.baseUrl()),
                 "wire_api = \"responses\"",
                 "http_headers = { \"x-relay-key\" = " + ConfigFilePatcher.literal(spec.clientKey()) + " }",
+                // `codex-relay run` gives one process its own key through the environment; Codex leaves the header out
+                // when the variable is unset (measured with 0.169.0 and 0.171.0), so every other Codex is unchanged.
+                "env_http_headers = { " + ConfigFilePatcher.literal(PROCESS_KEY_HEADER) + " = " + ConfigFilePatcher.literal(PROCESS_KEY_ENV) + " }",
                 "request_max_retries = 0",
                 "stream_idle_timeout_ms = " + spec.streamIdleTimeoutMs())
                 // Codex's own default for a custom provider is false; the relay serves Responses over WebSocket too.

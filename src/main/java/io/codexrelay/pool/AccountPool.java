@@ -70,7 +70,6 @@ public final class AccountPool implements AutoCloseable {
     private volatile RoutingPolicy routing;
     private volatile List<Account> all;
     private volatile String pinned;
-    private final ClientBindings bindings = new ClientBindings();
     private volatile boolean paused;
     private String lastServing; // guarded by lock
 
@@ -177,7 +176,6 @@ public final class AccountPool implements AutoCloseable {
     }
 
     /** Client keys bound to accounts (named Codex homes). */
-    public ClientBindings bindings() { return bindings; }
 
     /** The pinned account's name, or null in auto mode. */
     public String pinned() { return pinned; }
@@ -308,7 +306,7 @@ public final class AccountPool implements AutoCloseable {
         }
         List<Account> ordered = new ArrayList<>();
         for (AccountRuntime r : routing.order(usable, request)) ordered.add(r.account());
-        // A request bound to an account (a named Codex home's key) goes there first, before the pin.
+        // A request bound to an account (its client key's account: a tool key, a named home, a run) goes there first, before the pin.
         String p = request.account() != null ? request.account() : pinned;
         if (request.account() != null && request.strict()) ordered.removeIf(a -> !a.name().equals(request.account()));
         if (p != null) {

@@ -43,7 +43,7 @@ final class RelayRoutes {
     private final UsageEndpoint usage;
     private final BooleanSupplier stopping;
     private final BodyBudget bodies;
-    private final ToolKeys toolKeys;
+    private final ClientKeys clientKeys;
     /** Codex's Responses over WebSocket (null: upgrades are not served, e.g. in tests of the HTTP routes). */
     private final WebSocketDoor sockets;
 
@@ -60,14 +60,14 @@ final class RelayRoutes {
     /** Without per-tool keys: other tools' routes then accept no key at all. */
     RelayRoutes(Supplier<RelayConfig> config, RequestGuard guard, AccountPool pool, ResponsesForwarder forwarder,
                 UsageEndpoint usage, BooleanSupplier stopping, WebSocketDoor sockets, BodyBudget bodies) {
-        this(config, guard, pool, forwarder, usage, stopping, sockets, bodies, new ToolKeys(null));
+        this(config, guard, pool, forwarder, usage, stopping, sockets, bodies, new ClientKeys(null));
     }
 
     RelayRoutes(Supplier<RelayConfig> config, RequestGuard guard, AccountPool pool, ResponsesForwarder forwarder,
-                UsageEndpoint usage, BooleanSupplier stopping, WebSocketDoor sockets, BodyBudget bodies, ToolKeys toolKeys) {
+                UsageEndpoint usage, BooleanSupplier stopping, WebSocketDoor sockets, BodyBudget bodies, ClientKeys clientKeys) {
         this.sockets = sockets;
         this.bodies = bodies;
-        this.toolKeys = toolKeys;
+        this.clientKeys = clientKeys;
         this.config = config;
         this.guard = guard;
         this.pool = pool;
@@ -257,25 +257,26 @@ final class RelayRoutes {
                 "codex-relay is stopping; start it again and retry.");
         else if (pool.paused()) r = new RequestGuard.Refusal(503, "relay_paused", "codex-relay is paused, so it "
                 + "does not forward requests. Resume with `codex-relay resume` or untick Pause in the tray menu.");
-        ToolKeys.Admission admission = toolKeys.admit(RequestGuard.toolKeyOf(request.getHeaders()::get), forwarder.clock.millis(),
+        ClientKeys.Admission admission = clientKeys.admit(RequestGuard.toolKeyOf(request.getHeaders()::get), forwarder.clock.millis(),
                 !RequestGuard.isLoopbackPeer(Request.getRemoteAddr(request)));
-        if (admission instanceof ToolKeys.Refused refused) r = refused.refusal();
+        if (admission instanceof ClientKeys.Refused refused) r = refused.refusal();
         if (r != null) {
-            if (admission instanceof ToolKeys.Admitted a) a.release().run();
+            if (admission instanceof ClientKeys.Admitted a) a.release().run();
             refuseIn(dialect, request, response, callback, r.status(), r.type(), r.message());
             return;
         }
         // the key's concurrency slot is held until the answer has ended, whatever way it ends
-        Runnable release = ((ToolKeys.Admitted) admission).release();
+        ClientKeys.Admitted admitted = (ClientKeys.Admitted) admission;
+        Runnable release = admitted.release();
         Callback held = new Callback.Nested(callback) {
             @Override public void succeeded() { release.run(); super.succeeded(); }
             @Override public void failed(Throwable x) { release.run(); super.failed(x); }
         };
-        admitted(dialect, cfg, request, response, held, path);
+        admitted(dialect, cfg, request, response, held, path, admitted.key());
     }
 
     private void admitted(ForeignDialect dialect, RelayConfig cfg, Request request, Response response, Callback callback,
-                          String path) {
+                          String path, ClientKeys.Key client) {
         long max = cfg.server().maxBodyBytes();
         long declared = request.getLength();
         Runnable tooLarge = () -> refuseIn(dialect, request, response, callback, 413, "relay_body_too_large",
@@ -293,7 +294,7 @@ final class RelayRoutes {
             return;
         }
         RequestBody.keep(request, max, bodies, body -> start(request, response, releasing(callback, body.length),
-                Route.RESPONSES, path, body, dialect), tooLarge, () -> noBodyMemory(request, response, callback), callback::failed);
+                Route.RESPONSES, path, body, dialect, client), tooLarge, () -> noBodyMemory(request, response, callback), callback::failed);
     }
 
     /** Claude Code's {@code count_tokens}: answered here with an estimate ({@link io.codexrelay.convert.TokenEstimator}). */
@@ -311,13 +312,13 @@ final class RelayRoutes {
 
     /** {@code GET /v1/models} for other tools: the pool's models and the aliases the rules map ({@link ClientModels}). */
     private void toolModels(Request request, Response response, Callback callback) {
-        ToolKeys.Admission admission = toolKeys.admit(RequestGuard.toolKeyOf(request.getHeaders()::get), forwarder.clock.millis());
-        if (admission instanceof ToolKeys.Refused refused) {
+        ClientKeys.Admission admission = clientKeys.admit(RequestGuard.toolKeyOf(request.getHeaders()::get), forwarder.clock.millis());
+        if (admission instanceof ClientKeys.Refused refused) {
             RequestGuard.Refusal r = refused.refusal();
             refuse(request, response, callback, r.status(), r.type(), r.message());
             return;
         }
-        ((ToolKeys.Admitted) admission).release().run();
+        ((ClientKeys.Admitted) admission).release().run();
         RelayErrors.write(response, 200, ClientModels.of(config.get()).listJson(RelayErrors.JSON), callback);
     }
 
@@ -350,7 +351,7 @@ final class RelayRoutes {
     }
 
     private void start(Request request, Response response, Callback callback, Route route, String path, byte[] body) {
-        start(request, response, callback, route, path, body, InboundDialect.RESPONSES);
+        start(request, response, callback, route, path, body, InboundDialect.RESPONSES, clientKeys.forCodex(request.getHeaders()));
     }
 
     /**
@@ -358,7 +359,7 @@ final class RelayRoutes {
      * the thread key and model are read from the canonical body, so they mean the same for every dialect.
      */
     private void start(Request request, Response response, Callback callback, Route route, String path, byte[] body,
-                       InboundDialect dialect) {
+                       InboundDialect dialect, ClientKeys.Key client) {
         byte[] canonical;
         try {
             canonical = dialect.toCanonical(body);
@@ -372,7 +373,7 @@ final class RelayRoutes {
         String session = threadKey(headers::get, canonical);
         String model = route == Route.RESPONSES ? modelOf(canonical) : null;
         forwarder.forward(new ResponsesForwarder.Incoming(route, path, request.getHttpURI().getQuery(), headers,
-                canonical, model, session), dialect.answerTo(new HttpClientSink(request, response)), callback);
+                canonical, model, session, client), dialect.answerTo(new HttpClientSink(request, response)), callback);
     }
 
     /** The top-level {@code "model"} of the request JSON, or null; malformed JSON is the upstream's to judge. */

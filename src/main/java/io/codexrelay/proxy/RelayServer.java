@@ -42,10 +42,10 @@ public final class RelayServer implements AutoCloseable {
     private final RelayRoutes routes;
     private final BodyBudget bodies;
     private final ConnectionGuard connectionGuard;
-    private final ToolKeys toolKeys;
+    private final ClientKeys clientKeys;
 
-    /** The per-tool keys the relay accepts (the app replaces them when a key is made or revoked). */
-    public ToolKeys toolKeys() { return toolKeys; }
+    /** The client keys the relay accepts (the app replaces them when a key, a home or a run changes). */
+    public ClientKeys clientKeys() { return clientKeys; }
     private final WebSocketDoor sockets;
     private final Server server;
     private final ServerConnector connector;
@@ -69,9 +69,9 @@ public final class RelayServer implements AutoCloseable {
         this.config = config;
         AccountServices s = services == null ? AccountServices.NONE : services;
         this.upstream = new UpstreamClient(config.upstream());
-        this.forwarder = new ResponsesForwarder(pool, s, upstream, events, clock);
+        this.clientKeys = new ClientKeys(clientKey);
+        this.forwarder = new ResponsesForwarder(pool, s, upstream, events, clock, clientKeys);
         this.bodies = new BodyBudget(config.server().bodyMemoryBudgetBytes());
-        this.toolKeys = new ToolKeys(clientKey);
         QueuedThreadPool threads = new QueuedThreadPool(200, 4);
         threads.setName("relay-http");
         // A burst (1000 streams) grows the pool to its 200 threads; by default Jetty retires one idle thread per
@@ -82,8 +82,8 @@ public final class RelayServer implements AutoCloseable {
         threads.setDaemon(true);
         server = new Server(threads);
         this.sockets = new WebSocketDoor(server, forwarder, () -> this.config);
-        this.routes = new RelayRoutes(() -> this.config, new RequestGuard(config.server().allowRemote(), clientKey, pool.bindings()::knows), pool,
-                forwarder, new UsageEndpoint(s, clock), () -> stopping, sockets, bodies, toolKeys);
+        this.routes = new RelayRoutes(() -> this.config, new RequestGuard(config.server().allowRemote(), clientKey, clientKeys::knows), pool,
+                forwarder, new UsageEndpoint(s, clock), () -> stopping, sockets, bodies, clientKeys);
         server.setStopTimeout(0); // stop(grace) does the graceful part itself
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
@@ -121,7 +121,7 @@ public final class RelayServer implements AutoCloseable {
             throw new IllegalStateException("server.listen = \"" + listen + "\" is not a loopback address. codex-relay binds "
                     + "to this machine only unless server.allow_remote = true is set in config.toml.");
         }
-        if (!isLoopbackAddress(listen) && !toolKeys.hasKeys()) {
+        if (!isLoopbackAddress(listen) && !clientKeys.hasKeys()) {
             // other machines only ever get in with a key of their own, which can be limited and revoked
             throw new IllegalStateException("server.listen = \"" + listen + "\" opens the relay to other machines, which "
                     + "needs at least one per-tool client key: make one with `codex-relay keys create NAME` (relay stopped "

@@ -21,7 +21,7 @@ public final class RequestGuard {
 
     private final boolean allowRemote;
     private final ClientKey clientKey;
-    /** Further keys the relay accepts (each named Codex home has its own). */
+    /** Further keys the relay accepts (per-tool keys, named Codex homes, {@code codex-relay run} processes). */
     private final java.util.function.Predicate<String> otherKeys;
 
     public RequestGuard(boolean allowRemote, ClientKey clientKey) {
@@ -69,6 +69,14 @@ public final class RequestGuard {
             return new Refusal(401, "relay_bad_key",
                     "The " + ClientKey.HEADER + " header does not match this relay's client key. Run `codex-relay codex on` "
                             + "again to refresh Codex's provider entry.");
+        }
+        String process = request.getHeaders().get(ClientKeys.PROCESS_HEADER);
+        if (process != null && !process.isBlank() && !otherKeys.test(process.trim())) {
+            // Never fall back to the pool's choice: the process was started to be served by one account.
+            return new Refusal(401, "relay_bad_process_key",
+                    "This process's codex-relay key (" + ClientKeys.PROCESS_ENV + ", set by `codex-relay run`) is no longer "
+                            + "active: its `codex-relay run` has ended. Start the command again with `codex-relay run`, "
+                            + "or unset " + ClientKeys.PROCESS_ENV + " to use the pool's choice.");
         }
         return null;
     }

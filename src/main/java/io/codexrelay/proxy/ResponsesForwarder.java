@@ -44,7 +44,12 @@ final class ResponsesForwarder {
      * canonical Responses request ({@link InboundDialect#toCanonical}).
      */
     record Incoming(Route route, String path, String query, HttpFields headers, byte[] body,
-                    String model, String sessionId) {}
+                    String model, String sessionId, ClientKeys.Key client) {
+        /** {@code client}: the key the request came with, which names it in the log and may choose its account. */
+        Incoming(Route route, String path, String query, HttpFields headers, byte[] body, String model, String sessionId) {
+            this(route, path, query, headers, body, model, sessionId, null);
+        }
+    }
 
     /** Stopping: the relay cut an exchange that outlived the stop grace. */
     static final class RelayStopping extends Exception {
@@ -60,8 +65,16 @@ final class ResponsesForwarder {
     /** Parameters upstreams refused, per account and model (null: nothing is learned, e.g. without a database). */
     final io.codexrelay.account.LearnedParameters learned;
     private final Set<Turn> active = ConcurrentHashMap.newKeySet();
+    /** Who a Codex request is (its key's name and account), for the turn and the WebSocket requests alike. */
+    final ClientKeys clients;
 
     ResponsesForwarder(AccountPool pool, AccountServices services, UpstreamClient upstream, EventBus events, Clock clock) {
+        this(pool, services, upstream, events, clock, new ClientKeys(null));
+    }
+
+    ResponsesForwarder(AccountPool pool, AccountServices services, UpstreamClient upstream, EventBus events, Clock clock,
+                       ClientKeys clients) {
+        this.clients = clients;
         this.pool = pool;
         this.services = services == null ? AccountServices.NONE : services;
         this.upstream = upstream;

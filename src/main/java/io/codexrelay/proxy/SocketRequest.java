@@ -52,6 +52,8 @@ final class SocketRequest implements UpstreamLeg.Listener {
     private final boolean prewarm;
     private final String model;
     private final RouteRequest route;
+    /** The key on the socket's upgrade request: names the request in the log, may choose its account. */
+    private final ClientKeys.Key client;
     private final Instant startedAt;
     private final long t0 = System.nanoTime();
     private final Set<String> tried = new HashSet<>();
@@ -86,7 +88,8 @@ final class SocketRequest implements UpstreamLeg.Listener {
         this.anchor = frame.path("previous_response_id").isTextual() ? frame.get("previous_response_id").asText() : null;
         this.prewarm = frame.has("generate") && !frame.get("generate").asBoolean(true);
         this.model = frame.path("model").isTextual() ? frame.get("model").asText() : null;
-        this.route = new RouteRequest(sock.sessionId, model, sock.path);
+        this.client = f.clients.forCodex(sock.handshake);
+        this.route = client.route(sock.sessionId, model, sock.path);
         this.startedAt = f.clock.instant();
     }
 
@@ -611,7 +614,7 @@ final class SocketRequest implements UpstreamLeg.Listener {
         String account = servedBy != null ? servedBy : l != null ? l.name() : null;
         f.events.publish(new RelayEvent.RequestFinished(new FinishedRequest(startedAt, account, model, sock.path,
                 status, ttfbMs, duration, in, cached, out, reasoning, List.copyOf(chain),
-                failureClass == null ? null : failureClass.label(), sock.sessionId, error)));
+                failureClass == null ? null : failureClass.label(), sock.sessionId, error, client.name())));
     }
 
     /** For tests: the request as Codex sent it. */

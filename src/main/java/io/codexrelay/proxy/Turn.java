@@ -31,6 +31,8 @@ final class Turn {
     final Callback callback;
     final Failover failover;
     final RouteRequest routeRequest;
+    /** The key the request came with: its name goes to the log, its account (if any) is tried first. */
+    final ClientKeys.Key client;
     final Instant startedAt;
     final long t0 = System.nanoTime();
     final Set<String> tried = new HashSet<>();
@@ -60,7 +62,8 @@ final class Turn {
         this.sink = sink;
         this.callback = callback;
         this.startedAt = f.clock.instant();
-        this.routeRequest = f.pool.bindings().route(in.headers().get(io.codexrelay.config.ClientKey.HEADER), in.sessionId(), in.model(), in.path());
+        this.client = in.client() != null ? in.client() : f.clients.forCodex(in.headers());
+        this.routeRequest = client.route(in.sessionId(), in.model(), in.path());
         this.failover = new Failover(f, this);
     }
 
@@ -168,7 +171,7 @@ final class Turn {
         FinishedRequest r = new FinishedRequest(startedAt, account, in.model(), in.path(), status, ttfbMs, duration,
                 u == null ? null : u.inputTokens(), u == null ? null : u.cachedTokens(),
                 u == null ? null : u.outputTokens(), u == null ? null : u.reasoningTokens(), List.copyOf(chain),
-                failureClass == null ? null : failureClass.label(), in.sessionId(), error);
+                failureClass == null ? null : failureClass.label(), in.sessionId(), error, client.name());
         f.events.publish(new RelayEvent.RequestFinished(r));
         try {
             if (failure != null) callback.failed(failure);

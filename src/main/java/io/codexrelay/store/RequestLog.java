@@ -37,7 +37,7 @@ public final class RequestLog implements AutoCloseable {
     private static final Duration PRUNE_INTERVAL = Duration.ofMinutes(10);
     private static final int PRUNE_AFTER_ROWS = 1000;
     private static final String COLUMNS = "id, started_at_ms, account, model, path, status, ttfb_ms, duration_ms, input_tokens, "
-            + "cached_tokens, output_tokens, reasoning_tokens, failover_chain, failure_class, session_id, error";
+            + "cached_tokens, output_tokens, reasoning_tokens, failover_chain, failure_class, session_id, error, client";
 
     /** Work for the writer other than a record: wait for it (flush), prune, stop. */
     private record Marker(String what, CountDownLatch done) {}
@@ -64,7 +64,7 @@ public final class RequestLog implements AutoCloseable {
     public void append(FinishedRequest f) {
         append(new RequestRecord(0, f.startedAt(), f.account(), f.model(), f.path(), f.status(), f.ttfbMs(),
                 f.durationMs(), f.inputTokens(), f.cachedTokens(), f.outputTokens(), f.reasoningTokens(),
-                f.failoverChain(), f.failureClass(), f.sessionId(), f.error()));
+                f.failoverChain(), f.failureClass(), f.sessionId(), f.error(), f.client()));
     }
 
     /** Queues a record; never blocks. When the queue is full (the disk is far behind), the record is dropped. */
@@ -220,7 +220,7 @@ public final class RequestLog implements AutoCloseable {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO request_log (started_at_ms, account, model, path, status, "
                     + "ttfb_ms, duration_ms, input_tokens, cached_tokens, output_tokens, reasoning_tokens, failover_chain, "
-                    + "failure_class, session_id, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
+                    + "failure_class, session_id, error, client) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
                 for (RequestRecord r : records) {
                     ps.setLong(1, r.startedAt().toEpochMilli());
                     ps.setString(2, r.account());
@@ -237,6 +237,7 @@ public final class RequestLog implements AutoCloseable {
                     ps.setString(13, r.failureClass());
                     ps.setString(14, r.sessionId());
                     ps.setString(15, r.error());
+                    ps.setString(16, r.client());
                     ps.addBatch();
                 }
                 ps.executeBatch();
@@ -312,6 +313,6 @@ public final class RequestLog implements AutoCloseable {
                 rs.getString("model"), rs.getString("path"), rs.getInt("status"), getLong(rs, "ttfb_ms"), rs.getLong("duration_ms"),
                 getLong(rs, "input_tokens"), getLong(rs, "cached_tokens"), getLong(rs, "output_tokens"),
                 getLong(rs, "reasoning_tokens"), chain, rs.getString("failure_class"), rs.getString("session_id"),
-                rs.getString("error"));
+                rs.getString("error"), rs.getString("client"));
     }
 }

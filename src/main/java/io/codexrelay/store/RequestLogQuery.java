@@ -35,22 +35,30 @@ public final class RequestLogQuery implements AutoCloseable {
     /**
      * A filter: {@code account} exact (null = any), {@code text} matched case-insensitively against model, path,
      * error, failure class, session and failover chain (null/blank = any), and {@code maxId}: only rows up to this id,
-     * which keeps row positions stable while new rows arrive (null = up to the newest).
+     * which keeps row positions stable while new rows arrive (null = up to the newest); {@code client}: the client
+     * key's name exact (codex, a tool key, home:NAME, run:PID COMMAND; null = any).
      */
-    public record Filter(String account, StatusClass status, String text, Long maxId) {
+    public record Filter(String account, StatusClass status, String text, Long maxId, String client) {
         public static final Filter ALL = new Filter(null, StatusClass.ALL, null, null);
 
         public Filter {
             if (status == null) status = StatusClass.ALL;
             if (text != null && text.isBlank()) text = null;
+            if (client != null && client.isBlank()) client = null;
         }
 
-        public Filter withMaxId(Long id) { return new Filter(account, status, text, id); }
+        /** Any client. */
+        public Filter(String account, StatusClass status, String text, Long maxId) {
+            this(account, status, text, maxId, null);
+        }
+
+        public Filter withMaxId(Long id) { return new Filter(account, status, text, id, client); }
 
         /** The same test in Java, for callers that filter rows they already hold. */
         public boolean matches(RequestRecord r) {
             if (maxId != null && r.id() > maxId) return false;
             if (account != null && !account.equals(r.account())) return false;
+            if (client != null && !client.equals(r.client())) return false;
             boolean ok = switch (status) {
                 case ALL -> true;
                 case OK -> r.status() >= 200 && r.status() < 400;
@@ -62,7 +70,7 @@ public final class RequestLogQuery implements AutoCloseable {
             if (!ok) return false;
             if (text == null) return true;
             String t = text.toLowerCase(Locale.ROOT);
-            for (String f : new String[] {r.model(), r.path(), r.error(), r.failureClass(), r.sessionId(), r.account(),
+            for (String f : new String[] {r.model(), r.path(), r.error(), r.failureClass(), r.sessionId(), r.account(), r.client(),
                     r.failoverChain() == null ? null : String.join(" ", r.failoverChain())}) {
                 if (f != null && f.toLowerCase(Locale.ROOT).contains(t)) return true;
             }
@@ -77,7 +85,7 @@ public final class RequestLogQuery implements AutoCloseable {
     }
 
     static final String COLUMNS = "id, started_at_ms, account, model, path, status, ttfb_ms, duration_ms, input_tokens, "
-            + "cached_tokens, output_tokens, reasoning_tokens, failover_chain, failure_class, session_id, error";
+            + "cached_tokens, output_tokens, reasoning_tokens, failover_chain, failure_class, session_id, error, client";
 
     private final Database db;
     private Connection conn;
@@ -147,12 +155,32 @@ public final class RequestLogQuery implements AutoCloseable {
         });
     }
 
+    /** Requests, failures (status 400 and up, or none) and tokens of one client key. */
+    public record ClientCount(String client, long requests, long failed, long inputTokens, long outputTokens) {}
+
+    /** Use per client key since {@code from}, most requests first; rows without a client count as "(unknown)". */
+    public synchronized List<ClientCount> clients(Instant from) throws StoreException {
+        String sql = "SELECT COALESCE(client, '(unknown)') AS c, COUNT(*), SUM(CASE WHEN status >= 400 OR status < 100 THEN 1 ELSE 0 END), "
+                + "SUM(COALESCE(input_tokens, 0)), SUM(COALESCE(output_tokens, 0)) FROM request_log WHERE started_at_ms >= ? "
+                + "GROUP BY c ORDER BY 2 DESC, c";
+        return run(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setLong(1, from.toEpochMilli());
+                List<ClientCount> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) out.add(new ClientCount(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5)));
+                }
+                return out;
+            }
+        });
+    }
+
     /** Maps one row selected with {@link #COLUMNS}. */
     public static RequestRecord map(ResultSet rs) throws SQLException {
         return new RequestRecord(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), rs.getString(3), rs.getString(4),
                 rs.getString(5), rs.getInt(6), longOrNull(rs, 7), rs.getLong(8), longOrNull(rs, 9), longOrNull(rs, 10),
                 longOrNull(rs, 11), longOrNull(rs, 12), chain(rs.getString(13)), rs.getString(14), rs.getString(15),
-                rs.getString(16));
+                rs.getString(16), rs.getString(17));
     }
 
     /** The chain column holds a JSON array of strings; older or hand-made rows may hold one attempt per line. */
@@ -189,6 +217,7 @@ public final class RequestLogQuery implements AutoCloseable {
         List<Object> args = new ArrayList<>();
         if (f.maxId() != null) { parts.add("id <= ?"); args.add(f.maxId()); }
         if (f.account() != null) { parts.add("account = ?"); args.add(f.account()); }
+        if (f.client() != null) { parts.add("client = ?"); args.add(f.client()); }
         switch (f.status()) {
             case ALL -> { }
             case OK -> parts.add("status BETWEEN 200 AND 399");
@@ -200,7 +229,7 @@ public final class RequestLogQuery implements AutoCloseable {
         if (f.text() != null) {
             String like = "%" + f.text().toLowerCase(Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
             List<String> ors = new ArrayList<>();
-            for (String col : new String[] {"model", "path", "error", "failure_class", "session_id", "account", "failover_chain"}) {
+            for (String col : new String[] {"model", "path", "error", "failure_class", "session_id", "account", "client", "failover_chain"}) {
                 ors.add("lower(" + col + ") LIKE ? ESCAPE '\\'");
                 args.add(like);
             }

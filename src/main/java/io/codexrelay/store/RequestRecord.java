@@ -6,11 +6,22 @@ import java.util.List;
 /**
  * One row of the request log. Token counts are null when the upstream did not report them.
  * {@code failoverChain} lists "account:outcome" for each attempt in order, e.g. ["A:429 usage_limit_reached", "B:200"].
+ * {@code client}: the name of the client key the request came with (codex, a per-tool key, home:NAME,
+ * run:PID COMMAND); null on rows from before the column existed.
  */
 public record RequestRecord(long id, Instant startedAt, String account, String model, String path, int status,
                             Long ttfbMs, long durationMs, Long inputTokens, Long cachedTokens, Long outputTokens,
                             Long reasoningTokens, List<String> failoverChain, String failureClass, String sessionId,
-                            String error) {
+                            String error, String client) {
+    /** A row without a client (made before the client was recorded). */
+    public RequestRecord(long id, Instant startedAt, String account, String model, String path, int status,
+                         Long ttfbMs, long durationMs, Long inputTokens, Long cachedTokens, Long outputTokens,
+                         Long reasoningTokens, List<String> failoverChain, String failureClass, String sessionId,
+                         String error) {
+        this(id, startedAt, account, model, path, status, ttfbMs, durationMs, inputTokens, cachedTokens, outputTokens,
+                reasoningTokens, failoverChain, failureClass, sessionId, error, null);
+    }
+
     /**
      * Every text field is bounded and stripped of control characters here, so both the log writer (what is stored)
      * and every reader ({@code logs tail}, the log window, rows stored before this rule) only ever see safe text.
@@ -21,6 +32,7 @@ public record RequestRecord(long id, Instant startedAt, String account, String m
         path = LogText.clean(path, LogText.FIELD_MAX);
         failureClass = LogText.clean(failureClass, LogText.FIELD_MAX);
         sessionId = LogText.clean(sessionId, LogText.FIELD_MAX);
+        client = LogText.clean(client, LogText.FIELD_MAX);
         error = LogText.cleanMultiline(error, LogText.ERROR_MAX); // lines kept for the log window; logs tail flattens them
         failoverChain = failoverChain == null ? null
                 : failoverChain.stream().map(s -> LogText.clean(s, LogText.FIELD_MAX)).toList();

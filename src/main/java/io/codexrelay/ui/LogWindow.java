@@ -86,7 +86,7 @@ public final class LogWindow {
         table.setSelectionMode(ListSelectionModel.SINGLE_SELECTION);
         table.setFillsViewportHeight(true);
         table.setAutoCreateRowSorter(false);
-        int[] widths = {120, 100, 110, 130, 70, 70, 110, 260};
+        int[] widths = {120, 100, 110, 130, 110, 70, 70, 110, 260};
         for (int i = 0; i < widths.length; i++) table.getColumnModel().getColumn(i).setPreferredWidth(widths[i]);
         table.getSelectionModel().addListSelectionListener(e -> { if (!e.getValueIsAdjusting()) showDetails(); });
         model.addTableModelListener(e -> { if (table.getSelectedRow() >= 0) showDetails(); });
@@ -268,6 +268,7 @@ public final class LogWindow {
         line(sb, "Request", "#" + r.id() + "  " + r.path());
         line(sb, "Started", RequestLogTableModel.fullTime(r.startedAt(), zone));
         line(sb, "Account", r.account());
+        line(sb, "Client", r.client());
         line(sb, "Model", r.model());
         line(sb, "Status", r.status() == 0 ? "no answer" : Integer.toString(r.status()));
         line(sb, r.status() >= 400 || r.status() < 100 ? "Failure class" : "Failed over on", r.failureClass());

@@ -17,7 +17,7 @@ public final class RequestLogExport {
     public interface Pages { List<RequestView> page(long offset, int limit) throws Exception; }
 
     static final int PAGE = 2000;
-    static final List<String> COLUMNS = List.of("id", "started_at", "account", "model", "path", "status", "ttfb_ms", "duration_ms",
+    static final List<String> COLUMNS = List.of("id", "started_at", "account", "client", "model", "path", "status", "ttfb_ms", "duration_ms",
             "input_tokens", "cached_tokens", "output_tokens", "reasoning_tokens", "failure_class", "failover_chain", "session_id", "error");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -56,6 +56,7 @@ public final class RequestLogExport {
         m.put("id", r.id());
         m.put("started_at", r.startedAt().toString());
         m.put("account", r.account());
+        m.put("client", r.client());
         m.put("model", r.model());
         m.put("path", r.path());
         m.put("status", r.status());

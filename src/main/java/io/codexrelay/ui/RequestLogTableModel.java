@@ -42,7 +42,8 @@ public final class RequestLogTableModel extends AbstractTableModel {
     static final int MAX_PAGES = 60;
 
     public enum Column {
-        TIME("Time"), ACCOUNT("Account"), MODEL("Model"), STATUS("Status"), TTFB("TTFB"), DURATION("Duration"),
+        // CLIENT: the client key the request came with (codex, a tool key, home:NAME, run:PID COMMAND)
+        TIME("Time"), ACCOUNT("Account"), MODEL("Model"), STATUS("Status"), CLIENT("Client"), TTFB("TTFB"), DURATION("Duration"),
         TOKENS("Tokens in / out"), FAILOVER("Failover chain");
         final String title;
         Column(String title) { this.title = title; }
@@ -225,6 +226,7 @@ public final class RequestLogTableModel extends AbstractTableModel {
         return switch (c) {
             case TIME -> TIME.format(r.startedAt().atZone(zone));
             case ACCOUNT -> r.account() == null ? "—" : r.account();
+            case CLIENT -> r.client() == null ? "" : r.client();
             case MODEL -> r.model() == null ? "" : r.model();
             case STATUS -> r.status() == 0 ? "no answer" + (r.failureClass() == null ? "" : " · " + r.failureClass())
                     : r.status() + (r.failureClass() == null || r.status() < 400 ? "" : " · " + r.failureClass());

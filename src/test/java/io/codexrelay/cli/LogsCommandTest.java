@@ -80,4 +80,43 @@ class LogsCommandTest {
         assertThat(r.out().lines().filter(l -> l.startsWith("{")).map(l -> l.replaceAll(".*\"id\":(\\d+).*", "$1")).toList())
                 .containsExactly("1", "2", "3", "4", "5");
     }
+
+    @Test
+    void tailFiltersByClientAndShowPrintsIt() throws Exception {
+        Path relay = Files.createDirectories(tmp.resolve("relay"));
+        try (Database db = new Database(relay.resolve("relay.db"))) {
+            RequestLogRows.fill(db, 4);   // rows from before the client was recorded
+            db.inTransaction(c -> {
+                try (var ps = c.prepareStatement("INSERT INTO request_log(started_at_ms, account, model, path, status, duration_ms, client) "
+                        + "VALUES (?, ?, 'gpt-5', '/v1/responses', 200, 900, ?)")) {
+                    String[][] rows = {{"A", "codex"}, {"B", "run:4242 codex"}, {"B", "home:proj"}, {"B", "run:4242 codex"}};
+                    for (int i = 0; i < rows.length; i++) {
+                        ps.setLong(1, RequestLogRows.T0.plusSeconds(1000 + i).toEpochMilli());
+                        ps.setString(2, rows[i][0]);
+                        ps.setString(3, rows[i][1]);
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                }
+                return null;
+            });
+        }
+        Cli cli = new Cli(relay);
+        Cli.Result run = cli.run("logs", "tail", "--client", "run:4242 codex", "--ids");
+        assertThat(run.exit()).as(run.toString()).isZero();
+        var lines = run.out().lines().toList();
+        assertThat(lines.get(0).split("\\s+")).startsWith("ID", "TIME", "ACCOUNT", "CLIENT");
+        assertThat(lines.subList(1, lines.size())).hasSize(2).allSatisfy(l -> assertThat(l).contains(" B ").contains("run:4242 codex"));
+        assertThat(lines.subList(1, lines.size())).extracting(l -> l.split("\\s+")[0]).containsExactly("6", "8");
+        Cli.Result all = cli.run("logs", "tail", "-n", "100");
+        assertThat(all.out().lines().skip(1).toList()).hasSize(8);
+        assertThat(cli.run("logs", "tail", "--client", "nobody").out()).contains("No requests logged yet that match.");
+
+        Cli.Result show = cli.run("logs", "show", "7");
+        assertThat(show.exit()).as(show.toString()).isZero();
+        assertThat(show.out()).contains("Client:        home:proj");
+        assertThat(cli.run("logs", "show", "1").out()).contains("Client:        -");
+        Cli.Result json = cli.run("logs", "show", "8", "--json");
+        assertThat(json.out()).contains("\"client\": \"run:4242 codex\"");
+    }
 }

@@ -326,17 +326,20 @@ class AccountPoolTest {
         add("c", 3, true);
         pool();
         pool.pin("a");
-        pool.bindings().replace(List.of(new ClientBindings.Binding("crk_home_b_key_0000000000000000000000", "proj", "b", false),
-                new ClientBindings.Binding("crk_home_c_key_0000000000000000000000", "strict", "c", true)));
+        // the relay's key table (proxy.ClientKeys, which replaced ClientBindings) turns a key into the pool's RouteRequest
+        var keys = new io.codexrelay.proxy.ClientKeys(null);
+        keys.replace(List.of(
+                new io.codexrelay.proxy.ClientKeys.Key("home:proj", io.codexrelay.config.ClientKey.hashOf("crk_home_b_key_0000000000000000000000"), "b", false, null, null),
+                new io.codexrelay.proxy.ClientKeys.Key("home:strict", io.codexrelay.config.ClientKey.hashOf("crk_home_c_key_0000000000000000000000"), "c", true, null, null)));
         assertThat(pool.candidates(RouteRequest.none())).extracting(Account::name).containsExactly("a", "b", "c");
-        RouteRequest bound = pool.bindings().route("crk_home_b_key_0000000000000000000000", null, null, null);
+        RouteRequest bound = keys.find("crk_home_b_key_0000000000000000000000").route(null, null, null);
         assertThat(pool.candidates(bound)).extracting(Account::name).containsExactly("b", "a", "c");
-        RouteRequest strict = pool.bindings().route("crk_home_c_key_0000000000000000000000", null, null, null);
+        RouteRequest strict = keys.find("crk_home_c_key_0000000000000000000000").route(null, null, null);
         assertThat(pool.candidates(strict)).extracting(Account::name).containsExactly("c");
-        assertThat(pool.bindings().route("crk_someone_else", null, null, null).account()).isNull();
-        assertThat(pool.bindings().knows("crk_home_b_key_0000000000000000000000")).isTrue();
-        assertThat(pool.bindings().knows(null)).isFalse();
-        pool.bindings().replace(List.of());
-        assertThat(pool.bindings().knows("crk_home_b_key_0000000000000000000000")).isFalse();
+        assertThat(keys.find("crk_someone_else")).isNull();
+        assertThat(keys.knows("crk_home_b_key_0000000000000000000000")).isTrue();
+        assertThat(keys.knows(null)).isFalse();
+        keys.replace(List.of());
+        assertThat(keys.knows("crk_home_b_key_0000000000000000000000")).isFalse();
     }
 }

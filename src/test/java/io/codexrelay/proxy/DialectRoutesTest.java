@@ -257,14 +257,14 @@ class DialectRoutesTest {
 
     private String toolKey(String name, Integer rpm, Integer maxConcurrent) {
         String key = io.codexrelay.config.ClientKey.generate();
-        List<ToolKeys.Key> keys = new ArrayList<>(current);
-        keys.add(new ToolKeys.Key(name, io.codexrelay.config.ClientKey.hashOf(key), rpm, maxConcurrent));
+        List<ClientKeys.Key> keys = new ArrayList<>(current);
+        keys.add(new ClientKeys.Key(name, io.codexrelay.config.ClientKey.hashOf(key), rpm, maxConcurrent));
         current = keys;
-        h.relay.toolKeys().replace(keys);
+        h.relay.clientKeys().replace(keys);
         return key;
     }
 
-    private List<ToolKeys.Key> current = List.of();
+    private List<ClientKeys.Key> current = List.of();
 
     @Test
     void aToolsOwnKeyWorksUntilItIsRevokedAndThenIsRefusedAtOnce() throws Exception {
@@ -274,14 +274,14 @@ class DialectRoutesTest {
 
         HttpResponse<String> before = post("/v1/messages", MESSAGES, "x-api-key", key);
         current = List.of();
-        h.relay.toolKeys().replace(current);
+        h.relay.clientKeys().replace(current);
         HttpResponse<String> after = post("/v1/messages", MESSAGES, "x-api-key", key);
 
         assertThat(before.statusCode()).isEqualTo(200);
         assertThat(after.statusCode()).isEqualTo(401);
         assertThat(JSON.readTree(after.body()).at("/error/message").asText()).contains("not an active codex-relay client key");
         assertThat(h.fake.received("/backend-api/codex/responses")).hasSize(1);
-        assertThat(h.relay.toolKeys().usage().get("claude-code").requests()).isEqualTo(1);
+        assertThat(h.relay.clientKeys().usage().get("claude-code").requests()).isEqualTo(1);
     }
 
     @Test
@@ -342,10 +342,10 @@ class DialectRoutesTest {
         h.relay.start();
         assertThat(post("/v1/chat/completions", CHAT, "authorization", "Bearer " + key).statusCode()).isEqualTo(200);
 
-        ToolKeys keys = h.relay.toolKeys();
-        assertThat(keys.admit(h.key.value(), 0, true)).isInstanceOfSatisfying(ToolKeys.Refused.class,
+        ClientKeys keys = h.relay.clientKeys();
+        assertThat(keys.admit(h.key.value(), 0, true)).isInstanceOfSatisfying(ClientKeys.Refused.class,
                 r -> assertThat(r.refusal().type()).isEqualTo("relay_remote_needs_tool_key"));
-        assertThat(keys.admit(key, 0, true)).isInstanceOf(ToolKeys.Admitted.class);
-        assertThat(keys.admit(h.key.value(), 0, false)).isInstanceOf(ToolKeys.Admitted.class);
+        assertThat(keys.admit(key, 0, true)).isInstanceOf(ClientKeys.Admitted.class);
+        assertThat(keys.admit(h.key.value(), 0, false)).isInstanceOf(ClientKeys.Admitted.class);
     }
 }

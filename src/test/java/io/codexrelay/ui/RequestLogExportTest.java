@@ -25,9 +25,9 @@ class RequestLogExportTest {
                 RequestLogExport.Format.CSV, w, c -> { });
         assertThat(n).isEqualTo(2);
         String[] lines = w.toString().split("\r\n");
-        assertThat(lines[0]).isEqualTo("id,started_at,account,model,path,status,ttfb_ms,duration_ms,input_tokens,cached_tokens,"
+        assertThat(lines[0]).isEqualTo("id,started_at,account,client,model,path,status,ttfb_ms,duration_ms,input_tokens,cached_tokens,"
                 + "output_tokens,reasoning_tokens,failure_class,failover_chain,session_id,error");
-        assertThat(lines[1]).isEqualTo("2,2026-03-10T12:00:00Z,Pro-1,gpt-5,/v1/responses,502,120,900,1000,,50,,transient,"
+        assertThat(lines[1]).isEqualTo("2,2026-03-10T12:00:00Z,Pro-1,,gpt-5,/v1/responses,502,120,900,1000,,50,,transient,"
                 + "A:429 usage_limit_reached > Pro-1:502,sess,\"bad \"\"gateway\"\", again\nline 2\"");
         assertThat(lines[2]).endsWith(",sess,'=HYPERLINK(x)");
     }

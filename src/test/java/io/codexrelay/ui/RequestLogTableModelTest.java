@@ -144,4 +144,16 @@ class RequestLogTableModelTest {
         assertThat(model.cell(r, RequestLogTableModel.Column.TOKENS)).isEqualTo("12k / 1.5k");
         assertThat(model.cell(r, RequestLogTableModel.Column.FAILOVER)).isEqualTo("B:429 usage_limit_reached → A:200");
     }
+
+    @Test
+    void theClientColumnShowsWhichKeySentTheRequest() {
+        var run = new RequestView(8, RequestLogRows.T0, "B", "gpt-5", "/v1/responses", 200, 850L, 12_300L, 12_000L, 0L,
+                1_500L, null, List.of("B:200"), null, "s", null, "run:4242 codex");
+        var old = new RequestView(9, RequestLogRows.T0, "A", "gpt-5", "/v1/responses", 200, 850L, 12_300L, 12_000L, 0L,
+                1_500L, null, List.of("A:200"), null, "s", null);
+        assertThat(model.getColumnName(RequestLogTableModel.Column.CLIENT.ordinal())).isEqualTo("Client");
+        assertThat(model.cell(run, RequestLogTableModel.Column.CLIENT)).isEqualTo("run:4242 codex");
+        assertThat(model.cell(old, RequestLogTableModel.Column.CLIENT)).isEmpty();
+        assertThat(RequestLogExport.row(run)).containsEntry("client", "run:4242 codex");
+    }
 }
