@@ -76,6 +76,10 @@ class AdminApiProtocolTest {
             calls.add("usage " + bucket.toMinutes());
             return List.of(new LogQuery.UsageBucket(T, "B", 3, 100, 10, 20, 5));
         }
+        @Override public ApiPrices apiPrices() {
+            calls.add("prices");
+            return new ApiPrices(List.of(new ApiPrices.Rate("gpt-5*", 2.0, 0.2, 16.0, true)));
+        }
         @Override public ChatGptLogin startChatGptLogin(String name) { throw new UnsupportedOperationException("not over the wire"); }
         @Override public Map<String, Object> config() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -189,6 +193,14 @@ class AdminApiProtocolTest {
                 .containsExactly(new LogQuery.UsageBucket(T, "B", 3, 100, 10, 20, 5));
         assertThat(calls).contains("page B RATE_LIMITED 200 100", "count RATE_LIMITED", "usage 15");
         assertThat(calls).doesNotContain("requests 10000");
+    }
+
+    @Test
+    void theDaemonsPriceTableReachesTheCliAndTheTray() throws Exception {
+        ApiPrices p = remote.apiPrices();
+        assertThat(p.rates()).containsExactly(new ApiPrices.Rate("gpt-5*", 2.0, 0.2, 16.0, true));
+        assertThat(p.costUsd("gpt-5-codex", 1_000_000L, 500_000L, 100_000L)).isCloseTo(2.7, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(calls).contains("prices");
     }
 
     @Test
