@@ -12,12 +12,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
-import java.time.Instant;
 
 /**
- * Failover for one {@link Turn}: which account next (the pool, skipping those tried), when to give up, and what to
- * tell the client then (the {@link RelayErrors} wording: no accounts, all out of quota, all busy, the last upstream
- * answer handed on, the relay stopping). A failed attempt's outcome goes back on its lease here, in one call.
+ * Failover for one {@link Turn}, HTTP's mechanics of the {@link FailoverPolicy} it shares with sockets: the next
+ * account (the pool, skipping those tried), a retry on the same lease once the previous exchange has closed, and the
+ * policy's answer when no account is left in HTTP's shape (JSON bodies, the last upstream answer handed on, the
+ * request deadline, the relay stopping). A failed attempt's outcome goes back on its lease here, in one call.
  */
 final class Failover {
     private static final Logger log = LoggerFactory.getLogger(Failover.class);
@@ -27,6 +27,8 @@ final class Failover {
 
     private final ResponsesForwarder f;
     private final Turn t;
+    /** When to retry an account, move on or give up, and what the client hears then: shared with sockets. */
+    final FailoverPolicy policy = new FailoverPolicy();
 
     Failover(ResponsesForwarder f, Turn t) {
         this.f = f;
@@ -64,70 +66,44 @@ final class Failover {
             UpstreamAttempt a = new UpstreamAttempt(f, t, l.lease());
             t.current = a;
             a.send();
-        } else if (acq instanceof Acquisition.NoAccounts) {
-            t.respond(503, RelayErrors.body("relay_no_accounts", "codex-relay has no enabled account. Add one with "
-                    + "`codex-relay accounts import-codex` or `codex-relay accounts add-key`, or enable one in the tray."),
-                    null, "no enabled account");
-        } else if (acq instanceof Acquisition.AllOut out) {
-            // No account comes back by itself and a key was rejected: the client hears about the key, not a usage
-            // limit (a key-rejected account has no reset time).
-            java.util.List<String> rejected = out.earliestReset() == null ? f.pool.keyRejected() : java.util.List.of();
-            if (!rejected.isEmpty()) {
-                keyRejected(rejected);
-                return;
-            }
-            if (t.lastVerdict == null || isQuotaLike(t.lastVerdict.cause())) allOut(out.earliestReset());
-            else handOnLastFailure();
-        } else if (acq instanceof Acquisition.AllBusy) {
-            if (t.lastVerdict == null || isQuotaLike(t.lastVerdict.cause())) {
-                t.respond(503, RelayErrors.body("relay_busy", "Every codex-relay account that could serve is at its "
-                        + "concurrency limit (pool.chatgpt_max_concurrent / pool.api_key_max_concurrent, or the "
-                        + "account's --max-concurrent) or its pool.requests_per_minute cap. Try again in a moment, "
-                        + "or raise the limit."),
-                        FailureClass.RATE_LIMITED, "all accounts busy");
-            } else {
-                handOnLastFailure();
-            }
+        } else {
+            refuse(policy.noAccountLeft(acq, t.lastVerdict, t.chain, f.pool::keyRejected, f.clock.instant()));
         }
     }
 
-    private boolean isQuotaLike(FailureClass c) {
-        return c == FailureClass.QUOTA || c == FailureClass.RATE_LIMITED;
+    /** No account is left: the policy's answer, in HTTP's shape. */
+    private void refuse(FailoverPolicy.Refusal r) {
+        switch (r.why()) {
+            case UPSTREAM_FAILED -> handOnLastFailure(r);
+            case ALL_OUT -> {
+                f.pool.serving(); // lets the pool notice and announce that it is exhausted
+                t.respond(429, RelayErrors.usageLimit(r.message(), r.resetsAt(), f.clock.instant()), r.failureClass(),
+                        r.logError());
+            }
+            case KEY_REJECTED -> {
+                com.fasterxml.jackson.databind.node.ObjectNode root = RelayErrors.JSON.createObjectNode();
+                com.fasterxml.jackson.databind.node.ObjectNode err = root.putObject("error");
+                err.put("type", "invalid_request_error");
+                err.put("code", r.code());
+                err.put("message", r.message());
+                t.respond(r.status(), root.toString(), r.failureClass(), r.logError());
+            }
+            default -> t.respond(r.status(), RelayErrors.body(r.code(), r.message()), r.failureClass(), r.logError());
+        }
     }
 
     /**
-     * No account can serve because the upstream rejected API keys: 401 (Codex prints "unexpected status 401
-     * Unauthorized: " and the message, after its retries) naming the accounts and what to do.
+     * An attempt failed in a way that moves the request on; one that got no answer ({@code lf} null) may first get
+     * the policy's one more try on the same account.
      */
-    void keyRejected(java.util.List<String> accounts) {
-        String names = String.join(", ", accounts);
-        boolean one = accounts.size() == 1;
-        String message = "codex-relay: the upstream rejected the API key of account" + (one ? " " : "s ") + names
-                + " (401 invalid_api_key), and no other account can serve. Replace the key: `codex-relay accounts remove "
-                + accounts.get(0) + "` then `codex-relay accounts add-key --name " + accounts.get(0)
-                + " --key-stdin`, or in the tray's Settings > Accounts.";
-        com.fasterxml.jackson.databind.node.ObjectNode root = RelayErrors.JSON.createObjectNode();
-        com.fasterxml.jackson.databind.node.ObjectNode err = root.putObject("error");
-        err.put("type", "invalid_request_error");
-        err.put("code", "invalid_api_key");
-        err.put("message", message);
-        t.respond(401, root.toString(), FailureClass.KEY_REJECTED, "API key rejected: " + names);
-    }
-
-    void allOut(Instant earliest) {
-        Instant now = f.clock.instant();
-        String when = earliest == null ? "" : " The first one is back in about "
-                + humanDuration(earliest.getEpochSecond() - now.getEpochSecond()) + ".";
-        f.pool.serving(); // lets the pool notice and announce that it is exhausted
-        t.respond(429, RelayErrors.usageLimit("All codex-relay accounts are out of quota or cooling down." + when
-                + " `codex-relay status` shows each account.", earliest, now), FailureClass.QUOTA, "no account can serve");
-    }
-
-    /** An attempt failed in a way that moves the request on. */
     void failedOver(UpstreamAttempt a, FailureClassifier.Verdict v, LastFailure lf) {
         t.chain.add(a.lease.name() + ":" + v.outcome());
-        a.lease.close(new AttemptOutcome.Failed(v.cause(), v.until(), v.reason(), ResponsesForwarder.codeOf(v),
-                v.planType(), null));
+        if (lf == null && !t.deadlinePassed && policy.afterNoAnswer(a.lease.name(), v) instanceof FailoverPolicy.SameAccount) {
+            log.debug("Attempt on {} got no answer ({}), trying the same account once more", a.lease.name(), v.outcome());
+            retrySameAccount(a.lease, a.sent);
+            return;
+        }
+        a.lease.close(FailoverPolicy.failed(v));
         t.lastVerdict = v;
         if (lf != null) t.lastFailure = lf;
         t.failureClass = v.cause();
@@ -170,15 +146,8 @@ final class Failover {
      * Every account that could serve failed for a reason that is not quota: hand Codex the last upstream answer
      * as it was (5xx and the like, which Codex may retry), or say what went wrong when there was no answer.
      */
-    void handOnLastFailure() {
+    private void handOnLastFailure(FailoverPolicy.Refusal r) {
         LastFailure lf = t.lastFailure;
-        if (t.lastVerdict.cause() == FailureClass.CHALLENGE) {
-            t.respond(503, RelayErrors.body("relay_upstream_challenge", "The upstream asked for a browser check "
-                    + "(Cloudflare challenge) on every account that could serve. codex-relay will try again later; "
-                    + "opening chatgpt.com in a browser on this machine may clear it."), FailureClass.CHALLENGE,
-                    "upstream challenge");
-            return;
-        }
         if (lf == null && !t.chain.isEmpty() && timedOut().size() == t.chain.size()) {
             // Every account hung (no answer headers in time): the same final answer as the deadline (Codex's retries
             // would each wait again).
@@ -186,9 +155,7 @@ final class Failover {
             return;
         }
         if (lf == null) {
-            t.respond(502, RelayErrors.body("relay_upstream_failed", "No codex-relay account could get an answer from "
-                    + "its upstream (" + String.join(", ", t.chain) + "). Check the network and `codex-relay status`, "
-                    + "then retry."), t.lastVerdict.cause(), t.lastVerdict.reason());
+            t.respond(r.status(), RelayErrors.body(r.code(), r.message()), r.failureClass(), r.logError());
             return;
         }
         if (!t.begin()) return;
@@ -235,10 +202,4 @@ final class Failover {
                 + "and retry."), null, "relay stopping");
     }
 
-    static String humanDuration(long seconds) {
-        if (seconds < 60) return Math.max(0, seconds) + " s";
-        long m = seconds / 60;
-        if (m < 60) return m + " min";
-        return (m / 60) + " h " + (m % 60) + " min";
-    }
 }

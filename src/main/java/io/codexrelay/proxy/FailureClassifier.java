@@ -110,7 +110,7 @@ public final class FailureClassifier {
             if (c instanceof UnknownHostException) return transient_("unknown host", "the upstream host is unknown");
             if (c instanceof TimeoutException || c instanceof java.net.SocketTimeoutException) return transient_("timeout", "the upstream timed out");
             if (c instanceof javax.net.ssl.SSLException) return transient_("tls error", "TLS with the upstream failed");
-            if (c instanceof ClosedChannelException || c instanceof org.eclipse.jetty.io.EofException) return transient_("connection closed", "the upstream closed the connection");
+            if (c instanceof ClosedChannelException || c instanceof java.io.EOFException) return transient_("connection closed", "the upstream closed the connection");
         }
         return transient_("error " + t.getClass().getSimpleName(), "transport error talking to the upstream");
     }

@@ -46,6 +46,8 @@ final class SocketRequest implements UpstreamLeg.Listener {
     private final ResponsesForwarder f;
     private final ObjectNode frame;
     private final String raw;
+    /** When to retry an account, move on or give up, and what Codex hears then: the same policy as HTTP's. */
+    private final FailoverPolicy policy = new FailoverPolicy();
     private final String anchor;
     private final boolean prewarm;
     private final String model;
@@ -57,18 +59,21 @@ final class SocketRequest implements UpstreamLeg.Listener {
     private final Set<String> tried = new HashSet<>();
     private final List<String> chain = new ArrayList<>();
     /** The full input (anchor expanded); null when the anchor is not one this socket can expand. */
-    private ArrayNode fullInput;
+    private volatile ArrayNode fullInput;
+    /** The full input was changed (encrypted reasoning stripped): Codex's frame as it came is no longer the request. */
+    private volatile boolean rewritten;
 
     // The attempt running now; changed only between attempts.
     private volatile Lease lease;
     private volatile UpstreamLeg leg;
     private volatile UpstreamSocketLink link;
     private volatile CompletableFuture<Void> exchange;
+    /** The account as last sent (its credentials may be fresher than the lease's). */
+    private volatile Account sentAs;
     private final List<String> held = new ArrayList<>();
     private volatile boolean committed;
     private volatile boolean ended;
-    private boolean anchorRetried;
-    private FailureClassifier.Verdict lastVerdict;
+    private volatile FailureClassifier.Verdict lastVerdict;
     private FailureClass failureClass;
     private Long ttfbMs;
     private JsonNode usage;
@@ -132,41 +137,32 @@ final class SocketRequest implements UpstreamLeg.Listener {
             tried.add(l.lease().name());
             lease = l.lease();
             prepareAndSend(false);
-        } else if (acq instanceof Acquisition.NoAccounts) {
-            // Not transient: Codex shows the message and stops (a retried status would only delay it).
-            relayAnswer(SocketFrames.error(400, "invalid_request_error", "relay_no_accounts", "codex-relay has no enabled "
-                    + "account. Add one with `codex-relay accounts import-codex` or `codex-relay accounts add-key`, or "
-                    + "enable one in the tray."), 503, null, "no enabled account");
-        } else if (acq instanceof Acquisition.AllOut out) {
-            if (lastVerdict == null || quotaLike(lastVerdict.cause())) {
-                Instant now = f.clock.instant();
-                String when = out.earliestReset() == null ? "" : " The first one is back in about "
-                        + Failover.humanDuration(out.earliestReset().getEpochSecond() - now.getEpochSecond()) + ".";
-                f.pool.serving();
-                relayAnswer(SocketFrames.usageLimit("All codex-relay accounts are out of quota or cooling down." + when
-                        + " `codex-relay status` shows each account.", out.earliestReset(), now), 429, FailureClass.QUOTA,
-                        "no account can serve");
-            } else {
-                upstreamFailed();
-            }
-        } else if (acq instanceof Acquisition.AllBusy) {
-            // 503 without server_is_overloaded: Codex retries it on a new socket (overloaded would end the turn).
-            relayAnswer(SocketFrames.error(503, "server_error", "relay_busy", "Every codex-relay account that could serve "
-                    + "is at its concurrency limit or per-minute cap. Try again in a moment, or raise the limit."),
-                    503, FailureClass.RATE_LIMITED, "all accounts busy");
+        } else {
+            refuse(policy.noAccountLeft(acq, lastVerdict, chain, f.pool::keyRejected, f.clock.instant()));
         }
     }
 
-    private static boolean quotaLike(FailureClass c) {
-        return c == FailureClass.QUOTA || c == FailureClass.RATE_LIMITED;
-    }
-
-    /** Every account that could serve failed without a quota reason: a retried status, so Codex resends it itself. */
-    private void upstreamFailed() {
-        relayAnswer(SocketFrames.error(502, "server_error", "relay_upstream_failed", "No codex-relay account could get "
-                + "an answer from its upstream (" + String.join(", ", chain) + "). Check the network and `codex-relay "
-                + "status`."), 502, lastVerdict == null ? FailureClass.TRANSIENT : lastVerdict.cause(),
-                lastVerdict == null ? "upstream failed" : lastVerdict.reason());
+    /**
+     * No account is left: the policy's answer as an error frame, always with a status (one without makes Codex wait
+     * 300 s), chosen from what Codex does with it on a socket (docs/websocket.md): 429 usage limit and 400 end the
+     * turn, 502/503 make Codex resend the request on a new socket.
+     */
+    private void refuse(FailoverPolicy.Refusal r) {
+        switch (r.why()) {
+            case ALL_OUT -> {
+                f.pool.serving(); // lets the pool notice and announce that it is exhausted
+                relayAnswer(SocketFrames.usageLimit(r.message(), r.resetsAt(), f.clock.instant()), r.status(),
+                        r.failureClass(), r.logError());
+            }
+            // Not transient: Codex shows the message and stops (a retried status would only delay it).
+            case NO_ACCOUNTS -> relayAnswer(SocketFrames.error(400, "invalid_request_error", r.code(), r.message()),
+                    r.status(), r.failureClass(), r.logError());
+            case KEY_REJECTED -> relayAnswer(SocketFrames.error(r.status(), "invalid_request_error", r.code(), r.message()),
+                    r.status(), r.failureClass(), r.logError());
+            // 503 without server_is_overloaded and 502: Codex resends on a new socket (overloaded would end the turn).
+            default -> relayAnswer(SocketFrames.error(r.status(), "server_error", r.code(), r.message()), r.status(),
+                    r.failureClass(), r.logError());
+        }
     }
 
     private void prepareAndSend(boolean forceFull) {
@@ -199,6 +195,7 @@ final class SocketRequest implements UpstreamLeg.Listener {
             lease.close(AttemptOutcome.ABANDONED);
             return;
         }
+        sentAs = account;
         CompletableFuture<Void> ex = new CompletableFuture<>();
         exchange = ex;
         if (!lease.use(ex)) return;
@@ -220,7 +217,7 @@ final class SocketRequest implements UpstreamLeg.Listener {
         if (bound != null) {
             link = bound;
             leg = bound;
-            bound.send(anchor == null || sock.book.heldBy(bound, anchor) ? raw : fullFrame(), this);
+            bound.send(!rewritten && (anchor == null || sock.book.heldBy(bound, anchor)) ? raw : fullFrame(), this);
             return;
         }
         sock.door.connect(account, sock.handshake, sock::linkClosed).whenComplete((l, err) -> {
@@ -236,7 +233,7 @@ final class SocketRequest implements UpstreamLeg.Listener {
             sock.bind(l);
             link = l;
             leg = l;
-            l.send(anchor == null ? raw : fullFrame(), this); // a new socket holds no anchor
+            l.send(anchor == null && !rewritten ? raw : fullFrame(), this); // a new socket holds no anchor
         });
     }
 
@@ -287,12 +284,15 @@ final class SocketRequest implements UpstreamLeg.Listener {
         if (err instanceof org.eclipse.jetty.websocket.api.exceptions.UpgradeException u && u.getResponseStatusCode() > 0) {
             FailureClassifier.Verdict v = FailureClassifier.ofStatus(u.getResponseStatusCode(), h -> null, new byte[0],
                     f.clock.instant());
-            if (v.failsOver()) failedOver(v);
+            FailoverPolicy.Step step = policy.afterRefusal(lease.name(), v, () -> false);
+            if (step instanceof FailoverPolicy.SameAccount same) sameAccount(same.how(), v);
+            else if (step instanceof FailoverPolicy.NextAccount) failedOver(v);
+            // A refused upgrade says nothing about the request itself: another account may take it.
             else failedOver(new FailureClassifier.Verdict(FailureClass.TRANSIENT, null, v.outcome(),
                     "the upstream refused the WebSocket upgrade (" + u.getResponseStatusCode() + ")"));
             return;
         }
-        failedOver(FailureClassifier.ofTransport(err));
+        noAnswer(FailureClassifier.ofTransport(err));
     }
 
     // ---- what the upstream says -------------------------------------------------------------------------------
@@ -332,42 +332,97 @@ final class SocketRequest implements UpstreamLeg.Listener {
             JsonNode n = SocketFrames.tree(json);
             int status = SocketFrames.status(n);
             String code = n.path("error").path("code").asText(null);
-            if ("previous_response_not_found".equals(code) && !anchorRetried) {
-                // The upstream lost the anchor: send the expanded request once on a new socket to the same account.
-                anchorRetried = true;
-                chain.add(lease.name() + ":anchor miss");
-                exchange.complete(null);
-                releaseLink();
-                lease.idle().whenComplete((v, x) -> prepareAndSend(true));
+            if ("previous_response_not_found".equals(code)
+                    && policy.afterAnchorMiss() instanceof FailoverPolicy.SameAccount same) {
+                // The upstream lost the anchor: the expanded request once more, on a new socket to the same account.
+                sameAccount(same.how(), new FailureClassifier.Verdict(FailureClass.REQUEST, null, "anchor miss",
+                        "the upstream socket lost the anchor"));
                 return true;
             }
             FailureClassifier.Verdict v = FailureClassifier.ofStatus(status == 0 ? 500 : status, SocketFrames.headers(n),
                     json.getBytes(StandardCharsets.UTF_8), f.clock.instant());
-            if (v.failsOver() || v.cause() == FailureClass.STALE_REASONING) {
-                exchange.complete(null);
-                releaseLink();
-                failedOver(v);
-                return true;
-            }
-            failureClass = v.cause();
-            return false;
+            return refused(v);
         }
         if ("response.failed".equals(type)) {
             JsonNode e = SocketFrames.tree(json).path("response").path("error");
-            FailureClassifier.Verdict v = FailureClassifier.ofEarlyFailure(e.path("code").asText(null), e.path("message").asText(null));
-            if (v.failsOver()) {
-                exchange.complete(null);
-                releaseLink();
-                failedOver(v);
-                return true;
-            }
-            failureClass = v.cause();
+            return refused(FailureClassifier.ofEarlyFailure(e.path("code").asText(null), e.path("message").asText(null)));
         }
         return false;
     }
 
-    /** The link is not reused after a failure on it: its state (and any anchor on it) is unknown. */
+    /**
+     * The upstream refused the request before anything reached Codex: the policy says whether the same account tries
+     * again, the next one does (both handled here: true), or Codex gets the refusal as it came (false).
+     */
+    private boolean refused(FailureClassifier.Verdict v) {
+        FailoverPolicy.Step step = policy.afterRefusal(lease.name(), v, this::stripReasoning);
+        if (step instanceof FailoverPolicy.SameAccount same) {
+            sameAccount(same.how(), v);
+            return true;
+        }
+        if (step instanceof FailoverPolicy.NextAccount) {
+            exchange.complete(null);
+            releaseLink();
+            failedOver(v);
+            return true;
+        }
+        failureClass = v.cause();
+        return false;
+    }
+
+    /** Strips encrypted reasoning from the request (the policy's stale-reasoning repair); false when it had none. */
+    private boolean stripReasoning() {
+        ObjectNode body = SocketFrames.JSON.createObjectNode();
+        body.set("input", fullInput);
+        var stripped = EncryptedContentRepair.strip(body.toString().getBytes(StandardCharsets.UTF_8));
+        if (stripped.isEmpty()) return false;
+        JsonNode input = SocketFrames.tree(new String(stripped.get(), StandardCharsets.UTF_8)).path("input");
+        if (!(input instanceof ArrayNode a)) return false;
+        fullInput = a;
+        rewritten = true;
+        sock.book.begin(a); // a later anchor on this request expands without the reasoning too
+        return true;
+    }
+
+    /**
+     * The policy's one more try on the same account (same lease, same permit), once this attempt's exchange is over:
+     * always as a full request on a new upstream exchange (the old socket's state and anchors are unknown).
+     */
+    private void sameAccount(FailoverPolicy.Retry how, FailureClassifier.Verdict v) {
+        Lease l = lease;
+        chain.add(l.name() + ":" + v.outcome());
+        exchange.complete(null);
+        releaseLink();
+        log.info("Socket request on {}: {}; trying the same account once more ({})", l.name(), v.outcome(), how);
+        if (how != FailoverPolicy.Retry.REFRESH_TOKEN) {
+            l.idle().whenComplete((x, e) -> prepareAndSend(true));
+            return;
+        }
+        Account used = sentAs != null ? sentAs : l.account();
+        CompletableFuture<Account> refreshed;
+        try {
+            refreshed = f.services.afterUnauthorized(used);
+        } catch (RuntimeException e) {
+            refreshed = CompletableFuture.failedFuture(e);
+        }
+        refreshed.whenComplete((acc, err) -> {
+            if (err != null) {
+                Throwable c = ResponsesForwarder.unwrap(err);
+                boolean permanent = c instanceof TokenRefreshException t && t.permanent();
+                failedOver(permanent ? v : new FailureClassifier.Verdict(FailureClass.TRANSIENT, null,
+                        "token refresh failed", "the access token could not be refreshed"));
+                return;
+            }
+            l.idle().whenComplete((x, e) -> send(acc, true));
+        });
+    }
+
+    /**
+     * The link is not reused after a failure on it: its state (and any anchor on it) is unknown. An HTTP leg is
+     * aborted, so the rest of its answer is never taken for the next attempt's.
+     */
     private void releaseLink() {
+        if (leg instanceof SseLeg sse) sse.abort(new java.io.IOException("codex-relay moved the request on"));
         UpstreamSocketLink l = link;
         if (l != null) {
             l.release(this);
@@ -441,7 +496,12 @@ final class SocketRequest implements UpstreamLeg.Listener {
         if (ended) return;
         exchange.complete(null);
         FailureClassifier.Verdict v = FailureClassifier.ofStatus(status, headers, body, f.clock.instant());
-        if (v.failsOver() || committed) {
+        FailoverPolicy.Step step = policy.afterRefusal(lease.name(), v, this::stripReasoning);
+        if (step instanceof FailoverPolicy.SameAccount same) {
+            sameAccount(same.how(), v);
+            return;
+        }
+        if (step instanceof FailoverPolicy.NextAccount || committed) {
             failedOver(v);
             return;
         }
@@ -466,8 +526,7 @@ final class SocketRequest implements UpstreamLeg.Listener {
         exchange.complete(null);
         if (!committed) {
             if (cause == null) cause = new java.io.IOException("the upstream ended the stream before any event");
-            releaseLink();
-            failedOver(FailureClassifier.ofTransport(cause));
+            noAnswer(FailureClassifier.ofTransport(cause));
             return;
         }
         // Mid-stream: never replay. Closing Codex's socket makes Codex resend the whole request on a new one.
@@ -479,13 +538,26 @@ final class SocketRequest implements UpstreamLeg.Listener {
         sock.close(1011, "codex-relay: the upstream stream was cut");
     }
 
+    /**
+     * No answer came (connect error, the upstream socket or HTTP connection closed before any event): the policy's one
+     * more try on the same account for a closed connection, else the next account.
+     */
+    private void noAnswer(FailureClassifier.Verdict v) {
+        if (policy.afterNoAnswer(lease.name(), v) instanceof FailoverPolicy.SameAccount same) {
+            sameAccount(same.how(), v);
+            return;
+        }
+        releaseLink();
+        failedOver(v);
+    }
+
     /** An attempt failed before anything reached Codex: its outcome goes back on its lease, then the next account. */
     private void failedOver(FailureClassifier.Verdict v) {
         Lease l = lease;
         chain.add(l.name() + ":" + v.outcome());
         CompletableFuture<Void> ex = exchange;
         if (ex != null) ex.complete(null);
-        l.close(new AttemptOutcome.Failed(v.cause(), v.until(), v.reason(), ResponsesForwarder.codeOf(v), v.planType(), null));
+        l.close(FailoverPolicy.failed(v));
         lastVerdict = v;
         failureClass = v.cause();
         log.debug("Socket request on {} failed ({}), trying the next account", l.name(), v.outcome());

@@ -21,6 +21,8 @@ final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Lis
     private final StringBuilder data = new StringBuilder();
     private ByteArrayOutputStream errorBody;
     private int status;
+    /** The request gave up on this exchange (it moved on or retries): nothing more of it reaches the listener. */
+    private volatile boolean abandoned;
 
     private SseLeg(UpstreamLeg.Listener listener, org.eclipse.jetty.client.Request request) {
         this.listener = listener;
@@ -46,11 +48,17 @@ final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Lis
 
     @Override public void demand() { /* events are handed over as they are parsed */ }
 
-    @Override public void abort(Throwable why) { request.abort(why); }
+    @Override
+    public void abort(Throwable why) {
+        // The rest of this answer (more events, its end) must not be taken for the next attempt's.
+        abandoned = true;
+        request.abort(why);
+    }
 
     @Override
     public void onHeaders(org.eclipse.jetty.client.Response r) {
         status = r.getStatus();
+        if (abandoned) return;
         listener.onHeaders(r.getHeaders()::get);
         if (status < 200 || status >= 300) errorBody = new ByteArrayOutputStream(1024);
     }
@@ -76,7 +84,7 @@ final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Lis
             if (data.length() > 0) {
                 String ev = data.toString();
                 data.setLength(0);
-                listener.onEvent(ev);
+                if (!abandoned) listener.onEvent(ev);
             }
         } else if (l.startsWith("data:")) {
             if (data.length() > 0) data.append('\n');
@@ -86,6 +94,7 @@ final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Lis
 
     @Override
     public void onComplete(Result result) {
+        if (abandoned) return;
         if (result.isFailed()) {
             listener.onGone(result.getFailure());
         } else if (errorBody != null) {

@@ -56,8 +56,6 @@ final class Turn {
     volatile boolean parameterRetried;
     /** Redaction matches replaced in the last attempt's body; the request log's chain ends with "redacted:N". */
     volatile int redacted;
-    /** Accounts whose token was refreshed after a 401 during this request (once each). */
-    final Set<String> refreshedAfter401 = ConcurrentHashMap.newKeySet();
 
     Turn(ResponsesForwarder f, ResponsesForwarder.Incoming in, ClientSink sink, Callback callback) {
         this.f = f;

@@ -295,12 +295,13 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
         var r = upResponse;
         byte[] body = errorBody.toByteArray();
         FailureClassifier.Verdict v = FailureClassifier.ofStatus(r.getStatus(), r.getHeaders()::get, body, fwd.clock.instant());
-        if (v.cause() == FailureClass.AUTH && x.refreshedAfter401.add(lease.name())) {
-            refreshAndRetry(v, new Failover.LastFailure(r.getStatus(), HttpFields.build(r.getHeaders()).asImmutable(), body, v));
-            return;
-        }
-        if (v.cause() == FailureClass.STALE_REASONING && repairable()) {
-            repairAndRetry(v);
+        FailoverPolicy.Step step = x.failover.policy.afterRefusal(lease.name(), v, this::repairable);
+        if (step instanceof FailoverPolicy.SameAccount same) {
+            if (same.how() == FailoverPolicy.Retry.REFRESH_TOKEN) {
+                refreshAndRetry(v, new Failover.LastFailure(r.getStatus(), HttpFields.build(r.getHeaders()).asImmutable(), body, v));
+            } else {
+                repairAndRetry(v);
+            }
             return;
         }
         // A provider refused a parameter it does not support: learned, left out, and the request retried once.
@@ -310,7 +311,7 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
             x.failover.retrySameAccount(lease, sent);
             return;
         }
-        if (v.failsOver()) {
+        if (step instanceof FailoverPolicy.NextAccount) {
             x.failover.failedOver(this, v, new Failover.LastFailure(r.getStatus(), HttpFields.build(r.getHeaders()).asImmutable(), body, v));
             return;
         }

@@ -1,5 +1,6 @@
 package io.codexrelay.proxy;
 
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 
@@ -83,7 +84,9 @@ public final class UpstreamSocketLink implements Session.Listener, UpstreamLeg {
 
     @Override
     public void onWebSocketClose(int statusCode, String reason) {
-        gone(new IOException("upstream socket closed (" + statusCode + (reason == null || reason.isEmpty() ? "" : " " + reason) + ")"));
+        // An EOF, as for an HTTP connection the upstream closed: before any event the failover policy gives the same
+        // account one more try on a new socket (a bound socket may have been dropped while it sat idle).
+        gone(new EofException("upstream socket closed (" + statusCode + (reason == null || reason.isEmpty() ? "" : " " + reason) + ")"));
     }
 
     @Override

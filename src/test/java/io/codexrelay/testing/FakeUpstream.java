@@ -89,6 +89,9 @@ public final class FakeUpstream implements AutoCloseable {
     /** Never answers (until the client gives up or the fake stops). */
     public record Hang(long millis) implements Reply {}
 
+    /** The connection is closed once the request has arrived, with no answer (a kept-alive connection gone stale). */
+    public record Drop() implements Reply {}
+
     private final Server server;
     private final ServerConnector connector;
     private final List<Received> received = new CopyOnWriteArrayList<>();
@@ -339,6 +342,9 @@ public final class FakeUpstream implements AutoCloseable {
 
     public static Hang hang(long millis) { return new Hang(millis); }
 
+    /** See {@link Drop}. */
+    public static Drop drop() { return new Drop(); }
+
     /** The first {@code events} events of a successful stream, then silence for {@code millis}. */
     public static Stall stallAfter(int events, long millis) {
         List<String> all = successEvents("stalled", 12, 3);
@@ -511,6 +517,9 @@ public final class FakeUpstream implements AutoCloseable {
                 if (reply == null) reply = defaultReply;
                 if (reply instanceof Plain p) {
                     writePlain(response, p, callback, leave);
+                } else if (reply instanceof Drop) {
+                    request.getConnectionMetaData().getConnection().getEndPoint().close();
+                    callback.failed(new java.io.IOException("fake upstream dropped the connection"));
                 } else if (reply instanceof Hang h) {
                     Thread.sleep(h.millis());
                     writePlain(response, status(504, "{\"error\":{\"message\":\"fake upstream hung\"}}"), callback, leave);
