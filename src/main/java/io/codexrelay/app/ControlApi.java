@@ -81,6 +81,11 @@ public interface ControlApi {
     /** Requests and tokens per account per {@code bucket} since {@code from} (the log window's chart). */
     List<LogQuery.UsageBucket> requestUsage(Instant from, Duration bucket) throws ControlException;
 
+    /** Requests and tokens per client key per {@code bucket} since {@code from} (the chart "by client key"). */
+    default List<LogQuery.ClientBucket> requestUsageByClient(Instant from, Duration bucket) throws ControlException {
+        throw new ControlException("Usage per client key is kept in the daemon's request log; start it with `codex-relay`.");
+    }
+
     /** Whether Codex's config routes through this relay ({@code codex on}); null when not known. */
     default Boolean codexRouted() throws ControlException { return null; }
 
