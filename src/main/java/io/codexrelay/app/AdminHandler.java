@@ -55,6 +55,7 @@ import java.util.Map;
  * POST /runs/end             {"name":"run:PID COMMAND"}          -> {"ok":true}
  * GET  /clients/usage        [ClientUsage] (per client key since the daemon started)
  * GET  /config               {"section.key": value, ...}
+ * GET  /prices               ApiPrices ({"rates":[{"pattern","input","cachedInput","output","fromUser"}]})
  * POST /config               {"changes":{"section.key": value}}  -> {"restartNeeded":["section.key"]}
  * POST /ui/show-settings                                         -> {"ok":true}  (400 when the daemon has no window)
  * POST /accounts/export      {"passphrase":".."}                 -> {"file":"<base64>"}
@@ -310,6 +311,10 @@ public final class AdminHandler extends Handler.Abstract {
                 } catch (java.time.format.DateTimeParseException e) {
                     throw new HttpError(400, "from must be an ISO-8601 instant like 2026-03-10T12:00:00Z.");
                 }
+            }
+            case "/prices" -> {
+                requireMethod(get);
+                return control.apiPrices();
             }
             case "/config" -> {
                 if (get) return control.config();

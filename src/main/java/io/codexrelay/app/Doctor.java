@@ -33,11 +33,19 @@ public final class Doctor {
     private final Map<String, String> env;
     private final Clock clock;
     private final Desktop desktop;
+    private final ClockSkew.UpstreamTime upstreamTime;
 
+    /** Without the upstream's time: the clock is judged by auth.json's modification time only. */
     public Doctor(Map<String, String> env, Clock clock, Desktop desktop) {
+        this(env, clock, desktop, null);
+    }
+
+    /** {@code upstreamTime}: the upstream's clock (its Date header), to tell a wrong clock from expired tokens; null: none. */
+    public Doctor(Map<String, String> env, Clock clock, Desktop desktop, ClockSkew.UpstreamTime upstreamTime) {
         this.env = env;
         this.clock = clock;
         this.desktop = desktop;
+        this.upstreamTime = upstreamTime;
     }
 
     public List<Check> run() {
@@ -53,6 +61,7 @@ public final class Doctor {
         }
         codexWiring(out);
         authJson(out);
+        clockAndTokens(home, out);
         desktopChecks(out);
         return out;
     }
@@ -193,6 +202,55 @@ public final class Doctor {
         } catch (IOException e) {
             out.add(new Check("auth.json", Level.WARN, "cannot read " + auth + ": " + e.getMessage(), "Check its permissions."));
         }
+    }
+
+    /**
+     * The clock against the upstream's (issue 15: "clock skew against token expiry"): each ChatGPT access token (Codex's
+     * auth.json, the relay's accounts) judged by this clock and by the upstream's, so a token that only looks expired
+     * because the clock is off is told as a clock problem with its fix, not as a login problem.
+     */
+    private void clockAndTokens(RelayHome home, List<Check> out) {
+        List<ClockSkew.Token> tokens = new ArrayList<>();
+        try {
+            var codex = io.codexrelay.account.CodexAuthFile.read(new CodexRouting(env, clock).codexHome(null).dir());
+            if (codex.credentials() instanceof io.codexrelay.account.Credentials.ChatGptTokens t) {
+                tokens.add(new ClockSkew.Token("Codex's auth.json", io.codexrelay.account.Jwt.expiry(t.accessToken())));
+            }
+        } catch (IOException | RuntimeException e) {
+            // no Codex login (or an API key): nothing to judge; the auth.json check said what it found
+        }
+        if (Files.exists(home.database())) {
+            try (var db = new io.codexrelay.store.Database(home.database())) {
+                for (var a : new io.codexrelay.account.AccountRepository(db, clock).list()) {
+                    if (a.enabled() && a.credentials() instanceof io.codexrelay.account.Credentials.ChatGptTokens t) {
+                        tokens.add(new ClockSkew.Token("account " + a.name(), io.codexrelay.account.Jwt.expiry(t.accessToken())));
+                    }
+                }
+            } catch (Exception e) {
+                // the accounts check already said the database cannot be read
+            }
+        }
+        java.net.URI upstream = upstreamUrl(home);
+        Instant server = null;
+        if (upstreamTime != null) {
+            server = upstreamTime.now(upstream).orElse(null);
+            if (server == null) {
+                out.add(new Check("clock skew", Level.INFO, "could not ask " + upstream.getHost() + " for its time (offline?)",
+                        "Run doctor again when online to compare the clock with the upstream's."));
+            }
+        }
+        out.addAll(ClockSkew.checks(clock.instant(), server, upstream.getHost(), tokens));
+    }
+
+    /** The ChatGPT upstream of the relay's config (its Date header is the clock tokens are judged by). */
+    private static java.net.URI upstreamUrl(RelayHome home) {
+        io.codexrelay.config.RelayConfig cfg;
+        try {
+            cfg = io.codexrelay.config.ConfigLoader.load(home.configFile());
+        } catch (Exception e) {
+            cfg = io.codexrelay.config.RelayConfig.defaults();
+        }
+        return java.net.URI.create(cfg.upstream().chatgptBaseUrl() + "/");
     }
 
     private void desktopChecks(List<Check> out) {

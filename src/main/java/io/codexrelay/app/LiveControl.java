@@ -204,4 +204,17 @@ public final class LiveControl extends LocalControl {
         }
         return List.copyOf(restart);
     }
+
+    /** The tray's sync line follows each sync, the scheduler's and the CLI's alike. */
+    @Override
+    public SyncStatus syncNow() throws ControlException {
+        boolean ok = false;
+        try {
+            SyncStatus s = super.syncNow();
+            ok = true;
+            return s;
+        } finally {
+            if (events != null) events.publish(new RelayEvent.SyncFinished(ok));
+        }
+    }
 }

@@ -510,7 +510,7 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
     public List<LogQuery.UsageBucket> requestUsage(Instant from, Duration bucket) throws ControlException {
         if (bucket.isNegative() || bucket.isZero()) throw new ControlException("The usage bucket must be longer than zero.");
         RequestLogQuery q = logQuery();
-        return store(() -> q.usage(from, bucket)).stream().map(LogQuery::view).toList();
+        return store(() -> q.usageByModel(from, bucket)).stream().map(LogQuery::view).toList();
     }
 
     @Override
@@ -602,6 +602,11 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
     @Override
     public Map<String, Object> config() {
         return config.values();
+    }
+
+    @Override
+    public ApiPrices apiPrices() {
+        return ApiPrices.of(config.prices());
     }
 
     @Override

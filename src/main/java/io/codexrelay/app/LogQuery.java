@@ -46,9 +46,18 @@ public final class LogQuery {
         public Filter withMaxId(Long id) { return new Filter(account, status, text, id, client); }
     }
 
-    /** Requests and tokens of one account in one time bucket. */
+    /**
+     * Requests and tokens of one account and one model in one time bucket ({@code model} null: unknown, e.g. rows without
+     * one or a daemon of an older version). An account with several models has one bucket per model.
+     */
     public record UsageBucket(Instant start, String account, long requests, long inputTokens, long cachedTokens,
-                              long outputTokens, long reasoningTokens) {
+                              long outputTokens, long reasoningTokens, String model) {
+        /** A bucket whose model is not known. */
+        public UsageBucket(Instant start, String account, long requests, long inputTokens, long cachedTokens,
+                           long outputTokens, long reasoningTokens) {
+            this(start, account, requests, inputTokens, cachedTokens, outputTokens, reasoningTokens, null);
+        }
+
         public long totalTokens() { return inputTokens + outputTokens; }
     }
 
@@ -72,7 +81,7 @@ public final class LogQuery {
 
     static UsageBucket view(RequestLogQuery.UsageBucket b) {
         return new UsageBucket(b.start(), b.account(), b.requests(), b.inputTokens(), b.cachedTokens(), b.outputTokens(),
-                b.reasoningTokens());
+                b.reasoningTokens(), b.model());
     }
 
     static ClientBucket view(RequestLogQuery.ClientBucket b) {

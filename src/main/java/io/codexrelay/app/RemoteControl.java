@@ -251,6 +251,11 @@ public final class RemoteControl implements ControlHandle {
     }
 
     @Override
+    public ApiPrices apiPrices() throws ControlException {
+        return json.convertValue(call("GET", "/prices", null, timeout), ApiPrices.class);
+    }
+
+    @Override
     public List<String> applyConfig(Map<String, Object> changes) throws ControlException {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("changes", changes);

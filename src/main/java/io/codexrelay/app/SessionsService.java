@@ -335,6 +335,20 @@ public final class SessionsService implements AutoCloseable {
         return preview(repairs.planMove(refreshSnapshot(), resolve(ids), target));
     }
 
+    /**
+     * Copying sessions to the named home {@code homeName}: the originals stay, the target gets the rollouts and a
+     * threads row; previewed, then {@link #apply}, undone by {@link #undo} (which removes only unchanged copies).
+     */
+    public synchronized Preview previewCopy(Set<String> ids, String homeName) throws ControlException {
+        Path target = new CodexHomes(relayHome, java.time.Clock.systemUTC()).find(homeName).dir();
+        return preview(repairs.planCopy(refreshSnapshot(), resolve(ids), target));
+    }
+
+    /** The names of the named Codex homes ({@code homes create}), for the Sessions window's Copy to home…. */
+    public List<String> namedHomes() throws ControlException {
+        return new CodexHomes(relayHome, java.time.Clock.systemUTC()).entries().stream().map(CodexHomes.Entry::name).toList();
+    }
+
     public synchronized Preview previewTrash(Set<String> ids) {
         return preview(repairs.planTrash(refreshSnapshot(), resolve(ids)));
     }

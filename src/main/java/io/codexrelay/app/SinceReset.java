@@ -7,11 +7,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * What an account did since its window last reset: requests and tokens, and what the same tokens would cost at API
  * prices. Pure: the window start comes from the quota window and the injected {@link Clock}; the usage rows and the
- * price table are given.
+ * price table ({@link ApiPrices}: {@code [prices]} of config.toml over the jar's defaults) are given.
  *
  * @param since        the window's start (its reset minus its length)
  * @param apiPriceUsd  the API-price equivalent in US dollars; null when no row's model has a price
@@ -24,20 +25,6 @@ public record SinceReset(Instant since, long requests, long inputTokens, long ca
     /** US dollars per million tokens: fresh input, cached input, output. */
     public record Price(double inputPerMillion, double cachedPerMillion, double outputPerMillion) {}
 
-    /**
-     * List prices per model as OpenAI publishes them for the API (USD per 1M tokens); a model not listed falls back to
-     * its longest listed prefix ("gpt-5-codex-mini" -> "gpt-5-codex"), else has no price.
-     */
-    public static final Map<String, Price> DEFAULT_PRICES = Map.of(
-            "gpt-5", new Price(1.25, 0.125, 10.0),
-            "gpt-5-codex", new Price(1.25, 0.125, 10.0),
-            "gpt-5-mini", new Price(0.25, 0.025, 2.0),
-            "gpt-5.1", new Price(1.25, 0.125, 10.0),
-            "gpt-5.1-codex", new Price(1.25, 0.125, 10.0),
-            "gpt-5.1-codex-mini", new Price(0.25, 0.025, 2.0),
-            "gpt-4.1", new Price(2.0, 0.5, 8.0),
-            "o3", new Price(2.0, 0.5, 8.0));
-
     /** When the window began: its reset minus its length; its reset itself when that is already past. Null: unknown. */
     public static Instant windowStart(QuotaWindow w, Duration defaultLength, Clock clock) {
         if (w == null || w.resetsAt() == null) return null;
@@ -46,8 +33,20 @@ public record SinceReset(Instant since, long requests, long inputTokens, long ca
         return w.resetsAt().minus(length);
     }
 
-    /** Sums {@code rows} (already limited to the window) and prices them with {@code prices}. */
+    /**
+     * Sums {@code rows} (already limited to the window) and prices them with {@code prices}, whose names match a model
+     * exactly or as a prefix followed by "-" ("gpt-5-codex" prices "gpt-5-codex-high").
+     */
     public static SinceReset of(Instant since, List<Usage> rows, Map<String, Price> prices) {
+        return of(since, rows, (Function<String, Price>) model -> priceOf(model, prices));
+    }
+
+    /** Sums {@code rows} (already limited to the window) and prices them with the configured API prices. */
+    public static SinceReset of(Instant since, List<Usage> rows, ApiPrices prices) {
+        return of(since, rows, (Function<String, Price>) prices::priceOf);
+    }
+
+    private static SinceReset of(Instant since, List<Usage> rows, Function<String, Price> priceOf) {
         long req = 0, in = 0, cached = 0, out = 0;
         double usd = 0;
         boolean priced = false;
@@ -56,14 +55,29 @@ public record SinceReset(Instant since, long requests, long inputTokens, long ca
             in += u.inputTokens();
             cached += u.cachedTokens();
             out += u.outputTokens();
-            Price p = priceOf(u.model(), prices);
+            Price p = priceOf.apply(u.model());
             if (p != null) {
                 priced = true;
-                long fresh = Math.max(0, u.inputTokens() - u.cachedTokens());
-                usd += (fresh * p.inputPerMillion() + u.cachedTokens() * p.cachedPerMillion() + u.outputTokens() * p.outputPerMillion()) / 1_000_000.0;
+                usd += cost(p, u.inputTokens(), u.cachedTokens(), u.outputTokens());
             }
         }
-        return new SinceReset(since, req, in, cached, out, priced ? Math.round(usd * 100) / 100.0 : null);
+        return new SinceReset(since, req, in, cached, out, priced ? cents(usd) : null);
+    }
+
+    /** US dollars for these tokens at {@code p}; {@code cached} is part of {@code input} and priced at the cached rate. */
+    static double cost(Price p, long input, long cached, long output) {
+        long fresh = Math.max(0, input - cached);
+        return (fresh * p.inputPerMillion() + Math.min(cached, input) * p.cachedPerMillion() + output * p.outputPerMillion()) / 1_000_000.0;
+    }
+
+    /** What one request's tokens cost at {@code p}, in US dollars (not rounded); null counts are 0. */
+    public static double costUsd(Price p, Long input, Long cached, Long output) {
+        return cost(p, input == null ? 0 : input, cached == null ? 0 : cached, output == null ? 0 : output);
+    }
+
+    /** Rounded to whole cents, as the figures are shown. */
+    static double cents(double usd) {
+        return Math.round(usd * 100) / 100.0;
     }
 
     static Price priceOf(String model, Map<String, Price> prices) {

@@ -33,8 +33,19 @@ public final class ToolConnections {
             "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** What connect did: the key's name, the file written (null when only printed), its backup, and what to tell. */
-    public record Connected(String tool, String keyName, String file, String backup, String instructions) {}
+    /**
+     * What connect did: the key's name, the file written (null when only printed), its backup, and what to tell;
+     * {@code pastes}: each value the user pastes into the tool by hand, one by one (the Connect dialog gives each a
+     * Copy button; empty when the file was written).
+     */
+    public record Connected(String tool, String keyName, String file, String backup, String instructions, List<Paste> pastes) {
+        @Override public String toString() { return "Connected[" + tool + ", key " + keyName + "]"; }
+    }
+
+    /** One thing to paste: where it goes ({@code label}) and the text itself (it may hold the key). */
+    public record Paste(String label, String value) {
+        @Override public String toString() { return "Paste[" + label + "]"; }
+    }
 
     private final RelayHome home;
     private final Path userHome;
@@ -74,15 +85,24 @@ public final class ToolConnections {
         try {
             return switch (tool) {
                 case "claude-code" -> connectClaudeCode(root, key);
-                case "opencode" -> remember(tool, key, null, null, null, "Add to opencode.json (\"provider\" section):\n"
-                        + "  \"codex-relay\": {\"npm\": \"@ai-sdk/openai-compatible\", \"name\": \"codex-relay\",\n"
-                        + "    \"options\": {\"baseURL\": \"" + root + "/v1\", \"apiKey\": \"" + key.key() + "\"},\n"
-                        + "    \"models\": {\"best\": {}, \"fast\": {}}}");
+                case "opencode" -> {
+                    String entry = "\"codex-relay\": {\"npm\": \"@ai-sdk/openai-compatible\", \"name\": \"codex-relay\",\n"
+                            + "    \"options\": {\"baseURL\": \"" + root + "/v1\", \"apiKey\": \"" + key.key() + "\"},\n"
+                            + "    \"models\": {\"best\": {}, \"fast\": {}}}";
+                    yield remember(tool, key, null, null, null, "Add to opencode.json (\"provider\" section):\n  " + entry,
+                            List.of(new Paste("opencode.json, inside \"provider\"", entry)));
+                }
                 case "cursor" -> remember(tool, key, null, null, null, "In Cursor: Settings > Models > OpenAI API Key: "
                         + key.key() + "\nOverride OpenAI Base URL: " + root + "/v1  (Cursor calls from its own servers: "
-                        + "the relay must be reachable from outside; see README \"Point other tools at the relay\").");
-                default -> remember(tool, key, null, null, null, "export OPENAI_BASE_URL=" + root + "/v1\nexport OPENAI_API_KEY="
-                        + key.key() + "\nexport ANTHROPIC_BASE_URL=" + root + "\nexport ANTHROPIC_AUTH_TOKEN=" + key.key());
+                        + "the relay must be reachable from outside; see README \"Point other tools at the relay\").",
+                        List.of(new Paste("OpenAI API Key", key.key()), new Paste("Override OpenAI Base URL", root + "/v1")));
+                default -> {
+                    List<Paste> lines = List.of(new Paste("OpenAI SDK base URL", "export OPENAI_BASE_URL=" + root + "/v1"),
+                            new Paste("OpenAI SDK key", "export OPENAI_API_KEY=" + key.key()),
+                            new Paste("Anthropic SDK base URL", "export ANTHROPIC_BASE_URL=" + root),
+                            new Paste("Anthropic SDK key", "export ANTHROPIC_AUTH_TOKEN=" + key.key()));
+                    yield remember(tool, key, null, null, null, String.join("\n", lines.stream().map(Paste::value).toList()), lines);
+                }
             };
         } catch (IOException | RuntimeException e) {
             control.revokeKey(key.name()); // nothing was connected: the new key must not linger
@@ -110,19 +130,25 @@ public final class ToolConnections {
         AtomicFiles.writeString(file, JSON.writeValueAsString(settings) + "\n", true);
         return remember("claude-code", key, file, backup, new State("claude-code", key.name(), envNode == null, before, set),
                 "Wrote the env block of " + file + (backup == null ? "" : " (backup: " + backup + ")")
-                        + ". Claude Code sends its requests to the relay from its next start.");
+                        + ". Claude Code sends its requests to the relay from its next start.", List.of());
     }
 
-    private Connected remember(String tool, ControlApi.CreatedToolKey key, Path file, Path backup, State state, String text)
-            throws IOException {
+    private Connected remember(String tool, ControlApi.CreatedToolKey key, Path file, Path backup, State state, String text,
+                               List<Paste> pastes) throws IOException {
         State s = state != null ? state : new State(tool, key.name(), false, Map.of(), Map.of());
         Files.createDirectories(stateFile(tool).getParent());
         AtomicFiles.writeString(stateFile(tool), JSON.writeValueAsString(s) + "\n", true);
-        return new Connected(tool, key.name(), file == null ? null : file.toString(), backup == null ? null : backup.toString(), text);
+        return new Connected(tool, key.name(), file == null ? null : file.toString(), backup == null ? null : backup.toString(), text,
+                List.copyOf(pastes));
     }
 
     /** What connect replaced, to undo it: the env values before ({@code null}: absent) and the ones written. */
     record State(String tool, String keyName, boolean envBlockAdded, Map<String, String> before, Map<String, String> written) {}
+
+    /** Whether {@code tool} is connected (connect ran and disconnect did not since). */
+    public boolean connected(String tool) {
+        return TOOLS.contains(tool) && Files.exists(stateFile(tool));
+    }
 
     /** Undoes connect: the replaced values back (unless changed since), the key revoked. Returns what was done. */
     public List<String> disconnect(ControlApi control, String tool) throws ControlException {

@@ -28,7 +28,8 @@ final class DoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CliContext ctx = ((RootCommand) spec.root().userObject()).context();
-        List<Doctor.Check> checks = new Doctor(ctx.env(), ctx.clock(), Desktop.current(ctx.env())).run();
+        List<Doctor.Check> checks = new Doctor(ctx.env(), ctx.clock(), Desktop.current(ctx.env()),
+                io.codexrelay.app.ClockSkew.httpDate(java.time.Duration.ofSeconds(3))).run();
         boolean bad = Doctor.anyProblem(checks);
         if (json) {
             ObjectNode root = AppJson.mapper().createObjectNode();

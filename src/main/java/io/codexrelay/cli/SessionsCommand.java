@@ -43,6 +43,7 @@ import java.util.concurrent.Callable;
                 SessionsCommand.DoctorCmd.class, SessionsCommand.RetagCmd.class, SessionsCommand.ReindexCmd.class,
                 SessionsCommand.UnarchiveCmd.class, SessionsCommand.TrashCmd.class, SessionsCommand.RestoreCmd.class,
                 SessionsCommand.MoveCmd.class,
+                SessionsCommand.CopyCmd.class,
                 SessionsCommand.UndoCmd.class, SessionsCommand.WindowCmd.class})
 public final class SessionsCommand implements Callable<Integer> {
     private static final java.util.regex.Pattern SPACES = java.util.regex.Pattern.compile("\\s+");
@@ -575,6 +576,28 @@ public final class SessionsCommand implements Callable<Integer> {
             parent.allHomes = true;   // the sessions may be in any known home
             try (SessionsService svc = parent.open()) {
                 return previewOrApply(parent, svc, svc.previewMove(new LinkedHashSet<>(ids), toHome), dryRun, json);
+            } catch (io.codexrelay.app.ControlException e) {
+                parent.spec.commandLine().getErr().println("codex-relay: " + e.getMessage());
+                return NOT_FOUND;
+            }
+        }
+    }
+
+    @Command(name = "copy", mixinStandardHelpOptions = true, description = {
+            "Copies sessions to a named Codex home (`codex-relay homes list`): the rollout files and a new row in the target, so `codex resume` lists them in both homes; the originals stay.",
+            "Undo with `sessions undo` (removes the copies while they are unchanged)."})
+    static final class CopyCmd implements Callable<Integer> {
+        @ParentCommand SessionsCommand parent;
+        @Parameters(paramLabel = "ID", arity = "1..*") List<String> ids;
+        @Option(names = "--to-home", required = true, paramLabel = "NAME", description = "The named home to copy them to.") String toHome;
+        @Option(names = "--dry-run") boolean dryRun;
+        @Option(names = "--json") boolean json;
+
+        @Override
+        public Integer call() {
+            parent.allHomes = true;   // the sessions may be in any known home
+            try (SessionsService svc = parent.open()) {
+                return previewOrApply(parent, svc, svc.previewCopy(new LinkedHashSet<>(ids), toHome), dryRun, json);
             } catch (io.codexrelay.app.ControlException e) {
                 parent.spec.commandLine().getErr().println("codex-relay: " + e.getMessage());
                 return NOT_FOUND;

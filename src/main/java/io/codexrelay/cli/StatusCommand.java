@@ -5,6 +5,7 @@ import io.codexrelay.app.AccountStatus;
 import io.codexrelay.app.AppJson;
 import io.codexrelay.app.Pace;
 import io.codexrelay.app.SinceReset;
+import io.codexrelay.app.UsageFigures;
 import io.codexrelay.app.ControlHandle;
 import io.codexrelay.app.PoolStatus;
 import io.codexrelay.events.QuotaWindow;
@@ -15,6 +16,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
 
 /**
  * {@code status}: the relay, the mode, and each account's kind, plan, state, 5-hour and weekly usage with their reset
@@ -41,12 +44,23 @@ final class StatusCommand extends ControlCommand {
             root.put("daemon", control.describe());
             root.setAll((ObjectNode) AppJson.mapper().valueToTree(s));
             ObjectNode ahead = root.putObject("ahead");
+            Map<String, UsageFigures.AccountFigures> figures = figures(control, s);
+            List<UsageFigures.Day> days = days(control);
             for (AccountStatus a : s.accounts()) {
                 ObjectNode n = ahead.putObject(a.name());
                 pace(n, "primary", a.quota() == null ? null : a.quota().primary(), FIVE_HOURS);
                 pace(n, "secondary", a.quota() == null ? null : a.quota().secondary(), WEEK);
-                SinceReset since = sinceReset(control, a);
-                n.set("sinceReset", since == null ? null : AppJson.mapper().valueToTree(since));
+                UsageFigures.AccountFigures f = figures.get(a.name());
+                n.set("sinceReset", tree(f == null ? null : f.fiveHour()));
+                n.set("sinceWeeklyReset", tree(f == null ? null : f.week()));
+                n.set("today", tree(f == null ? null : f.today()));
+                var perDay = n.putArray("days");   // newest first, the last 7 local days with requests
+                for (UsageFigures.Day d : days) {
+                    if (!d.account().equals(a.name())) continue;
+                    ObjectNode day = (ObjectNode) tree(d.usage());
+                    day.put("date", d.date().toString());
+                    perDay.add(day);
+                }
             }
             if (control.daemonRunning()) root.set("clients", AppJson.mapper().valueToTree(control.clientUsage()));
             printJson(root);
@@ -76,23 +90,23 @@ final class StatusCommand extends ControlCommand {
                     resets(week, now), a.inFlight() + "/" + a.maxConcurrent());
         }
         t.print(out());
-        // A step ahead: where each window is heading, and what each account did since its 5-hour window began.
+        // A step ahead: where each window is heading, and what each account did since its windows began and today.
         out().println();
+        Map<String, UsageFigures.AccountFigures> figures = figures(control, s);
         for (AccountStatus a : s.accounts()) {
             var q = a.quota();
             Pace five = q == null ? null : Pace.of(q.primary(), FIVE_HOURS, ctx().clock());
             Pace week = q == null ? null : Pace.of(q.secondary(), WEEK, ctx().clock());
-            SinceReset since = sinceReset(control, a);
-            if (five == null && week == null && since == null) continue;
+            UsageFigures.AccountFigures f = figures.get(a.name());
+            SinceReset since = f == null ? null : f.fiveHour(), sinceWeek = f == null ? null : f.week(), today = f == null ? null : f.today();
+            boolean usedToday = today != null && today.requests() > 0;
+            if (five == null && week == null && since == null && sinceWeek == null && !usedToday) continue;
             StringBuilder line = new StringBuilder(a.name()).append(':');
             if (five != null) line.append(" 5h ").append(five.describe()).append('.');
             if (week != null) line.append(" Week ").append(week.describe()).append('.');
-            if (since != null) {
-                line.append(" Since the 5h reset: ").append(since.requests()).append(since.requests() == 1 ? " request, " : " requests, ")
-                        .append(since.inputTokens() + since.outputTokens()).append(" tokens");
-                if (since.apiPriceUsd() != null) line.append(String.format(java.util.Locale.ROOT, " (≈ $%.2f at API prices)", since.apiPriceUsd()));
-                line.append('.');
-            }
+            if (since != null) line.append(" Since the 5h reset: ").append(UsageFigures.describe(since)).append('.');
+            if (sinceWeek != null) line.append(" Since the weekly reset: ").append(UsageFigures.describe(sinceWeek)).append('.');
+            if (today != null) line.append(" Today: ").append(UsageFigures.describe(today)).append('.');
             out().println(line);
         }
         clients(control);
@@ -126,21 +140,28 @@ final class StatusCommand extends ControlCommand {
         o.put("text", p.describe());
     }
 
-    /** Requests and tokens of the account since its 5-hour window began (from the request log); null when unknown. */
-    private SinceReset sinceReset(ControlHandle control, AccountStatus a) {
-        var q = a.quota();
-        java.time.Instant from = q == null ? null : SinceReset.windowStart(q.primary(), FIVE_HOURS, ctx().clock());
-        if (from == null) return null;
+    /** Each account's usage since its resets and today, priced (from the request log); empty when the log cannot be read. */
+    private Map<String, UsageFigures.AccountFigures> figures(ControlHandle control, PoolStatus s) {
+        Map<String, UsageFigures.AccountFigures> out = new java.util.HashMap<>();
         try {
-            Duration span = Duration.between(from, ctx().clock().instant()).plusMinutes(1);
-            var rows = new java.util.ArrayList<SinceReset.Usage>();
-            for (var b : control.requestUsage(from, span)) {
-                if (a.name().equals(b.account())) rows.add(new SinceReset.Usage(null, b.requests(), b.inputTokens(), b.cachedTokens(), b.outputTokens()));
-            }
-            return SinceReset.of(from, rows, SinceReset.DEFAULT_PRICES);
+            for (var f : new UsageFigures(control, ctx().clock(), ZoneId.systemDefault()).of(s.accounts())) out.put(f.account(), f);
         } catch (Exception e) {
-            return null;
+            // the figures are an extra: status still prints the accounts when the log cannot be read
         }
+        return out;
+    }
+
+    /** Each account's usage per local day, last 7 days; empty when the log cannot be read. */
+    private List<UsageFigures.Day> days(ControlHandle control) {
+        try {
+            return new UsageFigures(control, ctx().clock(), ZoneId.systemDefault()).perDay(7);
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode tree(SinceReset s) {
+        return s == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : AppJson.mapper().valueToTree(s);
     }
 
     /** "42%" of a window, "-" when unknown. */

@@ -94,6 +94,7 @@ public final class ConfigLoader {
         }
         Map<String, Object> values = new LinkedHashMap<>();
         for (String section : toml.keySet()) {
+            if (section.equals(PriceTable.SECTION)) continue;   // its keys are model names: PriceTable reads it
             Object sectionValue = toml.get(List.of(section));
             if (!(sectionValue instanceof TomlTable table)) {
                 throw new ConfigException(where(source, toml, List.of(section)) + "key '" + section
@@ -119,7 +120,8 @@ public final class ConfigLoader {
                 values.put(key.path(), raw instanceof Integer i ? Long.valueOf(i) : raw);
             }
         }
-        RelayConfig cfg = RelayConfig.fromValues(values);
+        RelayConfig cfg = RelayConfig.fromValues(values)
+                .withPrices(PriceTable.defaults().overriddenBy(PriceTable.read(toml, source, true)));
         checkCrossRules(cfg, source, toml);
         return cfg;
     }

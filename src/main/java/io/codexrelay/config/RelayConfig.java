@@ -4,9 +4,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-/** The validated configuration. Build it with {@link ConfigLoader}; every value has passed {@link ConfigSchema}. */
+/**
+ * The validated configuration. Build it with {@link ConfigLoader}; every value has passed {@link ConfigSchema}.
+ * {@code prices} are the API prices per model ({@code [prices."NAME"]} over the jar's defaults, see {@link PriceTable}).
+ */
 public record RelayConfig(Server server, Upstream upstream, Pool pool, Log log, Codex codex, Ui ui,
-                          Map<String, Object> values) {
+                          Map<String, Object> values, PriceTable prices) {
 
     public record Server(String listen, int port, int maxBodyMb, boolean allowRemote, int bodyMemoryBudgetMb,
                          java.time.Duration headerTimeout, java.time.Duration bodyTimeout, int maxConnections) {
@@ -57,14 +60,20 @@ public record RelayConfig(Server server, Upstream upstream, Pool pool, Log log, 
         var codex = new Codex(List.copyOf((List<String>) v.apply("codex.extra_homes")));
         var ui = new Ui(str(v, "ui.theme"), (Boolean) v.apply("ui.notify_exhausted"), (Boolean) v.apply("ui.notify_pool_exhausted"),
                 (Boolean) v.apply("ui.notify_relogin"), (Boolean) v.apply("ui.notify_recovered"), dbl(v, "ui.notify_threshold_percent"));
-        return new RelayConfig(server, upstream, pool, log, codex, ui, java.util.Collections.unmodifiableMap(all));
+        return new RelayConfig(server, upstream, pool, log, codex, ui, java.util.Collections.unmodifiableMap(all),
+                PriceTable.defaults());
     }
 
     /** A copy with some values replaced (keys {@code section.key}); values must already be validated. */
     public RelayConfig with(Map<String, Object> changes) {
         var merged = new java.util.LinkedHashMap<>(values);
         merged.putAll(changes);
-        return fromValues(merged);
+        return fromValues(merged).withPrices(prices);
+    }
+
+    /** A copy with another price table. */
+    public RelayConfig withPrices(PriceTable table) {
+        return new RelayConfig(server, upstream, pool, log, codex, ui, values, table);
     }
 
     private static String str(java.util.function.Function<String, Object> v, String k) { return (String) v.apply(k); }

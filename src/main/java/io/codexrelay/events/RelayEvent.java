@@ -43,4 +43,7 @@ public sealed interface RelayEvent {
      * the tray, or an edit by hand (the daemon watches the file).
      */
     record CodexRoutingChanged(boolean routed) implements RelayEvent {}
+
+    /** A WebDAV sync of the accounts ended ({@code ok}: it worked); the tray's sync line re-reads the sync status. */
+    record SyncFinished(boolean ok) implements RelayEvent {}
 }

@@ -78,9 +78,12 @@ public final class RequestLogQuery implements AutoCloseable {
         }
     }
 
-    /** Requests and tokens of one account in one time bucket. */
+    /**
+     * Requests and tokens of one account and one model in one time bucket ({@code model} null: the rows had none). The
+     * model is what prices the tokens (API-price equivalents), so the sums are kept apart per model.
+     */
     public record UsageBucket(Instant start, String account, long requests, long inputTokens, long cachedTokens,
-                              long outputTokens, long reasoningTokens) {
+                              long outputTokens, long reasoningTokens, String model) {
         public long totalTokens() { return inputTokens + outputTokens; }
     }
 
@@ -134,11 +137,25 @@ public final class RequestLogQuery implements AutoCloseable {
     }
 
     /** Usage per account per bucket since {@code from}; buckets are aligned to multiples of {@code bucket} since the epoch. */
-    public synchronized List<UsageBucket> usage(Instant from, Duration bucket) throws StoreException {
+    public List<UsageBucket> usage(Instant from, Duration bucket) throws StoreException {
+        return usage(from, bucket, false);
+    }
+
+    /**
+     * Usage per account and model per bucket since {@code from} (the model prices the tokens: API-price equivalents).
+     * Answered from the request log's {@code model} column, so it reaches back as far as the log's retention
+     * ({@code log.retention_days}, {@code log.max_rows}).
+     */
+    public List<UsageBucket> usageByModel(Instant from, Duration bucket) throws StoreException {
+        return usage(from, bucket, true);
+    }
+
+    private synchronized List<UsageBucket> usage(Instant from, Duration bucket, boolean byModel) throws StoreException {
         long ms = bucket.toMillis();
         String sql = "SELECT (started_at_ms / ?) AS b, COALESCE(account, ''), COUNT(*), SUM(COALESCE(input_tokens, 0)), "
-                + "SUM(COALESCE(cached_tokens, 0)), SUM(COALESCE(output_tokens, 0)), SUM(COALESCE(reasoning_tokens, 0)) "
-                + "FROM request_log WHERE started_at_ms >= ? GROUP BY b, account ORDER BY b, account";
+                + "SUM(COALESCE(cached_tokens, 0)), SUM(COALESCE(output_tokens, 0)), SUM(COALESCE(reasoning_tokens, 0)), "
+                + (byModel ? "model FROM request_log WHERE started_at_ms >= ? GROUP BY b, account, model ORDER BY b, account, model"
+                        : "NULL FROM request_log WHERE started_at_ms >= ? GROUP BY b, account ORDER BY b, account");
         return run(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql)) {
                 ps.setLong(1, ms);
@@ -147,7 +164,7 @@ public final class RequestLogQuery implements AutoCloseable {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(new UsageBucket(Instant.ofEpochMilli(rs.getLong(1) * ms), rs.getString(2), rs.getLong(3),
-                                rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7)));
+                                rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getString(8)));
                     }
                 }
                 return out;

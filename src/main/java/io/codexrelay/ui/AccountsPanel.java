@@ -64,8 +64,18 @@ public final class AccountsPanel extends JPanel {
         table.setSelectionMode(ListSelectionModel.SINGLE_SELECTION);
         table.setFillsViewportHeight(true);
         table.setRowHeight(Math.max(table.getRowHeight(), 24));
-        int[] widths = {130, 70, 60, 70, 80, 170, 65, 100, 70};
-        for (int i = 0; i < widths.length; i++) table.getColumnModel().getColumn(i).setPreferredWidth(widths[i]);
+        TableColumns.keepFitted(table);   // every title and text whole (the Pace column made 10 columns)
+        // the pace of each window in full, since the cell holds only the one that runs dry first
+        table.getColumnModel().getColumn(AccountsTableModel.PACE).setCellRenderer(new javax.swing.table.DefaultTableCellRenderer() {
+            @Override
+            public Component getTableCellRendererComponent(JTable t, Object v, boolean sel, boolean focus, int row, int col) {
+                var c = (javax.swing.JLabel) super.getTableCellRendererComponent(t, v, sel, focus, row, col);
+                AccountStatus acc = model.at(t.convertRowIndexToModel(row));
+                String tip = acc == null ? null : model.paceDetail(acc);
+                c.setToolTipText(tip == null ? null : "<html>" + tip.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "<br>") + "</html>");
+                return c;
+            }
+        });
         add(new JScrollPane(table), BorderLayout.CENTER);
 
         JPanel buttons = new JPanel();
@@ -106,14 +116,21 @@ public final class AccountsPanel extends JPanel {
 
     /** Re-reads the pool. */
     public void refresh() {
-        tasks.run(control::status, s -> {
-            String selected = selectedName();
-            model.setAccounts(s.accounts());
-            for (int i = 0; i < model.getRowCount(); i++) {
-                if (model.at(i).name().equals(selected)) table.getSelectionModel().setSelectionInterval(i, i);
-            }
-            updateButtons();
-        }, this::error);
+        tasks.run(control::status, s -> show(s.accounts()), this::error);
+    }
+
+    /**
+     * Shows a pool snapshot the tray already read (quota moved, an account ran out, time passed). EDT. Skipped while a
+     * cell is being edited, so a number being typed is not thrown away; the next snapshot catches up.
+     */
+    public void show(List<AccountStatus> accounts) {
+        if (table.isEditing()) return;
+        String selected = selectedName();
+        model.setAccounts(accounts);
+        for (int i = 0; i < model.getRowCount(); i++) {
+            if (model.at(i).name().equals(selected)) table.getSelectionModel().setSelectionInterval(i, i);
+        }
+        updateButtons();
     }
 
     public AccountsTableModel model() { return model; }

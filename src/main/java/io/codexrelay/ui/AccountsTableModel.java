@@ -2,10 +2,13 @@ package io.codexrelay.ui;
 
 import io.codexrelay.app.AccountStatus;
 import io.codexrelay.app.ControlApi.AccountChanges;
+import io.codexrelay.app.Pace;
+import io.codexrelay.events.QuotaSnapshot;
 import io.codexrelay.events.QuotaWindow;
 
 import javax.swing.table.AbstractTableModel;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,8 +18,9 @@ import java.util.function.BiConsumer;
 /** The Accounts tab table, in priority order; priority, max in flight and enabled are edited in place. */
 public final class AccountsTableModel extends AbstractTableModel {
 
-    static final String[] COLUMNS = {"Name", "Kind", "Plan", "5 h left", "Week left", "State", "Priority", "Max in flight", "Enabled"};
-    static final int PRIORITY = 6, MAX = 7, ENABLED = 8;
+    static final String[] COLUMNS = {"Name", "Kind", "Plan", "5 h left", "Week left", "At this pace", "State", "Priority",
+            "Max in flight", "Enabled"};
+    static final int PACE = 5, STATE = 6, PRIORITY = 7, MAX = 8, ENABLED = 9;
 
     private final Clock clock;
     private final ZoneId zone;
@@ -87,7 +91,8 @@ public final class AccountsTableModel extends AbstractTableModel {
             case 2 -> a.plan() == null ? "" : a.plan();
             case 3 -> left(a.quota() == null ? null : a.quota().primary());
             case 4 -> left(a.quota() == null ? null : a.quota().secondary());
-            case 5 -> state(a);
+            case PACE -> pace(a);
+            case STATE -> state(a);
             case PRIORITY -> a.priority();
             case MAX -> a.maxConcurrent();
             case ENABLED -> a.enabled();
@@ -108,6 +113,37 @@ public final class AccountsTableModel extends AbstractTableModel {
 
     private static String left(QuotaWindow w) {
         return w == null ? "—" : Fmt.percent(w.remainingPercent());
+    }
+
+    /**
+     * The Pace column: "out in 1 h 10 m (5 h)" when, at the rate the window was used since it began, it runs dry
+     * before its reset (the window that runs dry first); "lasts to the reset" when both last; "out" when a window is
+     * used up; "—" when there is nothing to tell (an API key, no quota yet, too early in the window).
+     */
+    String pace(AccountStatus a) {
+        QuotaSnapshot q = a.quota();
+        if (q == null) return "—";
+        Pace five = Pace.of(q.primary(), Duration.ofHours(5), clock);
+        Pace week = Pace.of(q.secondary(), Duration.ofDays(7), clock);
+        Pace dry = null;
+        String which = null;
+        if (five != null && five.runsDry()) { dry = five; which = "5 h"; }
+        if (week != null && week.runsDry() && (dry == null || week.outIn().compareTo(dry.outIn()) < 0)) { dry = week; which = "week"; }
+        if (dry != null) return dry.outIn().isZero() ? "out (" + which + ")" : "out in " + Fmt.duration(dry.outIn()) + " (" + which + ")";
+        boolean known = (five != null && five.outIn() != null) || (week != null && week.outIn() != null);
+        return known ? "lasts to the reset" : "—";
+    }
+
+    /** The Pace column's tooltip: each window's pace in full ("5 h: at this pace: out in 1 h 10 m, resets in 2 h 30 m"). */
+    String paceDetail(AccountStatus a) {
+        QuotaSnapshot q = a.quota();
+        if (q == null) return null;
+        Pace five = Pace.of(q.primary(), Duration.ofHours(5), clock);
+        Pace week = Pace.of(q.secondary(), Duration.ofDays(7), clock);
+        StringBuilder sb = new StringBuilder();
+        if (five != null) sb.append("5 h window: ").append(five.describe());
+        if (week != null) sb.append(sb.length() == 0 ? "" : "\n").append("Week: ").append(week.describe());
+        return sb.length() == 0 ? null : sb.toString();
     }
 
     String state(AccountStatus a) {

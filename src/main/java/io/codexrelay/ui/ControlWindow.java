@@ -47,6 +47,7 @@ final class ControlWindow implements TraySurface {
         frame.setDefaultCloseOperation(WindowConstants.DO_NOTHING_ON_CLOSE);
         frame.addWindowListener(new WindowAdapter() {
             @Override public void windowClosing(WindowEvent e) { frame.setExtendedState(JFrame.ICONIFIED); }
+            @Override public void windowActivated(WindowEvent e) { actions.menuOpening(); }   // what opening the menu is for the tray
         });
         JPanel content = new JPanel(new BorderLayout(0, 8));
         content.setBorder(BorderFactory.createEmptyBorder(12, 14, 12, 14));
@@ -106,8 +107,12 @@ final class ControlWindow implements TraySurface {
         JPanel buttons = null;
         for (TrayMenuModel.Item item : model.items()) {
             JComponent c;
-            if (item instanceof TrayMenuModel.Label) {
-                continue;
+            if (item instanceof TrayMenuModel.Label l && l.id().equals(TrayMenuModel.STATUS)) {
+                continue;   // the bold line at the top
+            } else if (item instanceof TrayMenuModel.Label l) {
+                JLabel info = new JLabel(l.text());
+                info.setName(l.id());
+                c = info;
             } else if (item instanceof TrayMenuModel.Separator) {
                 if (buttons != null) { items.add(buttons); buttons = null; }
                 JSeparator sep = new JSeparator();
@@ -149,6 +154,8 @@ final class ControlWindow implements TraySurface {
         } else if (c instanceof JButton b && item instanceof TrayMenuModel.Action a) {
             b.setText(a.text());
             b.setEnabled(a.enabled());
+        } else if (c instanceof JLabel l && item instanceof TrayMenuModel.Label m) {
+            l.setText(m.text());
         }
     }
 

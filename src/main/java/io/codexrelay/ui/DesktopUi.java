@@ -4,6 +4,7 @@ import com.formdev.flatlaf.FlatLaf;
 import io.codexrelay.app.ControlApi;
 import io.codexrelay.app.ControlException;
 import io.codexrelay.app.PoolStatus;
+import io.codexrelay.app.SyncStatus;
 import io.codexrelay.events.EventBus;
 import io.codexrelay.events.RelayEvent;
 import io.codexrelay.app.Desktop;
@@ -68,6 +69,13 @@ public final class DesktopUi implements AutoCloseable {
     private volatile PoolStatus lastPool;
     private volatile Boolean codexRouted;
     private volatile String directAccount;   // the account direct mode handed to Codex, null when off
+    private volatile SyncStatus sync;        // the WebDAV sync's state; null when unknown or not set up
+    private final QuotaRefreshOnOpen refreshOnOpen;
+    /** What the tray and the control window report: an entry chosen, the menu opening. */
+    private final TraySurface.Actions actions = new TraySurface.Actions() {
+        @Override public void chosen(String id, boolean checked) { DesktopUi.this.chosen(id, checked); }
+        @Override public void menuOpening() { DesktopUi.this.menuOpening(); }
+    };
     /** Asks what Codex should do when the tray quits; tests replace it (the Swing dialog needs a screen). */
     volatile QuitFlow.Asker quitAsker = new QuitDialog();
     private volatile Map<String, Object> config = Map.of();
@@ -89,6 +97,12 @@ public final class DesktopUi implements AutoCloseable {
         this.storedIcon = new StoredIcon(o.stateDir() == null ? null : o.stateDir().resolve("tray-icon.properties"));
         this.stored = storedIcon.load();
         this.lastSavedIcon = stored;
+        // one short-lived thread per round (at most one a minute): nothing stays behind while the menu is not used
+        this.refreshOnOpen = new QuotaRefreshOnOpen(o.clock(), r -> {
+            Thread t = new Thread(r, "tray-quota-refresh");
+            t.setDaemon(true);
+            t.start();
+        });
     }
 
     /** Shows the tray (or control window) for a running relay and returns; the UI lives on its own threads. */
@@ -119,13 +133,13 @@ public final class DesktopUi implements AutoCloseable {
     private void showSurface() throws Exception {
         // Swing and FlatLaf are loaded only when a window is first shown: a tray that is never opened does not pay for them.
         String[] why = {"the control window was asked for (CODEX_RELAY_NO_TRAY)"};
-        TraySurface s = o.forceControlWindow() ? null : Tray.create(o.desktop().family(), painter, this::chosen, why);
+        TraySurface s = o.forceControlWindow() ? null : Tray.create(o.desktop().family(), painter, actions, why);
         if (s == null) {
             log.warn("No tray icon: {}. Showing the codex-relay control window instead.", why[0]);
             ControlWindow[] w = new ControlWindow[1];
             SwingUtilities.invokeAndWait(() -> {
                 ensureTheme();
-                w[0] = new ControlWindow(painter, this::chosen, why[0], icons);
+                w[0] = new ControlWindow(painter, actions, why[0], icons);
             });
             controlWindow = w[0];
             s = w[0];
@@ -170,10 +184,12 @@ public final class DesktopUi implements AutoCloseable {
         if (events != null) subscriptions.add(events.subscribe(RelayEvent.class, this::onEvent));
         timer.scheduleWithFixedDelay(() -> {
             updateCodexRouted();
+            updateSync();
             refreshNow();
         }, PERIODIC.toMillis(), PERIODIC.toMillis(), TimeUnit.MILLISECONDS);
         timer.execute(() -> {
             updateCodexRouted();
+            updateSync();
             refreshNow();
         });
     }
@@ -227,7 +243,8 @@ public final class DesktopUi implements AutoCloseable {
         // Windows that were never opened cost nothing here (no EDT wake-up per request).
         LogWindow lw = logWindow;
         if (e instanceof RelayEvent.RequestFinished && lw != null) SwingUtilities.invokeLater(lw::requestFinished);
-        if (e instanceof RelayEvent.ConfigChanged) timer.execute(this::reloadConfig);
+        if (e instanceof RelayEvent.ConfigChanged) timer.execute(() -> { reloadConfig(); updateSync(); });
+        if (e instanceof RelayEvent.SyncFinished) timer.execute(this::updateSync);
         SettingsWindow sw = settings;
         if (e instanceof RelayEvent.AccountsChanged && sw != null) SwingUtilities.invokeLater(sw::poolChanged);
         if (e instanceof RelayEvent.CodexRoutingChanged r) codexRouted = r.routed();
@@ -276,8 +293,13 @@ public final class DesktopUi implements AutoCloseable {
             io.codexrelay.app.Pace poolPace = io.codexrelay.app.Pace.pool(windows, Duration.ofHours(5), o.clock());
             if (!unbounded && poolPace != null && poolPace.runsDry()) timer.execute(() -> n.poolPace(poolPace, first, lastPool == null ? null : lastPool.serving()));
         }
-        TrayMenuModel model = TrayMenuModel.of(pool, new TrayMenuModel.Context(codexRouted, o.openSessions() != null, error, directAccount),
+        TrayMenuModel model = TrayMenuModel.of(pool, new TrayMenuModel.Context(codexRouted, o.openSessions() != null, error, directAccount, sync),
                 o.clock().instant(), o.zone());
+        SettingsWindow sw = settings;
+        PoolStatus shown = pool;
+        // The open Settings window follows the same snapshot (the Pace column moves with quota events and with time).
+        // (a hidden window is not woken: isVisible is a plain read, safe off the EDT)
+        if (sw != null && shown != null && sw.frame().isVisible()) SwingUtilities.invokeLater(() -> sw.poolUpdated(shown));
         IconState icon = error != null ? new IconState(null, null, IconState.Mark.ALL_OUT) : IconState.of(pool);
         // Still starting (no status yet): the last run's icon tells more than grey bars; the relay's status, read
         // from the stored quota, replaces it as soon as it answers.
@@ -356,6 +378,29 @@ public final class DesktopUi implements AutoCloseable {
                 FlatLaf.updateUI();
             });
         }
+    }
+
+    /** Re-reads the sync state (after a sync, a config change, and with the periodic refresh). Not on the EDT. */
+    private void updateSync() {
+        ControlApi c = control;
+        if (c == null) return;
+        SyncStatus s;
+        try {
+            s = c.syncStatus();
+        } catch (ControlException | RuntimeException e) {
+            s = null;   // this control cannot tell (remote/offline without sync): no line
+        }
+        SyncStatus before = sync;
+        sync = s != null && s.configured() ? s : null;
+        if (!java.util.Objects.equals(before, sync)) requestRefresh();
+    }
+
+    /** The menu is opening: fetch quota now (rate-limited, off this thread), so the numbers it shows are fresh. */
+    void menuOpening() {
+        if (closed) return;
+        // one line per opening (the Xvfb test reads them): what the user can expect of the numbers just shown
+        if (refreshOnOpen.menuOpening(control, this::requestRefresh)) log.info("Tray menu opened: refreshing quota now");
+        else log.info("Tray menu opened: quota was refreshed less than a minute ago (or is being refreshed)");
     }
 
     // ---- menu actions ----------------------------------------------------------------------------------------

@@ -48,7 +48,9 @@ public final class Fmt {
     }
 
     private static String plural(String noun) {
-        if (noun.endsWith("y") && !noun.endsWith("ey")) return noun.substring(0, noun.length() - 1) + "ies";
+        // "entry" -> "entries", but a vowel before the y keeps it: "day" -> "days", "key" -> "keys"
+        if (noun.length() > 1 && noun.endsWith("y") && "aeiou".indexOf(noun.charAt(noun.length() - 2)) < 0)
+            return noun.substring(0, noun.length() - 1) + "ies";
         if (noun.endsWith("s") || noun.endsWith("x") || noun.endsWith("ch") || noun.endsWith("sh")) return noun + "es";
         return noun + "s";
     }

@@ -40,7 +40,8 @@ import java.util.Locale;
 
 /**
  * The request log: a live table (newest first) with filters, a details pane and export of the filtered rows, and
- * a usage chart (tokens / requests per hour per account, last 24 h or 7 days).
+ * a usage chart (tokens / requests per hour per account, last 24 h or 7 days) over the usage figures: each account's
+ * requests, tokens and API-price equivalent since its 5-hour and weekly resets, today and per day (last 7 days).
  */
 public final class LogWindow {
     private final ControlApi control;
@@ -61,6 +62,8 @@ public final class LogWindow {
     private final JComboBox<UsageChart.Metric> metric = new JComboBox<>(UsageChart.Metric.values());
     private final JComboBox<UsageChart.GroupBy> groupBy = new JComboBox<>(UsageChart.GroupBy.values());
     private final JTabbedPane tabs = new JTabbedPane();
+    private final UsageFiguresTableModel figures = new UsageFiguresTableModel();
+    private final JLabel figuresNote = new JLabel(" ");
     private final Timer newRows;
     private final Timer searchDelay;
     private boolean updatingAccounts;
@@ -148,7 +151,21 @@ public final class LogWindow {
         chartBar.add(reloadChart);
         usage.add(chartBar, BorderLayout.NORTH);
         chart.setBorder(BorderFactory.createEmptyBorder(6, 6, 6, 6));
-        usage.add(chart, BorderLayout.CENTER);
+        JTable figuresTable = new JTable(figures);
+        figuresTable.setName("usage-figures");
+        figuresTable.setFillsViewportHeight(true);
+        int[] figureWidths = {140, 170, 110, 130, 110};
+        for (int i = 0; i < figureWidths.length; i++) figuresTable.getColumnModel().getColumn(i).setPreferredWidth(figureWidths[i]);
+        JPanel figuresPanel = new JPanel(new BorderLayout());
+        figuresPanel.add(new JScrollPane(figuresTable), BorderLayout.CENTER);
+        figuresNote.setName("usage-figures-note");
+        figuresNote.setBorder(BorderFactory.createEmptyBorder(4, 10, 6, 10));
+        figuresNote.setText("API price: what the same tokens would cost on OpenAI's API ([prices] in config.toml).");
+        figuresPanel.add(figuresNote, BorderLayout.SOUTH);
+        JSplitPane usageSplit = new JSplitPane(JSplitPane.VERTICAL_SPLIT, chart, figuresPanel);
+        usageSplit.setResizeWeight(0.6);
+        usageSplit.setBorder(BorderFactory.createEmptyBorder());
+        usage.add(usageSplit, BorderLayout.CENTER);
 
         tabs.addTab("Requests", requests);
         tabs.addTab("Usage", usage);
@@ -305,11 +322,28 @@ public final class LogWindow {
         if (groupBy.getSelectedItem() == UsageChart.GroupBy.CLIENT) {
             tasks.run(() -> control.requestUsageByClient(from, UsageChart.BUCKET),
                     data -> chart.setData(UsageChart.Series.ofClients(data, r, m, now), r, m), e -> state.setText("Could not read usage: " + e));
-            return;
+        } else {
+            tasks.run(() -> control.requestUsage(from, UsageChart.BUCKET),
+                    data -> chart.setData(UsageChart.Series.of(data, r, m, now), r, m), e -> state.setText("Could not read usage: " + e));
         }
-        tasks.run(() -> control.requestUsage(from, UsageChart.BUCKET),
-                data -> chart.setData(UsageChart.Series.of(data, r, m, now), r, m), e -> state.setText("Could not read usage: " + e));
+        reloadFigures();
     }
+
+    /** Reloads the usage figures (since each reset, today, per day) off the EDT. */
+    void reloadFigures() {
+        tasks.run(this::loadFigures, f -> figures.set(f.accounts(), f.days()),
+                e -> figuresNote.setText("Could not read the usage figures: " + e));
+    }
+
+    /** The figures of every account and the last 7 days; also what an export writes next to the rows. */
+    record Figures(List<io.codexrelay.app.UsageFigures.AccountFigures> accounts, List<io.codexrelay.app.UsageFigures.Day> days) {}
+
+    private Figures loadFigures() throws Exception {
+        var u = new io.codexrelay.app.UsageFigures(control, clock, zone);
+        return new Figures(u.of(control.status().accounts()), u.perDay(7));
+    }
+
+    UsageFiguresTableModel figures() { return figures; }
 
     private void export(RequestLogExport.Format format) {
         String ext = format == RequestLogExport.Format.CSV ? "csv" : "jsonl";
@@ -319,19 +353,33 @@ public final class LogWindow {
         Path target = chooser.getSelectedFile().toPath();
         Filter f = model.anchoredFilter();
         state.setText("Exporting…");
+        Path summary = RequestLogExport.figuresFile(target);
         tasks.run(() -> {
-            Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
-            long n;
-            try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                n = RequestLogExport.write((off, lim) -> control.queryRequests(f, off, lim), format, w,
-                        count -> javax.swing.SwingUtilities.invokeLater(() -> state.setText("Exporting… " + Fmt.count(count, "row"))));
-            } catch (Exception e) {
-                Files.deleteIfExists(tmp);
-                throw e;
-            }
-            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            var prices = new io.codexrelay.app.UsageFigures(control, clock, zone).prices();
+            long n = writeAtomically(target, w -> RequestLogExport.write((off, lim) -> control.queryRequests(f, off, lim), format, w,
+                    count -> javax.swing.SwingUtilities.invokeLater(() -> state.setText("Exporting… " + Fmt.count(count, "row"))), prices));
+            // Since-reset and per-day figures go next to the rows (a CSV holds one kind of row).
+            Figures fig = loadFigures();
+            writeAtomically(summary, w -> RequestLogExport.writeFigures(fig.accounts(), fig.days(), format, w));
             return n;
-        }, n -> state.setText("Exported " + Fmt.count(n, "row") + " to " + target), e -> { state.setForeground(Theme.RED); state.setText("Export failed: " + e); });
+        }, n -> state.setText("Exported " + Fmt.count(n, "row") + " to " + target + ", since-reset figures to " + summary.getFileName()),
+                e -> { state.setForeground(Theme.RED); state.setText("Export failed: " + e); });
+    }
+
+    private interface ExportBody { long write(java.io.Writer w) throws Exception; }
+
+    /** Writes to a temp file next to {@code target}, then renames it over {@code target}: a half-written export never shows. */
+    private static long writeAtomically(Path target, ExportBody body) throws Exception {
+        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
+        long n;
+        try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            n = body.write(w);
+        } catch (Exception e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return n;
     }
 
     public void close() {

@@ -94,6 +94,7 @@ public final class SessionsPanel extends JPanel {
     private final JButton copyButton = new JButton("Copy resume command");
     private final JButton terminalButton = new JButton("Open in terminal");
     private final JButton retagButton = new JButton("Move to provider…");
+    private final JButton copyToHomeButton = new JButton("Copy to home…");
     private final JButton unarchiveButton = new JButton("Unarchive");
     private final JButton trashButton = new JButton("Move to trash");
     private final JButton undoButton = new JButton("Undo last repair");
@@ -169,9 +170,12 @@ public final class SessionsPanel extends JPanel {
         copyButton.addActionListener(e -> copyResumeCommand());
         terminalButton.addActionListener(e -> openInTerminal());
         retagButton.addActionListener(e -> retagDialog());
+        copyToHomeButton.setName("copy-to-home");
+        copyToHomeButton.setToolTipText("Copy the selected sessions to a named Codex home (codex-relay homes list); the originals stay.");
+        copyToHomeButton.addActionListener(e -> copyToHomeDialog());
         unarchiveButton.addActionListener(e -> unarchiveSelected());
         trashButton.addActionListener(e -> trashSelected());
-        for (JButton b : List.of(copyButton, terminalButton, retagButton, unarchiveButton, trashButton)) buttons.add(b);
+        for (JButton b : List.of(copyButton, terminalButton, retagButton, copyToHomeButton, unarchiveButton, trashButton)) buttons.add(b);
         p.add(buttons, BorderLayout.SOUTH);
         return p;
     }
@@ -310,6 +314,7 @@ public final class SessionsPanel extends JPanel {
         copyButton.setEnabled(one);
         terminalButton.setEnabled(one && sel.get(0).cwd() != null);
         retagButton.setEnabled(!model.sessions().isEmpty());
+        copyToHomeButton.setEnabled(!sel.isEmpty());
         unarchiveButton.setEnabled(!sel.isEmpty() && sel.stream().allMatch(View::archived));
         trashButton.setEnabled(!sel.isEmpty());
     }
@@ -352,6 +357,51 @@ public final class SessionsPanel extends JPanel {
     /** Previews a move to {@code to}; applies it when confirmed. */
     public void retag(String from, String to, Set<String> ids) {
         run("Move sessions to provider '" + to + "'", () -> service.previewRetag(from, to, ids));
+    }
+
+    /** Asks which named home to copy the selected sessions to (read off the EDT), then previews the copy. */
+    void copyToHomeDialog() {
+        Set<String> ids = new LinkedHashSet<>();
+        for (View v : selected()) ids.add(v.id());
+        if (ids.isEmpty()) return;
+        background.execute(() -> {
+            List<String> names;
+            String problem = null;
+            try {
+                names = service.namedHomes();
+            } catch (io.codexrelay.app.ControlException e) {
+                names = List.of();
+                problem = e.getMessage();
+            }
+            List<String> homes = names;
+            String trouble = problem;
+            SwingUtilities.invokeLater(() -> {
+                if (trouble != null) {
+                    ui.inform(this, "Copy to home", "Could not read the named Codex homes: " + trouble);
+                    return;
+                }
+                if (homes.isEmpty()) {
+                    ui.inform(this, "Copy to home", "There is no named Codex home yet. Create one with\n\n"
+                            + "    codex-relay homes create NAME\n\nthen copy sessions to it.");
+                    return;
+                }
+                int i = ui.choose(this, "Copy to home", "Copy " + Fmt.count(ids.size(), "session")
+                        + " to which Codex home? The originals stay where they are; you see what changes before anything does.",
+                        homes.toArray(String[]::new));
+                if (i >= 0) copyToHome(ids, homes.get(i));
+            });
+        });
+    }
+
+    /** Previews copying {@code ids} to the named home {@code home}; applies it when confirmed (undo: Undo last repair). */
+    public void copyToHome(Set<String> ids, String home) {
+        run("Copy sessions to home '" + home + "'", () -> {
+            try {
+                return service.previewCopy(ids, home);
+            } catch (io.codexrelay.app.ControlException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        });
     }
 
     public void reindex() {
@@ -432,7 +482,16 @@ public final class SessionsPanel extends JPanel {
     private void run(String title, java.util.function.Supplier<Preview> plan) {
         status.setText("Preparing: " + title + "…");
         background.execute(() -> {
-            Preview p = plan.get();
+            Preview p;
+            try {
+                p = plan.get();
+            } catch (RuntimeException e) {   // e.g. the named home went away: say so instead of losing it on this thread
+                SwingUtilities.invokeLater(() -> {
+                    status.setText(" ");
+                    ui.inform(this, title, "Could not prepare it: " + e.getMessage());
+                });
+                return;
+            }
             SwingUtilities.invokeLater(() -> {
                 status.setText(" ");
                 if (p.isEmpty()) {

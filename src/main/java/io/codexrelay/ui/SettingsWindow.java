@@ -66,6 +66,8 @@ public final class SettingsWindow {
     private final AccountsPanel accounts;
     private final ConfigFieldsPanel relay;
     private final ConfigFieldsPanel general;
+    private final ToolKeysPanel toolKeys;
+    private final java.util.Set<java.awt.Component> configTabs = new java.util.HashSet<>();
     private final JTabbedPane tabs = new JTabbedPane();
     private final JLabel message = new JLabel(" ");
     private final JButton apply = new JButton("Apply");
@@ -86,6 +88,7 @@ public final class SettingsWindow {
         accounts = new AccountsPanel(control, tasks, clock, zone, env);
         relay = new ConfigFieldsPanel(form, RELAY_GROUPS, this::formChanged);
         general = new ConfigFieldsPanel(form, GENERAL_GROUPS, this::formChanged);
+        toolKeys = new ToolKeysPanel(control, tasks, clock, zone, env);
 
         JPanel generalTab = new JPanel(new BorderLayout());
         JPanel login = new JPanel(new FlowLayout(FlowLayout.LEFT, 16, 12));
@@ -102,9 +105,13 @@ public final class SettingsWindow {
         tabs.addTab("Accounts", accounts);
         tabs.addTab("Relay", scroll(relay));
         tabs.addTab("General", scroll(generalTab));
+        tabs.addTab("Tool keys", toolKeys);
+        configTabs.add(tabs.getComponentAt(1));
+        configTabs.add(tabs.getComponentAt(2));
         tabs.setMnemonicAt(0, KeyEvent.VK_C);
         tabs.setMnemonicAt(1, KeyEvent.VK_R);
         tabs.setMnemonicAt(2, KeyEvent.VK_G);
+        tabs.setMnemonicAt(tabs.indexOfComponent(toolKeys), KeyEvent.VK_K);
 
         apply.setName("settings-apply");
         apply.setMnemonic(KeyEvent.VK_A);
@@ -129,7 +136,10 @@ public final class SettingsWindow {
         frame.setMinimumSize(new Dimension(640, 420));
         if (icons != null) frame.setIconImages(icons);
         memory.install(frame, "settings", new Dimension(1000, 620));
-        tabs.addChangeListener(e -> updateButtons());
+        tabs.addChangeListener(e -> {
+            updateButtons();
+            if (tabs.getSelectedComponent() == toolKeys && frame.isVisible()) toolKeys.refresh();
+        });
         updateButtons();
     }
 
@@ -142,7 +152,10 @@ public final class SettingsWindow {
 
     public JFrame frame() { return frame; }
 
-    /** Opens (or brings forward) the window on a tab: 0 Accounts, 1 Relay, 2 General. EDT. */
+    /** The Tool keys tab's index, for {@link #show}. */
+    public int toolKeysTab() { return tabs.indexOfComponent(toolKeys); }
+
+    /** Opens (or brings forward) the window on a tab: 0 Accounts, 1 Relay, 2 General, {@link #toolKeysTab()}. EDT. */
     public void show(int tab) {
         if (!frame.isVisible()) reload();
         if (tab >= 0) tabs.setSelectedIndex(tab);
@@ -152,6 +165,7 @@ public final class SettingsWindow {
     /** Re-reads the accounts, the configuration and the autostart state. */
     public void reload() {
         accounts.refresh();
+        toolKeys.refresh();
         tasks.run(control::config, cfg -> {
             boolean editing = form.dirty();
             current = new LinkedHashMap<>(cfg);
@@ -171,6 +185,16 @@ public final class SettingsWindow {
         if (frame.isVisible()) accounts.refresh();
     }
 
+    /**
+     * The tray read a new pool snapshot (an event, or its periodic refresh): the Accounts tab shows it without reading
+     * again (its Pace column follows quota and time), and the Tool keys tab re-reads its counts when it is in front. EDT.
+     */
+    public void poolUpdated(io.codexrelay.app.PoolStatus pool) {
+        if (!frame.isVisible()) return;
+        accounts.show(pool.accounts());
+        if (tabs.getSelectedComponent() == toolKeys) toolKeys.refresh();
+    }
+
     private void syncForms() {
         relay.syncFromForm();
         general.syncFromForm();
@@ -185,7 +209,7 @@ public final class SettingsWindow {
     }
 
     private void updateButtons() {
-        boolean configTab = tabs.getSelectedIndex() != 0;
+        boolean configTab = configTabs.contains(tabs.getSelectedComponent());
         apply.setVisible(configTab);
         revert.setVisible(configTab);
         apply.setEnabled(form.valid() && !form.changes().isEmpty());

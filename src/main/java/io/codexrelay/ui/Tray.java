@@ -73,7 +73,9 @@ final class Tray implements TraySurface {
                 why[0] = "dorkbox SystemTray found no usable tray type on this desktop";
                 return null;
             }
-            return new Tray(st, painter, actions);
+            Tray t = new Tray(st, painter, actions);
+            if (os == Desktop.Family.LINUX) t.watchMenuOpening();
+            return t;
         } catch (RuntimeException | LinkageError e) {
             why[0] = "the tray could not start: " + e;
             return null;
@@ -91,6 +93,40 @@ final class Tray implements TraySurface {
             log.debug("could not set GDK_GL: {}", e.toString());
         }
     }
+
+    /** Held so the native side's callback is never collected while GTK may call it. */
+    private dorkbox.jna.linux.GEventCallback menuOpening;
+
+    /**
+     * Tells {@link Actions#menuOpening} when the user clicks the icon (the Gtk status icon pops its menu up on a button
+     * press). dorkbox offers no such hook, so the icon's native handle is read from its tray object and a second
+     * {@code button_press_event} handler is connected next to dorkbox's own. Where that is not possible (another tray
+     * type, another dorkbox version), only the periodic poll and "Refresh quota now" keep the numbers fresh.
+     */
+    private void watchMenuOpening() {
+        try {
+            java.lang.reflect.Field menuField = SystemTray.class.getDeclaredField("menu");
+            menuField.setAccessible(true);
+            Object native_ = menuField.get(tray);
+            if (native_ == null || !native_.getClass().getSimpleName().equals("_GtkStatusIconNativeTray")) {
+                log.info("Quota is not refreshed when the menu opens: the {} tray gives no click event", tray.getType());
+                return;
+            }
+            java.lang.reflect.Field iconField = native_.getClass().getDeclaredField("trayIcon");
+            iconField.setAccessible(true);
+            com.sun.jna.Pointer icon = (com.sun.jna.Pointer) iconField.get(native_);
+            if (icon == null) return;
+            menuOpening = (widget, event) -> {
+                if (event != null && event.type == GDK_BUTTON_PRESS) actions.menuOpening();   // must return at once: GTK's thread
+            };
+            dorkbox.jna.linux.GtkEventDispatch.dispatchAndWait(() ->
+                    dorkbox.jna.linux.GObject.g_signal_connect_object(icon, "button_press_event", menuOpening, null, 0));
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            log.info("Quota is not refreshed when the menu opens: {}", e.toString());
+        }
+    }
+
+    private static final int GDK_BUTTON_PRESS = 4;
 
     @Override
     public String kind() { return "tray (" + tray.getType() + ")"; }
@@ -122,9 +158,13 @@ final class Tray implements TraySurface {
         for (Entry e : entries.values()) menu.remove(e);
         entries.clear();
         for (TrayMenuModel.Item item : model.items()) {
-            if (item instanceof TrayMenuModel.Label) continue; // the status line (setStatus)
+            if (item instanceof TrayMenuModel.Label l && l.id().equals(TrayMenuModel.STATUS)) continue; // setStatus shows it
             Entry e;
-            if (item instanceof TrayMenuModel.Separator) {
+            if (item instanceof TrayMenuModel.Label l) {
+                MenuItem info = new MenuItem(label(l.text()));   // a line to read (the sync line), not to choose
+                info.setEnabled(false);
+                e = info;
+            } else if (item instanceof TrayMenuModel.Separator) {
                 e = new Separator();
             } else if (item instanceof TrayMenuModel.Toggle t) {
                 Checkbox cb = new Checkbox(label(t.text()));
@@ -158,6 +198,8 @@ final class Tray implements TraySurface {
             } else if (e instanceof MenuItem mi && item instanceof TrayMenuModel.Action a) {
                 if (!mi.getText().equals(label(a.text()))) mi.setText(label(a.text()));
                 if (mi.getEnabled() != a.enabled()) mi.setEnabled(a.enabled());
+            } else if (e instanceof MenuItem mi && item instanceof TrayMenuModel.Label l) {
+                if (!mi.getText().equals(label(l.text()))) mi.setText(label(l.text()));
             }
         }
     }

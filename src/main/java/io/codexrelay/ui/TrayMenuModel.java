@@ -2,6 +2,7 @@ package io.codexrelay.ui;
 
 import io.codexrelay.app.AccountStatus;
 import io.codexrelay.app.PoolStatus;
+import io.codexrelay.app.SyncStatus;
 import io.codexrelay.events.QuotaSnapshot;
 import io.codexrelay.events.QuotaWindow;
 
@@ -20,13 +21,13 @@ public record TrayMenuModel(String tooltip, String status, List<Item> items) {
 
     public static final String STATUS = "status", AUTO = "auto", CODEX = "codex", PAUSE = "pause", REFRESH = "refresh",
             SETTINGS = "settings", SESSIONS = "sessions", LOG = "log", QUIT = "quit", ACCOUNT_PREFIX = "account:",
-            DIRECT_PREFIX = "direct:", DIRECT_UNDO = "direct-undo";
+            DIRECT_PREFIX = "direct:", DIRECT_UNDO = "direct-undo", SYNC = "sync";
 
     public sealed interface Item permits Label, Action, Toggle, Separator {
         String id();
     }
 
-    /** Text that cannot be chosen (the status line). */
+    /** Text that cannot be chosen (the status line, the sync line). */
     public record Label(String id, String text) implements Item {}
 
     public record Action(String id, String text, boolean enabled) implements Item {}
@@ -38,9 +39,14 @@ public record TrayMenuModel(String tooltip, String status, List<Item> items) {
 
     /**
      * What the menu needs besides the pool: whether Codex is routed through the relay (null = unknown), whether a
-     * Sessions window exists, and the error text when the pool could not be read (then {@code pool} may be null).
+     * Sessions window exists, the error text when the pool could not be read (then {@code pool} may be null), the
+     * account direct mode handed to Codex, and the WebDAV sync's state (null when sync is not set up).
      */
-    public record Context(Boolean codexRouted, boolean sessionsAvailable, String error, String directAccount) {
+    public record Context(Boolean codexRouted, boolean sessionsAvailable, String error, String directAccount, SyncStatus sync) {
+        public Context(Boolean codexRouted, boolean sessionsAvailable, String error, String directAccount) {
+            this(codexRouted, sessionsAvailable, error, directAccount, null);
+        }
+
         public Context(Boolean codexRouted, boolean sessionsAvailable, String error) {
             this(codexRouted, sessionsAvailable, error, null);
         }
@@ -52,6 +58,8 @@ public record TrayMenuModel(String tooltip, String status, List<Item> items) {
         List<Item> items = new ArrayList<>();
         String status = statusLine(pool, ctx, now, zone);
         items.add(new Label(STATUS, status));
+        String sync = syncLine(ctx.sync(), now);
+        if (sync != null) items.add(new Label(SYNC, sync));
         items.add(new Separator("sep-accounts"));
         if (pool != null) {
             for (AccountStatus a : pool.accounts()) {
@@ -116,6 +124,45 @@ public record TrayMenuModel(String tooltip, String status, List<Item> items) {
         if (pool.pinned() != null && pool.pinned().equals(pool.serving())) sb.append(" (pinned)");
         if (pool.inFlight() > 0) sb.append(" · ").append(pool.inFlight()).append(pool.inFlight() == 1 ? " request" : " requests").append(" in flight");
         return sb.toString();
+    }
+
+    /** Longest sync error shown in the menu (a menu entry does not wrap); {@code sync status} prints all of it. */
+    static final int SYNC_ERROR_CHARS = 60;
+
+    /**
+     * "Synced 3 minutes ago", "Sync failed: …" (the last error, after the time of the last success when there was one),
+     * "Not synced yet"; null when sync is not set up.
+     */
+    static String syncLine(SyncStatus s, Instant now) {
+        if (s == null || !s.configured()) return null;
+        Instant last = parse(s.lastSyncAt());
+        if (s.lastError() != null && !s.lastError().isBlank()) {
+            String err = s.lastError().strip().replaceAll("\\s+", " ").replaceFirst("^(?i)sync failed:\\s*", "");
+            if (err.length() > SYNC_ERROR_CHARS) err = err.substring(0, SYNC_ERROR_CHARS - 1).strip() + "…";
+            return "Sync failed: " + err + (last == null ? "" : " (last synced " + ago(last, now) + ")");
+        }
+        if (last == null) return "Not synced yet";
+        String line = "Synced " + ago(last, now);
+        int warnings = s.warnings() == null ? 0 : s.warnings().size();
+        return warnings == 0 ? line : line + " · " + Fmt.count(warnings, "warning") + " (codex-relay sync status)";
+    }
+
+    /** "just now", "1 minute ago", "3 minutes ago", "2 hours ago", "4 days ago". */
+    static String ago(Instant t, Instant now) {
+        Duration d = Duration.between(t, now);
+        if (d.toMinutes() < 1) return "just now";
+        if (d.toHours() < 1) return Fmt.count(d.toMinutes(), "minute") + " ago";
+        if (d.toDays() < 1) return Fmt.count(d.toHours(), "hour") + " ago";
+        return Fmt.count(d.toDays(), "day") + " ago";
+    }
+
+    private static Instant parse(String iso) {
+        if (iso == null || iso.isBlank()) return null;
+        try {
+            return Instant.parse(iso);
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
     }
 
     static String accountLine(AccountStatus a, Instant now, ZoneId zone) {

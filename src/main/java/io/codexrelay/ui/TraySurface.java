@@ -6,6 +6,9 @@ interface TraySurface {
     /** A menu entry was chosen; for check items {@code checked} is the state the user clicked it into. */
     interface Actions {
         void chosen(String id, boolean checked);
+
+        /** The user is opening the menu (or brought the control window forward). Any thread; must return at once. */
+        default void menuOpening() { }
     }
 
     /** Shows a new snapshot; {@code icon} is repainted only when it changed. Any thread. */

@@ -80,6 +80,10 @@ class AdminApiProtocolTest {
             calls.add("usage by client " + bucket.toMinutes());
             return List.of(new LogQuery.ClientBucket(T, "claude-code", 2, 100, 20));
         }
+        @Override public ApiPrices apiPrices() {
+            calls.add("prices");
+            return new ApiPrices(List.of(new ApiPrices.Rate("gpt-5*", 2.0, 0.2, 16.0, true)));
+        }
         @Override public ChatGptLogin startChatGptLogin(String name) { throw new UnsupportedOperationException("not over the wire"); }
         @Override public Map<String, Object> config() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -195,6 +199,14 @@ class AdminApiProtocolTest {
                 .containsExactly(new LogQuery.ClientBucket(T, "claude-code", 2, 100, 20));
         assertThat(calls).contains("page B RATE_LIMITED 200 100", "count RATE_LIMITED", "usage 15", "usage by client 30");
         assertThat(calls).doesNotContain("requests 10000");
+    }
+
+    @Test
+    void theDaemonsPriceTableReachesTheCliAndTheTray() throws Exception {
+        ApiPrices p = remote.apiPrices();
+        assertThat(p.rates()).containsExactly(new ApiPrices.Rate("gpt-5*", 2.0, 0.2, 16.0, true));
+        assertThat(p.costUsd("gpt-5-codex", 1_000_000L, 500_000L, 100_000L)).isCloseTo(2.7, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(calls).contains("prices");
     }
 
     @Test

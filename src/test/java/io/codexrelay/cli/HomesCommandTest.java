@@ -150,4 +150,41 @@ class HomesCommandTest {
         assertThat(moved).doesNotExist();
         assertThat(json.readTree(ok(cli, "sessions", "list", "--all", "--home", "two", "--json").out()).get("total").asInt()).isEqualTo(3);
     }
+
+    @Test
+    void aSessionCopiesToAnotherHomeWithAPreviewAndUndoRemovesOnlyTheCopy() throws Exception {
+        Cli cli = cli();
+        Path one = tmp.resolve("one"), two = tmp.resolve("two");
+        List<SyntheticCodexHome.Made> inOne = new SyntheticCodexHome(false).write(one, Path.of("/home/dev/a"), 5, Instant.now(), 31);
+        new SyntheticCodexHome(false).write(two, Path.of("/home/dev/b"), 3, Instant.now(), 32);
+        ok(cli, "homes", "create", "one", "--dir", one.toString());
+        ok(cli, "homes", "create", "two", "--dir", two.toString());
+        SyntheticCodexHome.Made m = inOne.stream().filter(x -> !x.archived()).findFirst().orElseThrow();
+        Path copied = two.resolve(one.relativize(m.rollout()).toString());
+        byte[] original = Files.readAllBytes(m.rollout());
+
+        Cli.Result dry = ok(cli, "sessions", "copy", m.id(), "--to-home", "two", "--dry-run");
+        assertThat(dry.out()).contains("copy").contains(copied.toString());
+        assertThat(copied).doesNotExist();
+
+        ok(cli, "sessions", "copy", m.id(), "--to-home", "two");
+        assertThat(m.rollout()).exists().hasBinaryContent(original);
+        assertThat(copied).exists().hasBinaryContent(original);
+        // listed in both homes, with a database row in the target so `codex resume` there finds it
+        assertThat(json.readTree(ok(cli, "sessions", "list", "--all", "--home", "one", "--json").out()).get("total").asInt()).isEqualTo(5);
+        JsonNode inTwo = json.readTree(ok(cli, "sessions", "list", "--all", "--home", "two", "--json").out());
+        assertThat(inTwo.get("total").asInt()).isEqualTo(4);
+        assertThat(inTwo.get("sessions").toString()).contains(m.id());
+        assertThat(json.readTree(ok(cli, "sessions", "show", m.id(), "--home", "two", "--json").out()).toString()).contains("\"hasDbRow\":true");
+
+        Cli.Result again = cli.run("sessions", "copy", m.id(), "--to-home", "two");
+        assertThat(again.all()).contains("already");
+        assertThat(cli.run("sessions", "copy", m.id(), "--to-home", "nope").exit()).isNotZero();
+
+        ok(cli, "sessions", "undo", "--all-homes");
+        assertThat(copied).doesNotExist();
+        assertThat(m.rollout()).exists().hasBinaryContent(original);
+        assertThat(json.readTree(ok(cli, "sessions", "list", "--all", "--home", "two", "--json").out()).get("total").asInt()).isEqualTo(3);
+        assertThat(json.readTree(ok(cli, "sessions", "list", "--all", "--home", "one", "--json").out()).get("total").asInt()).isEqualTo(5);
+    }
 }

@@ -89,6 +89,21 @@ class RequestLogQueryTest {
     }
 
     @Test
+    void usageByModelKeepsEachModelsSumsApart() throws Exception {
+        fill(db, 3600); // every other row gpt-5-codex, the others gpt-5
+        var perAccount = q.usage(T0.plus(Duration.ofHours(3)), Duration.ofHours(1));
+        var byModel = q.usageByModel(T0.plus(Duration.ofHours(3)), Duration.ofHours(1));
+        var hour3A = byModel.stream().filter(b -> b.start().equals(T0.plus(Duration.ofHours(3))) && b.account().equals("A")).toList();
+        assertThat(hour3A).extracting(RequestLogQuery.UsageBucket::model).containsExactly("gpt-5", "gpt-5-codex");
+        assertThat(hour3A).extracting(RequestLogQuery.UsageBucket::requests).containsExactly(60L, 60L);
+        assertThat(hour3A.stream().mapToLong(RequestLogQuery.UsageBucket::inputTokens).sum()).isEqualTo(120_000);
+        assertThat(perAccount).allSatisfy(b -> assertThat(b.model()).isNull());
+        // the same rows, only split
+        assertThat(byModel.stream().mapToLong(RequestLogQuery.UsageBucket::requests).sum())
+                .isEqualTo(perAccount.stream().mapToLong(RequestLogQuery.UsageBucket::requests).sum());
+    }
+
+    @Test
     void chainColumnAcceptsJsonOrLines() {
         assertThat(RequestLogQuery.chain("[\"A:429\",\"B:200\"]")).containsExactly("A:429", "B:200");
         assertThat(RequestLogQuery.chain("A:429\nB:200\n")).containsExactly("A:429", "B:200");

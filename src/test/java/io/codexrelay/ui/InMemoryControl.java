@@ -17,7 +17,7 @@ import java.util.Map;
 final class InMemoryControl implements ControlApi {
     final List<AccountStatus> accounts = new ArrayList<>();
     final Map<String, Object> config = new LinkedHashMap<>(RelayConfig.defaults().values());
-    final List<String> calls = new ArrayList<>();
+    final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
     String pinned;
     boolean paused;
     boolean routed;
@@ -53,6 +53,14 @@ final class InMemoryControl implements ControlApi {
     @Override public void auto() { calls.add("auto"); pinned = null; }
     @Override public void setPaused(boolean p) { calls.add("paused " + p); paused = p; }
     @Override public void refreshQuota() { calls.add("refresh"); }
+
+    /** The WebDAV sync's state as {@link #syncStatus} reports it; null: this control cannot tell. */
+    volatile io.codexrelay.app.SyncStatus sync;
+
+    @Override public io.codexrelay.app.SyncStatus syncStatus() throws ControlException {
+        if (sync == null) throw new ControlException("Sync is not available here.");
+        return sync;
+    }
     @Override public List<RequestView> recentRequests(int limit) { return List.of(); }
     @Override public Map<String, Object> config() { return Map.copyOf(config); }
     @Override public List<String> applyConfig(Map<String, Object> changes) { config.putAll(changes); return List.of(); }

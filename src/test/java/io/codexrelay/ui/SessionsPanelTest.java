@@ -127,6 +127,52 @@ class SessionsPanelTest {
     }
 
     @Test
+    void copyToHomeAsksWhichNamedHomePreviewsCopiesAndUndoRemovesTheCopy() throws Exception {
+        SessionsService.View v = panel.selected().get(0);
+        javax.swing.JButton button = (javax.swing.JButton) find(panel, "copy-to-home");
+        assertThat(button.getText()).isEqualTo("Copy to home…");
+        assertThat(button.isEnabled()).isTrue();
+
+        // no named home yet: it says how to make one
+        SwingUtilities.invokeAndWait(button::doClick);
+        flush();
+        assertThat(ui.informs).last().asString().contains("codex-relay homes create NAME");
+
+        Path two = tmp.resolve("two");
+        try (var control = io.codexrelay.app.Controls.open(new io.codexrelay.config.RelayHome(tmp.resolve("relay")), Clock.systemUTC())) {
+            control.createHome("two", null, two, null, false);
+        }
+        ui.choice = 0;
+        ui.answer = true;
+        SwingUtilities.invokeAndWait(button::doClick);
+        flush();
+        assertThat(ui.informs).anySatisfy(t -> assertThat(t).contains("Copy 1 session to which Codex home?"));
+        assertThat(ui.confirms).last().asString().contains("Copy 1 session to " + two.toAbsolutePath().normalize()).contains("copy ");
+        Path original = Path.of(v.rolloutPath());
+        Path home = tmp.resolve("codex-home");
+        Path copy = two.toAbsolutePath().normalize().resolve(home.relativize(original).toString());
+        assertThat(copy).exists().hasSameBinaryContentAs(original);
+        assertThat(ui.informs).last().asString().contains("✓");
+        assertThat(panel.model().indexOf(v.id())).as("the original stays listed").isNotNegative();
+
+        panel.undo();
+        flush();
+        assertThat(copy).doesNotExist();
+        assertThat(original).exists();
+    }
+
+    static Component find(Container c, String name) {
+        for (Component k : c.getComponents()) {
+            if (name.equals(k.getName())) return k;
+            if (k instanceof Container sub) {
+                Component f = find(sub, name);
+                if (f != null) return f;
+            }
+        }
+        return null;
+    }
+
+    @Test
     void copyAndTerminalFallback() throws Exception {
         SessionsService.View v = panel.selected().get(0);
         panel.copyResumeCommand();

@@ -145,4 +145,65 @@ class SessionsWindowXvfbTest {
         assertThat(cli.waitFor(30, TimeUnit.SECONDS)).as("sessions window returned after Esc").isTrue();
         assertThat(cli.exitValue()).as(new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isZero();
     }
+
+    /** Reads the child's lines until one starts with {@code prefix}; fails with what was read when the child ends first. */
+    private static String until(BufferedReader out, String prefix, List<String> log) throws Exception {
+        String line;
+        while ((line = out.readLine()) != null) {
+            log.add(line);
+            if (line.startsWith(prefix)) return line;
+        }
+        throw new AssertionError("child ended before '" + prefix + "': " + log);
+    }
+
+    /** Clicks the button {@code label} of the dialog whose DIALOG line was just read. */
+    private static void clickOption(String display, BufferedReader out, String label, List<String> log) throws Exception {
+        String line;
+        while ((line = out.readLine()) != null) {
+            log.add(line);
+            if (line.startsWith("OPTION " + label + " ")) {
+                String[] p = line.substring(("OPTION " + label + " ").length()).split(" ");
+                run(display, "xdotool", "mousemove", p[0], p[1], "click", "1");
+                return;
+            }
+        }
+        throw new AssertionError("no button '" + label + "': " + log);
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 3, unit = TimeUnit.MINUTES)   // a click that opens nothing would wait forever for the child's next line
+    void copyToHomeIsClickedInTheRealWindowAndCopiesTheSession() throws Exception {
+        need("Xvfb");
+        need("xdotool");
+        Path home = tmp.resolve("codex-home"), relay = tmp.resolve("relay"), two = tmp.resolve("two");
+        new SyntheticCodexHome(false).write(home, Path.of("/home/dev/src"), 8, Instant.now(), 12);
+        Files.writeString(home.resolve("config.toml"), "model_provider = \"codex-relay\"\n");
+        try (var control = io.codexrelay.app.Controls.open(new io.codexrelay.config.RelayHome(relay), java.time.Clock.systemUTC())) {
+            control.createHome("two", null, two, null, false);
+        }
+        String display = startXvfb();
+        Process child = java(display, relay, SessionsCopyShot.class.getName(), home.toString(), relay.toString());
+        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        List<String> log = new ArrayList<>();
+        String[] selected = until(out, "SELECTED ", log).split(" ", 3);
+        String[] button = until(out, "BUTTON ", log).split(" ");
+        assertThat(button[3]).as("Copy to home… enabled for a selected session").isEqualTo("true");
+        until(out, "READY", log);
+        Path original = Path.of(selected[2]);
+        Path copy = two.toAbsolutePath().normalize().resolve(home.toAbsolutePath().normalize().relativize(original).toString());
+        assertThat(copy).doesNotExist();
+
+        run(display, "xdotool", "mousemove", button[1], button[2], "click", "1");
+        assertThat(until(out, "DIALOG ", log)).isEqualTo("DIALOG Copy to home");
+        clickOption(display, out, "two", log);
+        assertThat(until(out, "DIALOG ", log)).isEqualTo("DIALOG Copy sessions to home 'two'");
+        clickOption(display, out, "Apply", log);
+        assertThat(until(out, "DIALOG ", log)).isEqualTo("DIALOG Copy sessions to home 'two'");   // the outcome
+        assertThat(copy).as("copied by the click; child output: " + log).exists().hasSameBinaryContentAs(original);
+        assertThat(original).exists();
+        clickOption(display, out, "OK", log);
+
+        pressEscape(display);
+        assertThat(child.waitFor(20, TimeUnit.SECONDS)).as("window closed on Esc").isTrue();
+    }
 }

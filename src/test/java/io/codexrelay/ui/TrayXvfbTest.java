@@ -221,6 +221,9 @@ class TrayXvfbTest {
 
         // 3. Settings from the menu; a change on the Relay tab is saved to config.toml and applied by the daemon.
         openMenu(icon);
+        // Opening the menu fetched quota (issue 15), the first time only: not twice within a minute.
+        XDesktop.await("the second opening logged", Duration.ofSeconds(10), () -> log().contains("Tray menu opened: quota was refreshed"));
+        assertThat(log().split("Tray menu opened: refreshing quota now", -1).length - 1).as("quota rounds started by opening the menu").isEqualTo(1);
         desktop.keys("s");
         XDesktop.await("the settings window", Duration.ofSeconds(30), () -> desktop.window("--name", "^codex-relay settings$").isPresent());
         String settings = desktop.window("--name", "^codex-relay settings$").orElseThrow();

@@ -40,9 +40,10 @@ public final class Journal {
             @JsonSubTypes.Type(value = FileRewrite.class, name = "file-rewrite"),
             @JsonSubTypes.Type(value = IndexEdit.class, name = "index-edit"),
             @JsonSubTypes.Type(value = FileMove.class, name = "file-move"),
+            @JsonSubTypes.Type(value = FileCopy.class, name = "file-copy"),
             @JsonSubTypes.Type(value = DbBatch.class, name = "db"),
     })
-    public sealed interface Step permits FileRewrite, IndexEdit, FileMove, DbBatch {}
+    public sealed interface Step permits FileRewrite, IndexEdit, FileMove, FileCopy, DbBatch {}
 
     /**
      * A file rewritten in place (atomic replace, mtime kept). {@code backup} holds the old bytes. When the file changed
@@ -59,6 +60,12 @@ public final class Journal {
 
     /** A file moved (rename); {@code sha} identifies its content. */
     public record FileMove(String from, String to, String sha) implements Step {}
+
+    /**
+     * A file copied to a place where nothing was ({@code sessions copy}); {@code sha} identifies the copy's content.
+     * Undone by removing the copy, and only while it still has that content: the original stays where it was.
+     */
+    public record FileCopy(String from, String to, String sha) implements Step {}
 
     /** Row changes in one SQLite database, done in one transaction. */
     public record DbBatch(String db, List<RowOp> ops) implements Step {}

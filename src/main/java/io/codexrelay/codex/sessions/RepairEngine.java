@@ -271,6 +271,7 @@ final class RepairEngine {
     private static List<String> pathsOf(Journal.Step s) {
         if (s instanceof Journal.FileRewrite r) return List.of(r.path());
         if (s instanceof Journal.FileMove m) return List.of(m.from(), m.to());
+        if (s instanceof Journal.FileCopy c) return List.of(c.to());
         return List.of();
     }
 

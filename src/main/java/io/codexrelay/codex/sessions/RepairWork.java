@@ -86,6 +86,18 @@ final class RepairWork {
         touched.add(to.toString());
     }
 
+    /** Copies {@code from} to {@code to} (which must not exist), whole or not at all, keeping its mtime. */
+    void copy(Path from, Path to) throws IOException {
+        byte[] bytes = Files.readAllBytes(from);
+        String sha = StepReverter.sha(bytes);
+        StepReverter.copy(from, to);
+        steps.add(new Journal.FileCopy(from.toString(), to.toString(), sha));
+        touched.add(to.toString());
+        if (!StepReverter.sha(Files.readAllBytes(to)).equals(sha)) {
+            throw new IOException("re-reading " + to + " after copying " + from + " gave other bytes (was the session being written?)");
+        }
+    }
+
     /** Runs {@code body} in one transaction on {@code db}, after the database's first snapshot in this repair. */
     void db(Path db, DbBody body) throws SQLException, IOException {
         if (snapshotted.add(db)) journal.snapshotDatabase(entryId, db);

@@ -67,6 +67,7 @@ public final class SessionRepairs {
     private final UnarchivePlanner unarchive;
     private final TrashPlanner trash;
     private final MovePlanner move;
+    private final CopyPlanner copy;
     private final RepairEngine engine;
 
     public SessionRepairs(RepairJournal journal, LiveSessionProbe probe, RolloutReader reader, ObjectMapper mapper) {
@@ -76,6 +77,7 @@ public final class SessionRepairs {
         this.unarchive = new UnarchivePlanner(journal.clock());
         this.trash = new TrashPlanner(journal, mapper);
         this.move = new MovePlanner(reader, mapper);
+        this.copy = new CopyPlanner(reader, mapper);
         this.engine = new RepairEngine(journal, probe, trash);
     }
 
@@ -113,6 +115,11 @@ public final class SessionRepairs {
     /** Moves sessions to another Codex home: rollouts, the source's row and index lines, a new row in the target. */
     public Plan planMove(SessionCatalog.Snapshot snap, Set<String> ids, Path targetHome) {
         return move.plan(snap, ids, targetHome);
+    }
+
+    /** Copies sessions to another Codex home: the rollouts and a new row in the target; the originals stay. */
+    public Plan planCopy(SessionCatalog.Snapshot snap, Set<String> ids, Path targetHome) {
+        return copy.plan(snap, ids, targetHome);
     }
 
     // ==== the engine: apply, undo, trash listing, restore ============================================================

@@ -49,6 +49,12 @@ public final class StepReverter {
                 if (!Files.exists(to)) out.add(to + " is gone");
                 else if (Files.exists(from)) out.add(from + " exists again (something else was put there)");
                 else if (m.sha() != null && !sha(Files.readAllBytes(to)).equals(m.sha())) out.add(to + " was changed after the repair");
+            } else if (step instanceof Journal.FileCopy c) {
+                Path to = Path.of(c.to());
+                if (!Files.exists(to)) out.add(to + " is gone");
+                else if (!sha(Files.readAllBytes(to)).equals(c.sha())) {
+                    out.add(to + " was changed after the copy (the session was continued there); removing it would lose that");
+                }
             } else if (step instanceof Journal.DbBatch b) {
                 Path db = Path.of(b.db());
                 if (!Files.exists(db)) {
@@ -123,6 +129,13 @@ public final class StepReverter {
             }
         } else if (step instanceof Journal.FileMove m) {
             move(Path.of(m.to()), Path.of(m.from()));
+        } else if (step instanceof Journal.FileCopy c) {
+            // Only the copy goes, and only while it is the bytes copied: the original is still where it was.
+            Path to = Path.of(c.to());
+            if (Files.exists(to)) {
+                if (!sha(Files.readAllBytes(to)).equals(c.sha())) throw new IOException(to + " was changed after the copy; left in place");
+                Files.delete(to);
+            }
         } else if (step instanceof Journal.DbBatch b) {
             try (Connection c = StateDb.openForRepair(Path.of(b.db()))) {
                 c.setAutoCommit(false);
@@ -217,6 +230,23 @@ public final class StepReverter {
                 ch.force(true);
             }
             Files.delete(from);
+        }
+    }
+
+    /** Copies {@code from} to {@code to} (new), through a temp file in the target directory and an atomic rename. */
+    public static void copy(Path from, Path to) throws IOException {
+        Path dir = to.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        if (Files.exists(to)) throw new IOException(to + " already exists");
+        Path tmp = Files.createTempFile(dir, "." + to.getFileName(), ".tmp");
+        try {
+            Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, to, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 

@@ -1,0 +1,100 @@
+package io.codexrelay.ui;
+
+import io.codexrelay.app.SessionsService;
+
+import javax.swing.AbstractButton;
+import javax.swing.JDialog;
+import javax.swing.JFrame;
+import javax.swing.SwingUtilities;
+import java.awt.AWTEvent;
+import java.awt.Component;
+import java.awt.Container;
+import java.awt.Point;
+import java.awt.Toolkit;
+import java.awt.event.WindowAdapter;
+import java.awt.event.WindowEvent;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Child process of {@link SessionsWindowXvfbTest}'s copy test: opens the real Sessions window (real dialogs), selects
+ * the first session, and prints where things are on screen so the test can click them with xdotool:
+ * {@code SELECTED <id> <rollout>}, {@code BUTTON <x> <y>} (Copy to home…), and for every dialog that opens
+ * {@code DIALOG <title>} followed by {@code OPTION <label> <x> <y>} per button. Exits when the window is closed.
+ */
+public final class SessionsCopyShot {
+    private SessionsCopyShot() {}
+
+    public static void main(String[] args) throws Exception {
+        Path home = Path.of(args[0]), relay = Path.of(args[1]);
+        SessionsService svc = SessionsService.open(Map.of("CODEX_RELAY_HOME", relay.toString()), home, Clock.systemUTC());
+        AtomicReference<JFrame> frame = new AtomicReference<>();
+        CountDownLatch closed = new CountDownLatch(1);
+        Toolkit.getDefaultToolkit().addAWTEventListener(e -> {
+            if (e.getID() == WindowEvent.WINDOW_OPENED && e.getSource() instanceof JDialog d) {
+                SwingUtilities.invokeLater(() -> {
+                    StringBuilder sb = new StringBuilder("DIALOG ").append(d.getTitle()).append('\n');
+                    buttons(d.getContentPane(), sb);
+                    print(sb.toString());
+                });
+            }
+        }, AWTEvent.WINDOW_EVENT_MASK);
+        SwingUtilities.invokeAndWait(() -> {
+            SessionsWindow.applyLookAndFeel();
+            JFrame f = SessionsWindow.open(svc);
+            f.addWindowListener(new WindowAdapter() {
+                @Override public void windowClosed(WindowEvent e) { closed.countDown(); }
+            });
+            frame.set(f);
+        });
+        SessionsPanel panel = (SessionsPanel) frame.get().getContentPane();
+        long end = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < end) {
+            AtomicReference<String> status = new AtomicReference<>();
+            SwingUtilities.invokeAndWait(() -> status.set(panel.statusText()));
+            if (Character.isDigit(status.get().charAt(0))) break;
+            Thread.sleep(100);
+        }
+        AtomicReference<String> out = new AtomicReference<>();
+        SwingUtilities.invokeAndWait(() -> {
+            var rows = panel.model().rows();
+            for (int i = 0; i < rows.size(); i++) {
+                if (rows.get(i) instanceof SessionsListModel.Item it && !it.view().archived()) {
+                    panel.sessionList().setSelectedIndex(i);
+                    panel.sessionList().ensureIndexIsVisible(i);
+                    out.set("SELECTED " + it.view().id() + " " + it.view().rolloutPath());
+                    break;
+                }
+            }
+        });
+        Thread.sleep(1000);   // the selection's details load in the background and enable the buttons
+        SwingUtilities.invokeAndWait(() -> {
+            Component b = SessionsPanelTest.find(panel, "copy-to-home");
+            Point p = b.getLocationOnScreen();
+            out.set(out.get() + "\nBUTTON " + (p.x + b.getWidth() / 2) + " " + (p.y + b.getHeight() / 2) + " " + b.isEnabled());
+        });
+        print(out.get() + "\nREADY\n");
+        closed.await();
+        svc.close();
+        System.exit(0);
+    }
+
+    private static void buttons(Container c, StringBuilder sb) {
+        for (Component k : c.getComponents()) {
+            if (k instanceof AbstractButton b && b.isShowing()) {
+                Point p = b.getLocationOnScreen();
+                sb.append("OPTION ").append(b.getText()).append(' ').append(p.x + b.getWidth() / 2).append(' ').append(p.y + b.getHeight() / 2).append('\n');
+            } else if (k instanceof Container sub) {
+                buttons(sub, sb);
+            }
+        }
+    }
+
+    private static synchronized void print(String s) {
+        System.out.print(s);
+        System.out.flush();
+    }
+}
