@@ -301,14 +301,16 @@ public final class AdminHandler extends Handler.Abstract {
                 requireMethod(post);
                 return Map.of("count", control.countRequests(filter(body(raw))));
             }
-            case "/requests/usage" -> {
+            case "/requests/usage", "/requests/usage-by-client" -> {
                 requireMethod(post);
                 JsonNode b = body(raw);
                 String from = text(b, "from");
                 long ms = b.path("bucketMs").asLong(0);
                 if (from == null || ms <= 0) throw new HttpError(400, "from (an instant) and bucketMs (> 0) are required.");
                 try {
-                    return control.requestUsage(java.time.Instant.parse(from), java.time.Duration.ofMillis(ms));
+                    var start = java.time.Instant.parse(from);
+                    if (route.equals("/requests/usage-by-client")) return control.requestUsageByClient(start, java.time.Duration.ofMillis(ms));
+                    return control.requestUsage(start, java.time.Duration.ofMillis(ms));
                 } catch (java.time.format.DateTimeParseException e) {
                     throw new HttpError(400, "from must be an ISO-8601 instant like 2026-03-10T12:00:00Z.");
                 }

@@ -81,6 +81,11 @@ public interface ControlApi {
     /** Requests and tokens per account (and model) per {@code bucket} since {@code from} (the log window's chart). */
     List<LogQuery.UsageBucket> requestUsage(Instant from, Duration bucket) throws ControlException;
 
+    /** Requests and tokens per client key per {@code bucket} since {@code from} (the chart "by client key"). */
+    default List<LogQuery.ClientBucket> requestUsageByClient(Instant from, Duration bucket) throws ControlException {
+        throw new ControlException("Usage per client key is kept in the daemon's request log; start it with `codex-relay`.");
+    }
+
     /** The API prices per model ({@code [prices]} of config.toml over the jar's defaults), to price the tokens used. */
     default ApiPrices apiPrices() throws ControlException {
         throw new ControlException("API prices are not available here; see [prices] in config.toml.");

@@ -561,6 +561,13 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
         return store(() -> q.usageByModel(from, bucket)).stream().map(LogQuery::view).toList();
     }
 
+    @Override
+    public List<LogQuery.ClientBucket> requestUsageByClient(Instant from, Duration bucket) throws ControlException {
+        if (bucket.isNegative() || bucket.isZero()) throw new ControlException("The usage bucket must be longer than zero.");
+        RequestLogQuery q = logQuery();
+        return store(() -> q.usageByClient(from, bucket)).stream().map(LogQuery::view).toList();
+    }
+
     /** Use per client key since {@code from} (the daemon's start), from the request log. */
     List<ClientUsage> clientUsageSince(Instant from) throws ControlException {
         flushLog();

@@ -61,6 +61,11 @@ public final class LogQuery {
         public long totalTokens() { return inputTokens + outputTokens; }
     }
 
+    /** Requests and tokens of one client key (codex, a tool key, home:NAME, run:PID COMMAND) in one time bucket. */
+    public record ClientBucket(Instant start, String client, long requests, long inputTokens, long outputTokens) {
+        public long totalTokens() { return inputTokens + outputTokens; }
+    }
+
     /** The store's filter for {@code f} (the same rule, answered in SQL). */
     public static RequestLogQuery.Filter toStore(Filter f) {
         if (f == null) return RequestLogQuery.Filter.ALL;
@@ -77,5 +82,9 @@ public final class LogQuery {
     static UsageBucket view(RequestLogQuery.UsageBucket b) {
         return new UsageBucket(b.start(), b.account(), b.requests(), b.inputTokens(), b.cachedTokens(), b.outputTokens(),
                 b.reasoningTokens(), b.model());
+    }
+
+    static ClientBucket view(RequestLogQuery.ClientBucket b) {
+        return new ClientBucket(b.start(), b.client(), b.requests(), b.inputTokens(), b.outputTokens());
     }
 }

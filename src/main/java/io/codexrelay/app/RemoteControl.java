@@ -236,6 +236,14 @@ public final class RemoteControl implements ControlHandle {
     }
 
     @Override
+    public List<LogQuery.ClientBucket> requestUsageByClient(Instant from, Duration bucket) throws ControlException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("from", from.toString());
+        body.put("bucketMs", bucket.toMillis());
+        return json.convertValue(call("POST", "/requests/usage-by-client", body, timeout), new TypeReference<List<LogQuery.ClientBucket>>() { });
+    }
+
+    @Override
     public ChatGptLogin startChatGptLogin(String name) throws ControlException {
         return logins.start(this, name);
     }

@@ -172,6 +172,30 @@ public final class RequestLogQuery implements AutoCloseable {
         });
     }
 
+    /** Requests and tokens of one client key in one time bucket (rows without a client count as "(unknown)"). */
+    public record ClientBucket(Instant start, String client, long requests, long inputTokens, long outputTokens) {}
+
+    /** Like {@link #usage}, per client key instead of per account: the Usage chart "by client key". */
+    public synchronized List<ClientBucket> usageByClient(Instant from, Duration bucket) throws StoreException {
+        long ms = bucket.toMillis();
+        String sql = "SELECT (started_at_ms / ?) AS b, COALESCE(client, '(unknown)') AS c, COUNT(*), SUM(COALESCE(input_tokens, 0)), "
+                + "SUM(COALESCE(output_tokens, 0)) FROM request_log WHERE started_at_ms >= ? GROUP BY b, c ORDER BY b, c";
+        return run(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setLong(1, ms);
+                ps.setLong(2, from.toEpochMilli());
+                List<ClientBucket> out = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new ClientBucket(Instant.ofEpochMilli(rs.getLong(1) * ms), rs.getString(2), rs.getLong(3),
+                                rs.getLong(4), rs.getLong(5)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
     /** Requests, failures (status 400 and up, or none) and tokens of one client key. */
     public record ClientCount(String client, long requests, long failed, long inputTokens, long outputTokens) {}
 

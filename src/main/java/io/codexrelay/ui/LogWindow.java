@@ -60,6 +60,7 @@ public final class LogWindow {
     private final UsageChart chart;
     private final JComboBox<UsageChart.Range> range = new JComboBox<>(UsageChart.Range.values());
     private final JComboBox<UsageChart.Metric> metric = new JComboBox<>(UsageChart.Metric.values());
+    private final JComboBox<UsageChart.GroupBy> groupBy = new JComboBox<>(UsageChart.GroupBy.values());
     private final JTabbedPane tabs = new JTabbedPane();
     private final UsageFiguresTableModel figures = new UsageFiguresTableModel();
     private final JLabel figuresNote = new JLabel(" ");
@@ -144,6 +145,8 @@ public final class LogWindow {
         JPanel chartBar = new JPanel(new FlowLayout(FlowLayout.LEFT, 6, 6));
         chartBar.add(range);
         chartBar.add(metric);
+        groupBy.setName("usage-group-by");
+        chartBar.add(groupBy);
         JButton reloadChart = new JButton("Refresh");
         chartBar.add(reloadChart);
         usage.add(chartBar, BorderLayout.NORTH);
@@ -188,6 +191,7 @@ public final class LogWindow {
         jsonl.addActionListener(e -> export(RequestLogExport.Format.JSONL));
         range.addActionListener(e -> reloadChart());
         metric.addActionListener(e -> reloadChart());
+        groupBy.addActionListener(e -> reloadChart());
         reloadChart.addActionListener(e -> reloadChart());
         // Bursts of finished requests become one refresh per second at most.
         newRows = new Timer(1000, e -> model.newRowsArrived());
@@ -314,8 +318,14 @@ public final class LogWindow {
         UsageChart.Range r = (UsageChart.Range) range.getSelectedItem();
         UsageChart.Metric m = (UsageChart.Metric) metric.getSelectedItem();
         var now = clock.instant();
-        tasks.run(() -> control.requestUsage(now.minus(r.span).minus(UsageChart.BUCKET), UsageChart.BUCKET),
-                data -> chart.setData(UsageChart.Series.of(data, r, m, now), r, m), e -> state.setText("Could not read usage: " + e));
+        var from = now.minus(r.span).minus(UsageChart.BUCKET);
+        if (groupBy.getSelectedItem() == UsageChart.GroupBy.CLIENT) {
+            tasks.run(() -> control.requestUsageByClient(from, UsageChart.BUCKET),
+                    data -> chart.setData(UsageChart.Series.ofClients(data, r, m, now), r, m), e -> state.setText("Could not read usage: " + e));
+        } else {
+            tasks.run(() -> control.requestUsage(from, UsageChart.BUCKET),
+                    data -> chart.setData(UsageChart.Series.of(data, r, m, now), r, m), e -> state.setText("Could not read usage: " + e));
+        }
         reloadFigures();
     }
 

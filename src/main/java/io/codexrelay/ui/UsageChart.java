@@ -1,5 +1,6 @@
 package io.codexrelay.ui;
 
+import io.codexrelay.app.LogQuery.ClientBucket;
 import io.codexrelay.app.LogQuery.UsageBucket;
 
 import javax.swing.JComponent;
@@ -44,6 +45,14 @@ public final class UsageChart extends JComponent {
         @Override public String toString() { return label; }
     }
 
+    /** What one colour of the stack stands for: an account, or the client key that sent the requests. */
+    public enum GroupBy {
+        ACCOUNT("By account"), CLIENT("By client key");
+        final String label;
+        GroupBy(String label) { this.label = label; }
+        @Override public String toString() { return label; }
+    }
+
     static final Duration BUCKET = Duration.ofHours(1);
 
     /** The numbers behind the picture: {@code values[account][bucket]}, buckets oldest first. */
@@ -78,6 +87,26 @@ public final class UsageChart extends JComponent {
                 values[a][b] += metric == Metric.TOKENS ? u.totalTokens() : u.requests();
             }
             return new Series(start, n, List.copyOf(accounts), values);
+        }
+
+        /**
+         * The same hourly stack per client key ({@code accounts} then holds the clients' names). Kept apart from
+         * {@link #of} rather than folded into it so the per-account picture stays exactly as it was.
+         */
+        public static Series ofClients(List<ClientBucket> data, Range range, Metric metric, Instant now) {
+            long ms = BUCKET.toMillis();
+            int n = (int) (range.span.toMillis() / ms);
+            Instant start = Instant.ofEpochMilli((now.toEpochMilli() / ms - (n - 1)) * ms);
+            TreeSet<String> names = new TreeSet<>();
+            for (ClientBucket u : data) if (!u.start().isBefore(start)) names.add(u.client());
+            List<String> clients = new ArrayList<>(names);
+            long[][] values = new long[clients.size()][n];
+            for (ClientBucket u : data) {
+                int b = (int) ((u.start().toEpochMilli() - start.toEpochMilli()) / ms);
+                if (b < 0 || b >= n) continue;
+                values[clients.indexOf(u.client())][b] += metric == Metric.TOKENS ? u.totalTokens() : u.requests();
+            }
+            return new Series(start, n, List.copyOf(clients), values);
         }
     }
 

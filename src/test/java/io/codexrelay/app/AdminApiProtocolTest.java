@@ -76,6 +76,10 @@ class AdminApiProtocolTest {
             calls.add("usage " + bucket.toMinutes());
             return List.of(new LogQuery.UsageBucket(T, "B", 3, 100, 10, 20, 5));
         }
+        @Override public List<LogQuery.ClientBucket> requestUsageByClient(java.time.Instant from, java.time.Duration bucket) {
+            calls.add("usage by client " + bucket.toMinutes());
+            return List.of(new LogQuery.ClientBucket(T, "claude-code", 2, 100, 20));
+        }
         @Override public ApiPrices apiPrices() {
             calls.add("prices");
             return new ApiPrices(List.of(new ApiPrices.Rate("gpt-5*", 2.0, 0.2, 16.0, true)));
@@ -191,7 +195,9 @@ class AdminApiProtocolTest {
         assertThat(remote.countRequests(filter)).isEqualTo(42);
         assertThat(remote.requestUsage(T.minusSeconds(3600), java.time.Duration.ofMinutes(15)))
                 .containsExactly(new LogQuery.UsageBucket(T, "B", 3, 100, 10, 20, 5));
-        assertThat(calls).contains("page B RATE_LIMITED 200 100", "count RATE_LIMITED", "usage 15");
+        assertThat(remote.requestUsageByClient(T.minusSeconds(3600), java.time.Duration.ofMinutes(30)))
+                .containsExactly(new LogQuery.ClientBucket(T, "claude-code", 2, 100, 20));
+        assertThat(calls).contains("page B RATE_LIMITED 200 100", "count RATE_LIMITED", "usage 15", "usage by client 30");
         assertThat(calls).doesNotContain("requests 10000");
     }
 

@@ -70,6 +70,22 @@ class UsageChartTest {
     }
 
     @Test
+    void clientSeriesStacksTheSameHoursByClientKey() {
+        List<io.codexrelay.app.LogQuery.ClientBucket> d = List.of(
+                new io.codexrelay.app.LogQuery.ClientBucket(HOUR, "codex", 3, 1_000, 100),
+                new io.codexrelay.app.LogQuery.ClientBucket(HOUR, "claude-code", 2, 5_000, 500),
+                new io.codexrelay.app.LogQuery.ClientBucket(HOUR.minus(Duration.ofHours(2)), "codex", 1, 10, 1),
+                new io.codexrelay.app.LogQuery.ClientBucket(HOUR.minus(Duration.ofHours(30)), "old-tool", 9, 9, 9)); // outside 24 h
+        var req = UsageChart.Series.ofClients(d, UsageChart.Range.DAY, UsageChart.Metric.REQUESTS, NOW);
+        assertThat(req.accounts()).containsExactly("claude-code", "codex");
+        assertThat(req.values()[1][23]).isEqualTo(3);
+        assertThat(req.values()[1][21]).isEqualTo(1);
+        assertThat(req.values()[0][23]).isEqualTo(2);
+        var tokens = UsageChart.Series.ofClients(d, UsageChart.Range.DAY, UsageChart.Metric.TOKENS, NOW);
+        assertThat(tokens.total(23)).isEqualTo(1_100 + 5_500);
+    }
+
+    @Test
     void niceCeilingRoundsUp() {
         assertThat(UsageChart.niceCeiling(0)).isEqualTo(4);
         assertThat(UsageChart.niceCeiling(57_000)).isGreaterThanOrEqualTo(57_000).isLessThanOrEqualTo(100_000);

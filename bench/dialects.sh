@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Time to first byte and CPU per request of each client dialect through the relay (Responses, Chat Completions,
+# Anthropic Messages) over the same fake upstream, side by side with claude-code-router (Anthropic -> Chat
+# Completions) when --ccr points at an install of it outside the repo:
+#   npm install --prefix /work/tools/ccr --save-exact @musistudio/claude-code-router@2.0.0
+# Usage: bench/dialects.sh [--ccr /work/tools/ccr] [--jvm-opts "..."] [--requests 1000] [--rounds 4]
+#                          [--concurrency 1,16] [--out target/bench/dialects.md]
+# The relay gets the launcher's JVM options (installer/codex-relay) unless --jvm-opts is given.
+# BENCH_SKIP_BUILD=1 reuses the jar and classes from the last build.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [ "${BENCH_SKIP_BUILD:-0}" != "1" ]; then
+  mvn -o -q -B -DskipTests clean package
+fi
+mvn -o -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
+exec java -Xss512k -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" io.codexrelay.bench.DialectBench "$@"
