@@ -210,6 +210,11 @@ public final class RelayApp implements AutoCloseable {
             }
             b.control.codexEnv = options.env() == null ? System.getenv() : options.env();
             b.closeables.push(new CodexRoutingWatch(b.home, b.clock, b.events).start());   // the tray's Codex tick follows the file
+            if (b.control instanceof LiveControl lc) {
+                // a login Codex refreshed while used directly is taken over when auth.json changes (issue 9)
+                b.closeables.push(new CodexAuthWatch(CodexHandover.defaultCodexHome(b.control.codexEnv).dir(),
+                        CodexAuthWatch.DEBOUNCE, lc::codexAuthChanged).start());
+            }
             // Named Codex homes: their client keys and accounts (homes.json); then the WebDAV sync, when set up.
             try {
                 b.control.homesChanged();
