@@ -4,25 +4,40 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
  * Delivers {@link RelayEvent}s to subscribers on one dispatch thread, in publish order.
  * {@link #publish} never blocks the caller (it is called from the relay's hot path); a slow or failing
  * subscriber cannot hurt the relay, only delay other subscribers.
+ *
+ * <p>Events are delivered in batches: the first event published after a delivery wakes the dispatch thread
+ * {@link #LINGER_MS} later, and everything published meanwhile goes with it. Every request publishes two events
+ * (started, finished); waking a thread for each was a futex and a context switch on the request's own thread, and
+ * two wake-ups of this one, per request. A publish that joins a waiting batch is a lock-free queue append. Nobody
+ * watches for these events within milliseconds (the tray, the request log, the usage history).
  */
 public final class EventBus implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventBus.class);
+    /** How long the first event of a batch waits for others before the dispatch thread delivers them. */
+    static final long LINGER_MS = 20;
 
     private final List<Subscription<?>> subscribers = new CopyOnWriteArrayList<>();
-    private final ExecutorService dispatch = Executors.newSingleThreadExecutor(r -> {
+    private final Queue<RelayEvent> pending = new ConcurrentLinkedQueue<>();
+    /** A delivery is scheduled (or running) that will see every event added to {@link #pending} before it ends. */
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final Runnable deliverPending = this::deliverPending;
+    private final ScheduledExecutorService dispatch = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "relay-events");
         t.setDaemon(true);
         return t;
@@ -43,8 +58,20 @@ public final class EventBus implements AutoCloseable {
 
     public void publish(RelayEvent event) {
         if (dispatch.isShutdown()) return;
+        pending.add(event);
+        if (!scheduled.compareAndSet(false, true)) return; // the batch waiting now takes it
         try {
-            dispatch.execute(() -> {
+            dispatch.schedule(deliverPending, LINGER_MS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException ignored) {
+            // shutting down
+        }
+    }
+
+    /** On the dispatch thread: everything published so far, in order (events published meanwhile included). */
+    private void deliverPending() {
+        while (true) {
+            RelayEvent event;
+            while ((event = pending.poll()) != null) {
                 for (var s : subscribers) {
                     try {
                         s.deliver(event);
@@ -52,16 +79,17 @@ public final class EventBus implements AutoCloseable {
                         log.warn("Event subscriber failed on {}: {}", event.getClass().getSimpleName(), ex.toString());
                     }
                 }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException ignored) {
-            // shutting down
+            }
+            scheduled.set(false);
+            // An event added between the last poll and the reset found the flag still set and scheduled nothing.
+            if (pending.isEmpty() || !scheduled.compareAndSet(false, true)) return;
         }
     }
 
     /** Waits until every event published so far has been delivered (for orderly shutdown and tests). */
     public void drain() {
         try {
-            dispatch.submit(() -> { }).get(5, TimeUnit.SECONDS);
+            dispatch.submit(deliverPending).get(5, TimeUnit.SECONDS); // now, not after the batch's linger
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();   // the caller is being stopped: let it see that
         } catch (ExecutionException | TimeoutException

@@ -13,6 +13,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +52,13 @@ public final class RelayServer implements AutoCloseable {
     private final ServerConnector connector;
     /** Capacity of Jetty's per-connection header field cache for Codex's connections: none (see the constructor). */
     static final int HEADER_CACHE_SIZE = 0;
+    /**
+     * Most threads the server's pool may grow to. Requests run on the selector; threads are needed only for blocking
+     * work (the admin API, mounted handlers) and for Jetty's own hand-offs in bursts.
+     */
+    static final int MAX_THREADS = 200;
+    /** Selector threads on each side (Codex's and the upstream's), which run the request path: 2, or 1 on one core. */
+    public static final int SELECTORS = Math.min(2, Runtime.getRuntime().availableProcessors());
     private final List<Handler> mounts = new ArrayList<>();
     private volatile RelayConfig config;
     private volatile boolean started;
@@ -73,8 +81,12 @@ public final class RelayServer implements AutoCloseable {
         this.forwarder = new ResponsesForwarder(pool, s, upstream, events, clock, clientKeys);
         forwarder.redactions.replace(config.redactions());
         this.bodies = new BodyBudget(config.server().bodyMemoryBudgetBytes());
-        QueuedThreadPool threads = new QueuedThreadPool(200, 4);
+        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 2);
         threads.setName("relay-http");
+        // No reserved threads: Jetty keeps a few threads spinning/parked to hand the selector's role to, which on a
+        // 2-core laptop costs a wake-up per hand-off and buys nothing, since the request path runs on the selector
+        // itself (the handler tree is non-blocking; docs/benchmarks.md, "Relay vs nginx").
+        threads.setReservedThreads(0);
         // A burst (1000 streams) grows the pool to its 200 threads; by default Jetty retires one idle thread per
         // 60 s, so their stacks and malloc arenas stayed resident for hours. Retire up to 50 per 10 s instead
         // (docs/benchmarks.md, "Memory (issue 9)").
@@ -95,7 +107,10 @@ public final class RelayServer implements AutoCloseable {
         // keep-alive connections (it ran the lean launcher's heap out of memory in the 1000-stream benchmark).
         // Parsing a dozen request headers without it costs microseconds.
         http.setHeaderCacheSize(HEADER_CACHE_SIZE);
-        connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        // The selectors accept too (no acceptor thread blocked in accept()). Two of them (one on a single core): the
+        // request path runs on the selectors, and with one per side a busy machine queued every stream behind that
+        // one thread (64 streams: +90 ms added TTFB against +44 ms with two, same CPU per request; docs/benchmarks.md).
+        connector = new ServerConnector(server, 0, SELECTORS, new HttpConnectionFactory(http));
         connector.setHost(config.server().listen());
         connector.setPort(config.server().port());
         connector.setIdleTimeout(codexIdleTimeoutMs(config));
@@ -227,8 +242,15 @@ public final class RelayServer implements AutoCloseable {
         stop(Duration.ZERO);
     }
 
-    /** Passes requests under a path prefix to a mounted handler. */
-    private static final class PrefixHandler extends Handler.Wrapper {
+    /** How requests are handled: on the selector thread (non-blocking) unless a handler in the tree blocks. */
+    Invocable.InvocationType invocationType() { return server.getInvocationType(); }
+
+    /**
+     * Passes requests under a path prefix to a mounted handler. The relay's handler tree is non-blocking, so Jetty
+     * runs it on the selector thread with no hand-off; a mounted handler that may block (the admin API reads its body
+     * and the database) would stall every connection there, so its requests go to a pool thread.
+     */
+    static final class PrefixHandler extends Handler.Wrapper {
         private final String prefix;
 
         PrefixHandler(String prefix, Handler handler) {
@@ -237,10 +259,25 @@ public final class RelayServer implements AutoCloseable {
         }
 
         @Override
+        public InvocationType getInvocationType() { return InvocationType.NON_BLOCKING; }
+
+        @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
             String path = request.getHttpURI().getPath();
             if (path == null || !(path.equals(prefix) || path.startsWith(prefix + "/"))) return false;
-            return super.handle(request, response, callback);
+            Handler mounted = getHandler();
+            if (mounted == null) return false;
+            if (mounted.getInvocationType() == InvocationType.NON_BLOCKING) return mounted.handle(request, response, callback);
+            request.getComponents().getThreadPool().execute(() -> {
+                try {
+                    if (!mounted.handle(request, response, callback)) {
+                        Response.writeError(request, response, callback, 404);
+                    }
+                } catch (Throwable x) {
+                    callback.failed(x);
+                }
+            });
+            return true;
         }
     }
 

@@ -17,7 +17,14 @@ import java.util.function.Consumer;
  * {@link BodyBudget} first, and joined into one array at the end. What the kept body holds stays reserved until the
  * caller releases it ({@code body.length} bytes) when its request ends.
  */
-final class RequestBody implements Runnable {
+final class RequestBody implements Runnable, org.eclipse.jetty.util.thread.Invocable {
+    /**
+     * Non-blocking: when more of the body arrives Jetty runs the read loop on its selector thread instead of handing
+     * it to a pool thread (what follows the last byte, starting the turn or answering a refusal, never blocks either).
+     */
+    @Override
+    public InvocationType getInvocationType() { return InvocationType.NON_BLOCKING; }
+
     private static final int FIRST_PIECE = 16 * 1024;
     private static final int LARGEST_PIECE = 1024 * 1024;
 

@@ -2,11 +2,11 @@ package io.codexrelay.proxy;
 
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.IteratingCallback;
 import org.eclipse.jetty.util.thread.Invocable;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.util.function.Consumer;
 
 /**
  * The stream gate of one 2xx answer: hold, then commit, then pass through. While an SSE answer's first events are
@@ -78,21 +78,85 @@ final class StreamGate {
     }
 
     private void passRest(ClientSink client, Content.Source source, Ends ends) {
-        Content.Sink sink = (last, buf, cb) -> {
-            if (last) ends.upstreamEnded(); // before the client sees the end, so its next request finds the permit free
-            client.write(last, buf, Callback.from(Invocable.InvocationType.NON_BLOCKING,
-                    cb::succeeded, err -> {
-                        ends.clientFailed(err);
-                        cb.failed(err);
-                    }));
-        };
-        Content.Chunk.Processor tapper = (chunk, cb) -> {
+        new PassThrough(client, source, ends).iterate();
+    }
+
+    /**
+     * The pass-through after the commit: read a chunk, let the tap scan it, write it to the client, and read the next
+     * only when that write completed. Jetty's {@code Content.copy} does the same, but its demand callback is a plain
+     * (blocking) task, which the client hands to a pool thread on every chunk; here the demand and the write callback
+     * are non-blocking, so a chunk goes from the upstream's selector to Codex's socket on one thread.
+     */
+    private final class PassThrough extends IteratingCallback {
+        private final ClientSink client;
+        private final Content.Source source;
+        private final Ends ends;
+        private final Runnable onAvailable = Invocable.from(Invocable.InvocationType.NON_BLOCKING, this::iterate);
+        /** The chunk being written (released when its write completed). */
+        private Content.Chunk writing;
+        private boolean lastWritten;
+
+        PassThrough(ClientSink client, Content.Source source, Ends ends) {
+            this.client = client;
+            this.source = source;
+            this.ends = ends;
+        }
+
+        @Override
+        protected Action process() throws Throwable {
+            if (writing != null) {
+                writing.release();
+                writing = null;
+            }
+            if (lastWritten) return Action.SUCCEEDED;
+            Content.Chunk chunk = source.read();
+            if (chunk == null) {
+                source.demand(onAvailable);
+                return Action.IDLE;
+            }
+            if (Content.Chunk.isFailure(chunk)) throw chunk.getFailure();
             if (tap != null && chunk.hasRemaining()) tap.scan(chunk.getByteBuffer());
-            return false;
+            boolean last = chunk.isLast();
+            writing = chunk;
+            if (last) {
+                lastWritten = true;
+                ends.upstreamEnded(); // before the client sees the end, so its next request finds the permit free
+            }
+            client.write(last, chunk.getByteBuffer(), clientWrite);
+            return Action.SCHEDULED;
+        }
+
+        /** The write to the client: its failure means the client is gone. */
+        private final Callback clientWrite = new Callback() {
+            @Override public void succeeded() { PassThrough.this.succeeded(); }
+
+            @Override public void failed(Throwable x) {
+                ends.clientFailed(x);
+                PassThrough.this.failed(x);
+            }
+
+            @Override public InvocationType getInvocationType() { return InvocationType.NON_BLOCKING; }
         };
-        Consumer<Throwable> ended = ends::ended;
-        Content.copy(source, sink, tapper, Callback.from(Invocable.InvocationType.NON_BLOCKING, () -> ended.accept(null),
-                ended));
+
+        @Override
+        protected void onCompleteSuccess() { ends.ended(null); }
+
+        @Override
+        protected void onFailure(Throwable cause) {
+            source.fail(cause);
+            ends.ended(cause);
+        }
+
+        /** After {@link #onFailure}, once a write in progress has completed: its chunk can go back to the pool. */
+        @Override
+        protected void onCompleteFailure(Throwable cause) {
+            Content.Chunk c = writing;
+            writing = null;
+            if (c != null) c.release();
+        }
+
+        @Override
+        public InvocationType getInvocationType() { return InvocationType.NON_BLOCKING; }
     }
 
     static void copyInto(ByteArrayOutputStream out, ByteBuffer buf, int n) {

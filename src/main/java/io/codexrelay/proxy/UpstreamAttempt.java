@@ -41,6 +41,11 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
     /** The account as sent: its credentials may be fresher than the lease's. */
     volatile Account sent;
     final AtomicBoolean settled = new AtomicBoolean();
+    /** The request is being built on a pool thread (see {@link #sendWith}). */
+    private boolean dispatched;
+    /** {@link #pump} as a non-blocking task: the client runs it on its selector when more of the answer arrives. */
+    private final Runnable pumpTask = org.eclipse.jetty.util.thread.Invocable.from(
+            org.eclipse.jetty.util.thread.Invocable.InvocationType.NON_BLOCKING, this::pump);
     /** Completes when the exchange with the upstream is over: its answer read to the end, or failed/aborted. */
     final CompletableFuture<Void> closed = new CompletableFuture<>();
     /** The account's outcome for a committed answer, given once (see {@link #upstreamEnded()}). */
@@ -108,9 +113,21 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
             return;
         }
         sent = account;
+        UpstreamDialect d = fwd.upstreamFor(account);
+        if (d instanceof ConvertingUpstream && !dispatched) {
+            // A converting dialect reads what the account learned from the database while building its request: not on
+            // a selector thread (this runs on one, inline with the client's request or the last attempt's answer).
+            dispatched = true;
+            try {
+                fwd.upstream.executor().execute(() -> sendWith(account));
+                return;
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // stopping: build it here
+            }
+        }
         ResponsesForwarder.Incoming in = x.in;
         try {
-            dialect = fwd.upstreamFor(account);
+            dialect = d;
             upRequest = dialect.newRequest(account, in, x.body);
             x.redacted = dialect.redacted();
         } catch (RuntimeException e) {
@@ -178,7 +195,7 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
         while (!settled.get()) {
             Content.Chunk chunk = source.read();
             if (chunk == null) {
-                source.demand(this::pump);
+                source.demand(pumpTask);
                 return;
             }
             if (Content.Chunk.isFailure(chunk)) {

@@ -13,6 +13,7 @@ import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.Scheduler;
 
@@ -57,13 +58,21 @@ public final class UpstreamClient implements AutoCloseable {
         ssl.setEndpointIdentificationAlgorithm("HTTPS");
         http = new HttpClient();
         http.setSslContextFactory(ssl);
-        QueuedThreadPool threads = new QueuedThreadPool(256, 4);
+        QueuedThreadPool threads = new QueuedThreadPool(256, 2);
         threads.setName("relay-upstream");
+        threads.setReservedThreads(0); // as RelayServer's pool: the answers are handled on the selector, not handed off
         // As RelayServer's pool: after a burst, retire idle threads (up to 50 per 10 s) so their stacks are freed.
         threads.setIdleTimeout(10_000);
         threads.setMaxEvictCount(50);
         threads.setDaemon(true);
         http.setExecutor(threads);
+        // The answers are handled on the client's selector thread, with no hand-off to a pool thread per read: the
+        // relay's response listeners and demand callbacks never block (the gate, SseTap, writes to Codex with
+        // callbacks, the pool's in-memory bookkeeping; token refresh and database writes run on their own threads).
+        http.getHttpClientTransport().setInvocationType(Invocable.InvocationType.NON_BLOCKING);
+        if (http.getHttpClientTransport() instanceof org.eclipse.jetty.client.AbstractConnectorHttpClientTransport t) {
+            t.getClientConnector().setSelectors(RelayServer.SELECTORS);
+        }
         http.setFollowRedirects(false);
         http.setHttpCookieStore(new HttpCookieStore.Empty());
         http.setUserAgentField(null);
@@ -84,6 +93,9 @@ public final class UpstreamClient implements AutoCloseable {
     public RelayConfig.Upstream config() { return config; }
 
     public Scheduler scheduler() { return http.getScheduler(); }
+
+    /** The client's thread pool, for the rare step of a request that may block (never the selector). */
+    public java.util.concurrent.Executor executor() { return http.getExecutor(); }
 
     /** The upstream URL of a route for an account ({@code query} without '?', may be null). */
     public String url(Account account, Route route, String query) {
@@ -150,13 +162,14 @@ public final class UpstreamClient implements AutoCloseable {
 
     /** Headers named in {@code Connection} are hop-by-hop too. */
     static Set<String> connectionTokens(HttpFields fields) {
-        Set<String> out = new HashSet<>();
+        Set<String> out = null; // most messages have no Connection header: no set per request and answer then
         for (HttpField f : fields) {
-            if (f.getLowerCaseName().equals("connection")) {
+            if (f.getHeader() == HttpHeader.CONNECTION || f.getLowerCaseName().equals("connection")) {
+                if (out == null) out = new HashSet<>();
                 for (String t : f.getValue().split(",")) out.add(t.trim().toLowerCase(Locale.ROOT));
             }
         }
-        return out;
+        return out == null ? Set.of() : out;
     }
 
     @Override

@@ -84,7 +84,8 @@ public final class VersusNginx {
             long nginxRssIdle = nginx.rssKb();
 
             if (!jfr.isBlank()) jcmd(relay, "JFR.start", "name=versus", "settings=" + samplingSettings(), "filename=" + Path.of(jfr).toAbsolutePath());
-            Map<String, Long> threadCpu0 = threadCpu(relay.pid());
+            Map<String, String> threadCpu0 = threadCpu(relay.pid());
+            long processCpu0 = relay.cpuMillis();
             r.append("| streams | path | requests | errors | TTFB p50 ms | TTFB p99 ms | added p50 ms | added p99 ms | CPU per request ms |\n");
             r.append("|---|---|---|---|---|---|---|---|---|\n");
             StringBuilder summary = new StringBuilder("\n| streams | relay CPU/req ms | nginx CPU/req ms | ratio | relay added p50 ms | nginx added p50 ms | relay added p99 ms | nginx added p99 ms |\n|---|---|---|---|---|---|---|---|\n");
@@ -116,12 +117,19 @@ public final class VersusNginx {
                         .append(ms(pct(rt, 99) - pct(dt, 99))).append(" | ").append(ms(pct(nt, 99) - pct(dt, 99))).append(" |\n");
             }
             if (!jfr.isBlank()) jcmd(relay, "JFR.stop", "name=versus");
-            Map<String, Long> threadCpu1 = threadCpu(relay.pid());
+            Map<String, String> threadCpu1 = threadCpu(relay.pid());
+            long processTicks = (relay.cpuMillis() - processCpu0) / 10;
             r.append(summary);
             r.append("\n| relay threads (by name, numbers dropped) | CPU s over the measured load | share |\n|---|---|---|\n");
-            long totalTicks = threadCpu1.entrySet().stream().mapToLong(e -> e.getValue() - threadCpu0.getOrDefault(e.getKey(), 0L)).sum();
-            threadCpu1.entrySet().stream()
-                    .map(e -> Map.entry(e.getKey(), e.getValue() - threadCpu0.getOrDefault(e.getKey(), 0L)))
+            // Per thread id: a pool thread that ended during the load took its CPU time with it, and one that started
+            // counts from zero; what the living threads do not explain is shown as "threads that ended".
+            Map<String, Long> byName = new java.util.TreeMap<>();
+            threadCpu1.forEach((tid, v) -> byName.merge(v.substring(0, v.lastIndexOf(' ')),
+                    ticks(v) - (threadCpu0.containsKey(tid) ? ticks(threadCpu0.get(tid)) : 0L), Long::sum));
+            long living = byName.values().stream().mapToLong(Long::longValue).sum();
+            if (processTicks > living) byName.put("(threads that ended during the load)", processTicks - living);
+            long totalTicks = Math.max(processTicks, living);
+            byName.entrySet().stream()
                     .filter(e -> e.getValue() > 0)
                     .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                     .forEach(e -> r.append("| ").append(e.getKey()).append(" | ").append(String.format(Locale.ROOT, "%.2f", e.getValue() / 100.0))
@@ -148,18 +156,18 @@ public final class VersusNginx {
     }
 
     /**
-     * CPU ticks of the relay's threads, summed by thread name without its numbers ("relay-http-12" and
-     * "relay-http-40" are one line); threads that ended during the load are not counted.
+     * CPU ticks of the relay's threads by thread id, each as "name ticks" (the name without its numbers, so that
+     * "relay-http-12" and "relay-http-40" add up to one line).
      */
-    static Map<String, Long> threadCpu(long pid) {
-        Map<String, Long> out = new java.util.TreeMap<>();
+    static Map<String, String> threadCpu(long pid) {
+        Map<String, String> out = new java.util.TreeMap<>();
         try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path t : (Iterable<Path>) tasks::iterator) {
                 try {
                     String stat = Files.readString(t.resolve("stat"));
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[-#\\d]+$", "").trim();
                     String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    out.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                    out.put(t.getFileName().toString(), name + " " + (Long.parseLong(f[11]) + Long.parseLong(f[12])));
                 } catch (IOException | RuntimeException e) {
                     // the thread ended
                 }
@@ -168,6 +176,10 @@ public final class VersusNginx {
             // not Linux
         }
         return out;
+    }
+
+    private static long ticks(String nameAndTicks) {
+        return Long.parseLong(nameAndTicks.substring(nameAndTicks.lastIndexOf(' ') + 1));
     }
 
     /** JFR's profile settings with Java samples every millisecond (profile's 10 ms gives too few samples per request). */

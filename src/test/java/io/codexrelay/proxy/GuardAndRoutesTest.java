@@ -250,6 +250,44 @@ class GuardAndRoutesTest {
         assertThat(other.statusCode()).isEqualTo(404);
     }
 
+    /**
+     * The relay's own routes run on the selector thread (the handler tree is non-blocking); a mounted handler that
+     * blocks (the admin API reads its body the blocking way) must run elsewhere: on the selector, a blocking read of a
+     * body that arrives in two parts would wait for bytes only the selector itself can read, and never answer.
+     */
+    @Test
+    void theHandlerTreeIsNonBlockingAndABlockingMountedHandlerStillReadsItsBody() throws Exception {
+        h.start();
+        h.relay.mount("/_relay/admin", new Handler.Abstract() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) throws Exception {
+                // A handler that runs inline on the selector thread runs inside the selector's produce-consume step
+                boolean onSelector = java.util.Arrays.stream(Thread.currentThread().getStackTrace())
+                        .anyMatch(f -> f.getClassName().endsWith("AdaptiveExecutionStrategy") && f.getMethodName().equals("pcRunTask"));
+                String body = Content.Source.asString(request, StandardCharsets.UTF_8); // blocks until the body is in
+                response.getHeaders().put("x-on-selector", Boolean.toString(onSelector));
+                response.setStatus(200);
+                Content.Sink.write(response, true, "read:" + body, callback);
+                return true;
+            }
+        });
+        h.startServer();
+        assertThat(h.relay.invocationType()).isEqualTo(org.eclipse.jetty.util.thread.Invocable.InvocationType.NON_BLOCKING);
+
+        try (Socket s = new Socket("127.0.0.1", h.relay.port())) {
+            s.setSoTimeout(20_000);
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /_relay/admin/echo HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-length: 10\r\n"
+                    + "connection: close\r\n\r\nfirst").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            Thread.sleep(300); // the handler is running (and reading) before the rest of the body is sent
+            out.write("-half".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 200").contains("x-on-selector: false").endsWith("read:first-half");
+        }
+    }
+
     @Test
     void nonLoopbackListenNeedsAllowRemote() throws Exception {
         h.withConfig(Map.of("server.listen", "0.0.0.0")).start();

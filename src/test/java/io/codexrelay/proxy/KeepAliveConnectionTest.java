@@ -1,6 +1,14 @@
 package io.codexrelay.proxy;
 
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.server.internal.HttpConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -10,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,6 +57,50 @@ class KeepAliveConnectionTest {
         for (HttpConnection c : open) {
             assertThat(c.getParser().getFieldCache().size()).as("cached header fields").isZero();
             assertThat(c.getParser().getHeaderCacheSize()).isZero();
+        }
+    }
+
+    /**
+     * The upstream side is kept alive too: requests one after another on one account go over one upstream connection
+     * (a new TCP connection per request would cost the relay a connect and a socket per request, which nginx, with
+     * {@code keepalive} to its upstream, does not pay).
+     */
+    @Test
+    void requestsOneAfterAnotherReuseOneUpstreamConnection() throws Exception {
+        AtomicInteger opened = new AtomicInteger();
+        Server upstream = new Server();
+        ServerConnector connector = new ServerConnector(upstream);
+        connector.setHost("127.0.0.1");
+        connector.addEventListener(new Connection.Listener() {
+            @Override public void onOpened(Connection connection) { opened.incrementAndGet(); }
+        });
+        upstream.addConnector(connector);
+        upstream.setHandler(new Handler.Abstract.NonBlocking() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                Content.Source.consumeAll(request, Callback.NOOP);
+                response.setStatus(200);
+                response.getHeaders().put("content-type", "text/event-stream");
+                String sse = "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"r1\"}}\n\n"
+                        + "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"hi\"}\n\n"
+                        + "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"id\":\"r1\","
+                        + "\"usage\":{\"input_tokens\":1,\"output_tokens\":1,\"total_tokens\":2}}}\n\n";
+                Content.Sink.write(response, true, sse, callback);
+                return true;
+            }
+        });
+        upstream.start();
+        try {
+            h.apiKey("K", 1, "http://127.0.0.1:" + connector.getLocalPort() + "/v1", null);
+            h.startServer();
+            for (int i = 0; i < 5; i++) {
+                var r = h.post(RelayHarness.body("m" + i));
+                assertThat(r.statusCode()).isEqualTo(200);
+                assertThat(r.body()).contains("response.completed");
+            }
+            assertThat(opened.get()).as("upstream connections opened for 5 requests in a row").isEqualTo(1);
+        } finally {
+            upstream.stop();
         }
     }
 }

@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Child process of {@link UsageByClientXvfbTest}: writes request-log rows from three clients on two accounts into a
  * fresh relay home, opens the real request-log window on that home's control (no daemon: the offline control reads
  * relay.db), goes to the Usage tab, shows requests by account and then by client key, and prints each series the
- * chart holds ({@code SERIES ACCOUNT name=total;...}) before READY. Exits when the window is closed (Esc hides it).
+ * chart holds ({@code SERIES ACCOUNT name=total;...}) before READY. Exits when the window is closed (Esc disposes it).
  */
 public final class UsageByClientShot {
     private UsageByClientShot() {}
@@ -59,9 +59,9 @@ public final class UsageByClientShot {
         SwingUtilities.invokeAndWait(() -> {
             SessionsWindow.applyLookAndFeel();
             LogWindow w = new LogWindow(control, tasks, new WindowMemory(dir.resolve("windows.json")), Clock.systemUTC(), ZoneOffset.UTC, null);
-            // Esc hides the window (WindowMemory keeps it for a quick reopen): hidden is closed here.
-            w.frame().addComponentListener(new java.awt.event.ComponentAdapter() {
-                @Override public void componentHidden(java.awt.event.ComponentEvent e) { closed.countDown(); }
+            // Esc closes the window: WindowMemory disposes it (issue 9), so closed is the window's end here.
+            w.frame().addWindowListener(new java.awt.event.WindowAdapter() {
+                @Override public void windowClosed(java.awt.event.WindowEvent e) { closed.countDown(); }
             });
             w.show();
             window.set(w);
