@@ -220,6 +220,11 @@ public final class RelayApp implements AutoCloseable {
             } catch (IOException e) {
                 log.warn("config.toml is not watched (edits apply after a restart): {}", e.toString());
             }
+            if (b.control instanceof LiveControl lc) {
+                // a login Codex refreshed while used directly is taken over when auth.json changes (issue 9)
+                b.closeables.push(new CodexAuthWatch(CodexHandover.defaultCodexHome(b.control.codexEnv).dir(),
+                        CodexAuthWatch.DEBOUNCE, lc::codexAuthChanged).start());
+            }
             // Named Codex homes: their client keys and accounts (homes.json); then the WebDAV sync, when set up.
             try {
                 b.control.homesChanged();
