@@ -72,6 +72,22 @@ public interface ControlApi {
      */
     List<String> applyConfig(Map<String, Object> changes) throws ControlException;
 
+    /** The {@code [[redact]]} rules of config.toml as written (issue 12), in file order. */
+    default List<RedactionEntry> redactionRules() throws ControlException {
+        throw new ControlException("Redaction rules are edited in the relay's own window or in config.toml ([[redact]]).");
+    }
+
+    /**
+     * Replaces the {@code [[redact]]} rules of config.toml with {@code rules} (checked by the loader first; written
+     * atomically with a backup, like every settings change) and applies them to the next request.
+     */
+    default void saveRedactionRules(List<RedactionEntry> rules) throws ControlException {
+        throw new ControlException("Redaction rules are edited in the relay's own window or in config.toml ([[redact]]).");
+    }
+
+    /** Why the last hand edit of config.toml was not applied (the previous settings stay); null when it was. */
+    default String configProblem() throws ControlException { return null; }
+
     /** One page of the request log, newest first, matching {@code filter} (the log window pages through 100 000+ rows). */
     List<RequestView> queryRequests(LogQuery.Filter filter, long offset, int limit) throws ControlException;
 

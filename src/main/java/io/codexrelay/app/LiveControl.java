@@ -165,6 +165,19 @@ public final class LiveControl extends LocalControl {
         handover().atStart(relayState());
     }
 
+    /**
+     * Codex's auth.json changed ({@link CodexAuthWatch}): when Codex refreshed a login it was handed directly, the
+     * relay takes over Codex's rotated tokens now, not only at the next switch/undo/start. Never throws.
+     */
+    void codexAuthChanged() {
+        try {
+            handover().reconcile(CodexHandover.defaultCodexHome(codexEnv));
+        } catch (ControlException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(LiveControl.class).warn(
+                    "Could not compare Codex's auth.json with the relay's tokens: {}", e.getMessage());
+        }
+    }
+
     @Override RequestLog requestLog() { return requestLog; }
 
     private volatile io.codexrelay.proxy.ClientKeys clientKeys;

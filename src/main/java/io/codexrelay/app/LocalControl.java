@@ -711,6 +711,70 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
         return configApplied(next);
     }
 
+    /** Why the last change of config.toml seen on disk was not applied; null when it was (ConfigWatch sets it). */
+    private volatile String configProblem;
+
+    @Override
+    public List<RedactionEntry> redactionRules() throws ControlException {
+        Path file = home.configFile();
+        try {
+            return RedactionEntry.fromTables(io.codexrelay.config.RedactTables.read(Files.exists(file) ? Files.readString(file) : ""));
+        } catch (IOException e) {
+            throw new ControlException("Could not read " + file + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public synchronized void saveRedactionRules(List<RedactionEntry> rules) throws ControlException {
+        String problem = RedactionEntry.problem(rules == null ? List.of() : rules);
+        if (problem != null) throw new ControlException("Not saved: " + problem);
+        Path file = home.configFile();
+        String text;
+        try {
+            text = Files.exists(file) ? Files.readString(file) : ConfigSchema.defaultFileText();
+        } catch (IOException e) {
+            throw new ControlException("Could not read " + file + ": " + e.getMessage());
+        }
+        try {
+            ConfigLoader.parse(text, file.toString());
+        } catch (ConfigException e) {
+            throw new ControlException("The configuration file has an error, so it was not changed. Fix it first: " + e.getMessage());
+        }
+        String patched = io.codexrelay.config.RedactTables.write(text, RedactionEntry.toTables(rules));
+        RelayConfig next;
+        try {
+            next = ConfigLoader.parse(patched, file.toString());
+        } catch (ConfigException e) {
+            throw new ControlException("Not saved: " + e.getMessage());
+        }
+        if (!patched.equals(text)) {
+            try {
+                AtomicFiles.backup(file, home.backupsDir(), clock);
+                AtomicFiles.writeString(file, patched, false);
+            } catch (IOException e) {
+                throw new ControlException("Could not write " + file + ": " + e.getMessage() + ". Nothing was changed.");
+            }
+        }
+        this.config = next;
+        this.configProblem = null;
+        configApplied(next);
+    }
+
+    /** config.toml changed on disk and loads: applied as a settings change is (ConfigWatch, issue 12). */
+    public synchronized void configFileChanged(RelayConfig next) {
+        this.config = next;
+        this.configProblem = null;
+        configApplied(next);
+    }
+
+    /** config.toml changed on disk but does not load: the settings in force stay; the reason is kept for the window. */
+    public void configFileBroken(String message) {
+        this.configProblem = message;
+    }
+
+    @Override
+    public String configProblem() { return configProblem; }
+
     // ---- helpers ---------------------------------------------------------------------------------------------
 
     Account require(String name) throws ControlException {

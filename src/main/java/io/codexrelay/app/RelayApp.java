@@ -49,6 +49,8 @@ public final class RelayApp implements AutoCloseable {
     public static final String VERSION = "0.1.0";
     public static final Duration DEFAULT_STOP_GRACE = Duration.ofSeconds(30);
     private static final Logger log = LoggerFactory.getLogger(RelayApp.class);
+    /** How long config.toml must be quiet after a change before it is reloaded (an editor's save is several events). */
+    static final Duration CONFIG_DEBOUNCE = Duration.ofMillis(300);
 
     /**
      * @param portOverride when not null, replaces {@code server.port} (0 = any free port; tests and {@code serve --port})
@@ -210,6 +212,19 @@ public final class RelayApp implements AutoCloseable {
             }
             b.control.codexEnv = options.env() == null ? System.getenv() : options.env();
             b.closeables.push(new CodexRoutingWatch(b.home, b.clock, b.events).start());   // the tray's Codex tick follows the file
+            // A hand edit of config.toml (e.g. its [[redact]] rules) applies without a restart; a broken one keeps the old settings.
+            LocalControl control = b.control;
+            try {
+                b.closeables.push(new io.codexrelay.config.ConfigWatch(b.home.configFile(), CONFIG_DEBOUNCE,
+                        control::configFileChanged, control::configFileBroken).start());
+            } catch (IOException e) {
+                log.warn("config.toml is not watched (edits apply after a restart): {}", e.toString());
+            }
+            if (b.control instanceof LiveControl lc) {
+                // a login Codex refreshed while used directly is taken over when auth.json changes (issue 9)
+                b.closeables.push(new CodexAuthWatch(CodexHandover.defaultCodexHome(b.control.codexEnv).dir(),
+                        CodexAuthWatch.DEBOUNCE, lc::codexAuthChanged).start());
+            }
             // Named Codex homes: their client keys and accounts (homes.json); then the WebDAV sync, when set up.
             try {
                 b.control.homesChanged();

@@ -3,6 +3,7 @@ package io.codexrelay.cli;
 import io.codexrelay.app.BadConfigException;
 import io.codexrelay.app.CodexRouting;
 import io.codexrelay.app.ControlException;
+import io.codexrelay.app.RelayLauncher;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -101,8 +103,27 @@ public final class CodexCommand implements Callable<Integer> {
             description = "Point Codex at the relay: sets model_provider = \"codex-relay\" and writes [model_providers.codex-relay]; "
                     + "every other line of config.toml stays as it is. A backup is made first.")
     static final class On extends Sub {
+        /** How long {@code codex on} waits for a daemon it started to answer: a cold JVM with the tray takes a few seconds. */
+        static final Duration START_WAIT = Duration.ofSeconds(30);
+
+        @Option(names = "--no-start", description = "Do not start the relay when none is running; only say how to start it.")
+        boolean noStart;
+
         @Override
         int run() throws ControlException {
+            if (!noStart) {
+                RelayLauncher launcher = new RelayLauncher(parent.env(), parent.clock());
+                if (!launcher.running()) {
+                    out().println("No relay was running: starting it in the background (`codex-relay` as at login; output in "
+                            + launcher.outputFile() + ").");
+                    out().flush();
+                    RelayLauncher.Outcome started = launcher.ensureRunning(START_WAIT);
+                    if (!started.answering()) {
+                        err().println("codex-relay: the relay was started (pid " + started.pid() + ") but " + started.problem()
+                                + ". Codex is pointed at it anyway; `codex-relay status` shows when it answers.");
+                    }
+                }
+            }
             CodexRouting.OnResult o = parent.routing().on(codexHome);
             if (o.changed()) {
                 out().println((o.created() ? "Created " : "Updated ") + o.configFile() + ": Codex now uses the relay at " + o.relayBaseUrl() + ".");

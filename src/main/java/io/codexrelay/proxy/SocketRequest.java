@@ -62,6 +62,10 @@ final class SocketRequest implements UpstreamLeg.Listener {
     private volatile ArrayNode fullInput;
     /** The full input was changed (encrypted reasoning stripped): Codex's frame as it came is no longer the request. */
     private volatile boolean rewritten;
+    /** Redaction matches replaced in the last HTTP attempt's body; the request log's chain ends with "redacted:N". */
+    private volatile int redacted;
+    /** A 400 naming an unsupported parameter got its one retry (as over HTTP). */
+    private boolean parameterRetried;
 
     // The attempt running now; changed only between attempts.
     private volatile Lease lease;
@@ -196,6 +200,7 @@ final class SocketRequest implements UpstreamLeg.Listener {
             return;
         }
         sentAs = account;
+        redacted = 0;
         CompletableFuture<Void> ex = new CompletableFuture<>();
         exchange = ex;
         if (!lease.use(ex)) return;
@@ -206,8 +211,18 @@ final class SocketRequest implements UpstreamLeg.Listener {
                 prewarmHere();
                 return;
             }
+            SseLeg sse;
+            try {
+                sse = sock.door.sse(account, sock.handshake, sock.path, httpBody(), model, sock.sessionId, this);
+            } catch (RuntimeException e) {
+                // As over HTTP: an account whose upstream cannot be addressed cannot serve; try the next.
+                log.info("Account {} cannot be sent this socket request: {}", lease.name(), e.toString());
+                failedOver(new FailureClassifier.Verdict(FailureClass.TRANSIENT, null, "bad upstream URL",
+                        "the account's upstream URL is not usable"));
+                return;
+            }
+            redacted = sse.dialect().redacted();
             // Kept before it starts: the upstream may answer on another thread before start() returns.
-            SseLeg sse = sock.door.sse(account, sock.handshake, httpBody(), this);
             leg = sse;
             sse.start();
             return;
@@ -217,7 +232,7 @@ final class SocketRequest implements UpstreamLeg.Listener {
         if (bound != null) {
             link = bound;
             leg = bound;
-            bound.send(!rewritten && (anchor == null || sock.book.heldBy(bound, anchor)) ? raw : fullFrame(), this);
+            bound.send(redact(account, !rewritten && (anchor == null || sock.book.heldBy(bound, anchor)) ? raw : fullFrame()), this);
             return;
         }
         sock.door.connect(account, sock.handshake, sock::linkClosed).whenComplete((l, err) -> {
@@ -233,8 +248,19 @@ final class SocketRequest implements UpstreamLeg.Listener {
             sock.bind(l);
             link = l;
             leg = l;
-            l.send(anchor == null && !rewritten ? raw : fullFrame(), this); // a new socket holds no anchor
+            l.send(redact(account, anchor == null && !rewritten ? raw : fullFrame()), this); // a new socket holds no anchor
         });
+    }
+
+    /**
+     * A frame for an upstream socket with the {@code [[redact]]} rules for {@code account} applied (the HTTP leg's
+     * dialect applies them itself); the socket's {@link AnchorBook} keeps Codex's own text.
+     */
+    private String redact(Account account, String frameText) {
+        if (!f.redactions.active()) return frameText;
+        var r = f.redactions.apply(account, sock.path, frameText.getBytes(StandardCharsets.UTF_8));
+        redacted = r.replacements();
+        return r.replacements() == 0 ? frameText : new String(r.body(), StandardCharsets.UTF_8);
     }
 
     /** The request with the anchor expanded: the full input, no {@code previous_response_id}. */
@@ -501,6 +527,16 @@ final class SocketRequest implements UpstreamLeg.Listener {
             sameAccount(same.how(), v);
             return;
         }
+        // A provider refused a parameter it does not support: learned, left out, and the request retried once (as
+        // UpstreamAttempt does over HTTP).
+        if (status == 400 && !parameterRetried && !committed && leg instanceof SseLeg sse
+                && sse.dialect() instanceof ConvertingUpstream c && c.learnFrom(body)) {
+            parameterRetried = true;
+            Lease l = lease;
+            chain.add(l.name() + ":400 unsupported parameter");
+            l.idle().whenComplete((x, e) -> prepareAndSend(true));
+            return;
+        }
         if (step instanceof FailoverPolicy.NextAccount || committed) {
             failedOver(v);
             return;
@@ -613,8 +649,16 @@ final class SocketRequest implements UpstreamLeg.Listener {
         Lease l = lease;
         String account = servedBy != null ? servedBy : l != null ? l.name() : null;
         f.events.publish(new RelayEvent.RequestFinished(new FinishedRequest(startedAt, account, model, sock.path,
-                status, ttfbMs, duration, in, cached, out, reasoning, List.copyOf(chain),
+                status, ttfbMs, duration, in, cached, out, reasoning, chainForLog(),
                 failureClass == null ? null : failureClass.label(), sock.sessionId, error, client.name())));
+    }
+
+    /** The failover chain, ending with the last HTTP attempt's redaction count (never the text), as {@link Turn}'s. */
+    private List<String> chainForLog() {
+        if (redacted == 0) return List.copyOf(chain);
+        List<String> out = new ArrayList<>(chain);
+        out.add("redacted:" + redacted);
+        return List.copyOf(out);
     }
 
     /** For tests: the request as Codex sent it. */

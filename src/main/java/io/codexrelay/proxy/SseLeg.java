@@ -2,7 +2,7 @@ package io.codexrelay.proxy;
 
 import io.codexrelay.account.Account;
 import org.eclipse.jetty.client.Result;
-import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.io.Content;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -10,13 +10,19 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A socket request carried over an account's HTTP SSE upstream (an account without WebSocket): the full request goes
- * as one POST, each SSE event's {@code data:} becomes one event for the {@link SocketRequest}, and Codex cannot tell the
- * difference. A non-2xx answer is collected and reported as a refusal.
+ * as one POST through the account's {@link UpstreamDialect} (the same one an HTTP request gets from
+ * {@link ResponsesForwarder#upstreamFor}: its wire, model rules, learned parameters and redaction rules), the answer is
+ * read in the canonical form that dialect gives back (Responses events, converted from Chat Completions or Anthropic
+ * when the account speaks those), each event's {@code data:} becomes one event for the {@link SocketRequest}, and Codex
+ * cannot tell the difference. A non-2xx answer is collected and reported as a refusal.
  */
 final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Listener {
     private static final int ERROR_BODY_MAX = 1024 * 1024;
     private final UpstreamLeg.Listener listener;
+    private final UpstreamDialect dialect;
     private final org.eclipse.jetty.client.Request request;
+    /** The answer in canonical form (set when its body begins). */
+    private Content.Source source;
     private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
     private final StringBuilder data = new StringBuilder();
     private ByteArrayOutputStream errorBody;
@@ -24,22 +30,24 @@ final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Lis
     /** The request gave up on this exchange (it moved on or retries): nothing more of it reaches the listener. */
     private volatile boolean abandoned;
 
-    private SseLeg(UpstreamLeg.Listener listener, org.eclipse.jetty.client.Request request) {
+    private SseLeg(UpstreamLeg.Listener listener, UpstreamDialect dialect, org.eclipse.jetty.client.Request request) {
         this.listener = listener;
+        this.dialect = dialect;
         this.request = request;
     }
 
     /**
-     * A leg for {@code body} (a Responses request without {@code type}/{@code generate}/{@code previous_response_id}),
-     * not yet sent: the caller keeps it first and then calls {@link #start()}, because a fast upstream can answer on
-     * another thread before {@code send} returns, and the listener needs its leg for backpressure by then.
+     * A leg for {@code in}'s body (a Responses request without {@code type}/{@code generate}/{@code previous_response_id}),
+     * sent through {@code dialect}, not yet sent: the caller keeps it first and then calls {@link #start()}, because a
+     * fast upstream can answer on another thread before {@code send} returns, and the listener needs its leg for
+     * backpressure by then. Throws like {@link UpstreamDialect#newRequest} on an unusable account.
      */
-    static SseLeg prepare(UpstreamClient upstream, Account account, HttpFields headers, byte[] body, UpstreamLeg.Listener l) {
-        HttpFields.Mutable h = HttpFields.build(headers);
-        h.put("content-type", "application/json");
-        h.put("accept", "text/event-stream");
-        return new SseLeg(l, upstream.newRequest(account, Route.RESPONSES, null, h, body));
+    static SseLeg prepare(UpstreamDialect dialect, Account account, ResponsesForwarder.Incoming in, UpstreamLeg.Listener l) {
+        return new SseLeg(l, dialect, dialect.newRequest(account, in, in.body()));
     }
+
+    /** How this leg's account is spoken to (a 400 naming a parameter is learned by a converting one). */
+    UpstreamDialect dialect() { return dialect; }
 
     /** Sends the request; events reach the listener from now on. */
     void start() {
@@ -64,7 +72,35 @@ final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Lis
     }
 
     @Override
-    public void onContent(org.eclipse.jetty.client.Response r, ByteBuffer buf) {
+    public void onContentSource(org.eclipse.jetty.client.Response r, Content.Source src) {
+        source = dialect.canonicalAnswer(src);
+        pump();
+    }
+
+    /** Reads the canonical answer as it comes; events are handed over as they are parsed. */
+    private void pump() {
+        while (true) {
+            if (abandoned) return; // the request was aborted: its rest is not read
+            Content.Chunk chunk = source.read();
+            if (chunk == null) {
+                source.demand(this::pump);
+                return;
+            }
+            if (Content.Chunk.isFailure(chunk)) {
+                // A converter failure ends the exchange like a transport failure (onComplete reports it).
+                request.abort(chunk.getFailure());
+                return;
+            }
+            try {
+                take(chunk.getByteBuffer());
+            } finally {
+                chunk.release();
+            }
+            if (chunk.isLast()) return;
+        }
+    }
+
+    private void take(ByteBuffer buf) {
         if (errorBody != null) {
             int n = Math.min(buf.remaining(), ERROR_BODY_MAX - errorBody.size());
             if (n > 0) StreamGate.copyInto(errorBody, buf, n);

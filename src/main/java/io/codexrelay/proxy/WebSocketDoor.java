@@ -155,14 +155,23 @@ final class WebSocketDoor {
         }
     }
 
-    /** An HTTP SSE exchange for a socket request whose account has no WebSocket, not yet started (see {@link SseLeg#prepare}). */
-    SseLeg sse(Account account, HttpFields codexHeaders, byte[] body, UpstreamLeg.Listener l) {
+    /**
+     * An HTTP SSE exchange for a socket request whose account has no WebSocket, not yet started (see
+     * {@link SseLeg#prepare}): sent through the account's dialect ({@link ResponsesForwarder#upstreamFor}), exactly as
+     * an HTTP request to that account would be, so its wire, model rules and the redaction rules apply here too.
+     * {@code path} is the socket's (it names the client for the redaction rules' scopes).
+     */
+    SseLeg sse(Account account, HttpFields codexHeaders, String path, byte[] body, String model, String sessionId,
+               UpstreamLeg.Listener l) {
         HttpFields.Mutable h = HttpFields.build();
         for (HttpField f : codexHeaders) {
             String n = f.getLowerCaseName();
             if (DROPPED.contains(n) || n.equals("openai-beta")) continue; // the socket beta means nothing on HTTP
             h.add(f);
         }
-        return SseLeg.prepare(forwarder.upstream, account, h, body, l);
+        h.put("content-type", "application/json");
+        h.put("accept", "text/event-stream");
+        var in = new ResponsesForwarder.Incoming(Route.RESPONSES, path, null, h.asImmutable(), body, model, sessionId);
+        return SseLeg.prepare(forwarder.upstreamFor(account), account, in, l);
     }
 }

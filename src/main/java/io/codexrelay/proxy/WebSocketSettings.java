@@ -22,6 +22,10 @@ record WebSocketSettings(boolean enabled, Duration idleTimeout, boolean apiKeyUp
 
     /** Whether a request for {@code account} goes over an upstream WebSocket (else over HTTP SSE). */
     boolean upstreamSocketFor(Account account) {
-        return account.kind() == Account.Kind.CHATGPT || apiKeyUpstream;
+        if (account.kind() == Account.Kind.CHATGPT) return true;
+        // Chat Completions and Anthropic upstreams have no Responses WebSocket: always HTTP, through their dialect.
+        boolean responsesWire = !(account.credentials() instanceof io.codexrelay.account.Credentials.ApiKey k)
+                || k.wire() == io.codexrelay.account.Wire.RESPONSES;
+        return apiKeyUpstream && responsesWire;
     }
 }

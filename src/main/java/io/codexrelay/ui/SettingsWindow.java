@@ -69,6 +69,7 @@ public final class SettingsWindow {
     private final ToolKeysPanel toolKeys;
     private final java.util.Set<java.awt.Component> configTabs = new java.util.HashSet<>();
     private final JTabbedPane tabs = new JTabbedPane();
+    private final RedactionPanel redaction;
     private final JLabel message = new JLabel(" ");
     private final JButton apply = new JButton("Apply");
     private final JButton revert = new JButton("Revert");
@@ -89,6 +90,7 @@ public final class SettingsWindow {
         relay = new ConfigFieldsPanel(form, RELAY_GROUPS, this::formChanged);
         general = new ConfigFieldsPanel(form, GENERAL_GROUPS, this::formChanged);
         toolKeys = new ToolKeysPanel(control, tasks, clock, zone, env);
+        redaction = new RedactionPanel(control, tasks);
 
         JPanel generalTab = new JPanel(new BorderLayout());
         JPanel login = new JPanel(new FlowLayout(FlowLayout.LEFT, 16, 12));
@@ -106,6 +108,7 @@ public final class SettingsWindow {
         tabs.addTab("Relay", scroll(relay));
         tabs.addTab("General", scroll(generalTab));
         tabs.addTab("Tool keys", toolKeys);
+        tabs.addTab("Redaction", redaction);
         configTabs.add(tabs.getComponentAt(1));
         configTabs.add(tabs.getComponentAt(2));
         tabs.setMnemonicAt(0, KeyEvent.VK_C);
@@ -139,6 +142,7 @@ public final class SettingsWindow {
         tabs.addChangeListener(e -> {
             updateButtons();
             if (tabs.getSelectedComponent() == toolKeys && frame.isVisible()) toolKeys.refresh();
+            if (tabs.getSelectedComponent() == redaction && frame.isVisible() && !redaction.dirty()) redaction.refresh();
         });
         updateButtons();
     }

@@ -155,7 +155,7 @@ class DaemonInProcessTest {
         // started on another port than server.port (like `serve --port N`)
         assertThat(app.port()).isNotEqualTo(17771);
         Path codex = Files.createDirectories(dir.resolve("codex"));
-        var on = cli.run("codex", "on", "--codex-home", codex.toString());
+        var on = cli.run("codex", "on", "--no-start", "--codex-home", codex.toString());
         assertThat(on.exit()).as(on.toString()).isZero();
         String url = "http://127.0.0.1:" + app.port() + "/v1";
         assertThat(on.out()).contains("Codex now uses the relay at " + url)
@@ -170,7 +170,7 @@ class DaemonInProcessTest {
         // once the relay is gone, the configured port is used and the output says so
         app.stop(java.time.Duration.ofSeconds(5));
         app = null;
-        var offline = cli.run("codex", "on", "--codex-home", codex.toString());
+        var offline = cli.run("codex", "on", "--no-start", "--codex-home", codex.toString());
         assertThat(offline.out()).contains("Codex now uses the relay at http://127.0.0.1:17771/v1")
                 .contains("Port 17771: server.port in " + home.configFile() + "; no relay is running");
     }

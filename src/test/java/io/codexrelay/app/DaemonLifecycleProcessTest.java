@@ -92,7 +92,7 @@ class DaemonLifecycleProcessTest {
         Path log = dir.resolve("daemon.log");
         Process p = daemon(home, codexDir, log);
         awaitAdmin(home, p, log);
-        var on = cli.run("codex", "on");
+        var on = cli.run("codex", "on", "--no-start");
         assertThat(on.exit()).as(on.toString()).isZero();
         byte[] routed = Files.readAllBytes(codexDir.resolve("config.toml"));
 

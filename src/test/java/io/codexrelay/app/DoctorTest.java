@@ -42,7 +42,7 @@ class DoctorTest {
             assertThat(cli.run("accounts", "set", "A", "--disable").exit()).isZero();
             // Codex points at the relay but sends a key that is not the relay's.
             Files.writeString(relay.resolve("config.toml"), "[server]\nport = 17771\n");
-            assertThat(cli.run("codex", "on", "--codex-home", codex.toString()).exit()).isZero();
+            assertThat(cli.run("codex", "on", "--no-start", "--codex-home", codex.toString()).exit()).isZero();
             Files.writeString(relay.resolve("config.toml"), "[server]\nport = " + busy.getLocalPort() + "\n");
             String key = ClientKey.loadOrCreate(new RelayHome(relay)).value();
             Path codexConfig = codex.resolve("config.toml");
@@ -85,7 +85,7 @@ class DoctorTest {
         Files.createDirectories(relay);
         Files.writeString(relay.resolve("config.toml"), "[server]\nport = " + port + "\n");
         assertThat(cli.run("accounts", "add-key", "--name", "A", "--key", "sk-test-0123456789abcdefAAAA").exit()).isZero();
-        assertThat(cli.run("codex", "on", "--codex-home", codex.toString()).exit()).isZero();
+        assertThat(cli.run("codex", "on", "--no-start", "--codex-home", codex.toString()).exit()).isZero();
         Path auth = Files.writeString(codex.resolve("auth.json"), "{}");
         Files.setLastModifiedTime(auth, FileTime.from(Instant.now().minus(Duration.ofDays(20))));
 

@@ -225,7 +225,7 @@ class CliOfflineTest {
         assertThat(JSON.readTree(r.out()).get("daemonRunning").asBoolean()).isFalse();
         assertThat(cli.run("logs", "tail").out()).contains("No requests logged yet.");
         // codex on does not point Codex at the dead daemon's port, and says why it used the configured one
-        var on = cli.run("codex", "on", "--codex-home", Files.createDirectories(home.resolve("codex")).toString());
+        var on = cli.run("codex", "on", "--no-start", "--codex-home", Files.createDirectories(home.resolve("codex")).toString());
         assertThat(on.exit()).as(on.toString()).isZero();
         assertThat(on.out()).contains("relay at http://127.0.0.1:17771/v1").doesNotContain(":" + deadPort + "/v1")
                 .contains("Port 17771: server.port in").contains("did not answer");

@@ -35,7 +35,7 @@ class CliPromisesTest {
         assertThat(list.exit()).as("port = 0 in the file is accepted like --port 0: %s", list).isZero();
         // codex on has no port to write while no relay runs on port 0: it says so and writes nothing.
         Path codex = Files.createDirectories(tmp.resolve("codex"));
-        Cli.Result on = cli.run("codex", "on", "--codex-home", codex.toString());
+        Cli.Result on = cli.run("codex", "on", "--no-start", "--codex-home", codex.toString());
         assertThat(on.exit()).as(on.toString()).isEqualTo(RootCommand.EXIT_FAILURE);
         assertThat(on.err()).contains("server.port is 0").contains("Start the relay first");
         assertThat(codex.resolve("config.toml")).doesNotExist();
@@ -44,7 +44,7 @@ class CliPromisesTest {
     @Test
     void codexOnRefusesACodexHomeThatDoesNotExist() {
         Path missing = tmp.resolve("no-such-codex-home");
-        Cli.Result r = new Cli(tmp.resolve("relay")).run("codex", "on", "--codex-home", missing.toString());
+        Cli.Result r = new Cli(tmp.resolve("relay")).run("codex", "on", "--no-start", "--codex-home", missing.toString());
         assertThat(r.exit()).as(r.toString()).isEqualTo(RootCommand.EXIT_FAILURE);
         assertThat(r.err()).contains("does not exist").contains("nothing was written");
         assertThat(missing).doesNotExist();

@@ -42,7 +42,7 @@ class CodexCommandTest {
         String original = "# mine\nmodel = \"o3\"\nmodel_provider = \"azure\" # keep\n\n[model_providers.azure]\nname = \"Azure\"\n";
         Files.writeString(codex.resolve("config.toml"), original);
 
-        Run on = run("on", "--codex-home", codex.toString());
+        Run on = run("on", "--no-start", "--codex-home", codex.toString());
         assertThat(on.exit()).as(on.err()).isZero();
         assertThat(on.out()).contains("Codex now uses the relay at http://127.0.0.1:" + port + "/v1")
                 .contains("Backup of the previous file: ").contains("Relay: not answering at http://127.0.0.1:" + port + "/healthz");
@@ -52,7 +52,7 @@ class CodexCommandTest {
         assertThat(view.relayClientKey()).isEqualTo(key);
         assertThat(on.out() + on.err()).doesNotContain(key);
 
-        Run again = run("on", "--codex-home", codex.toString());
+        Run again = run("on", "--no-start", "--codex-home", codex.toString());
         assertThat(again.out()).contains("already uses the relay");
 
         Run status = run("status", "--codex-home", codex.toString());
@@ -72,7 +72,7 @@ class CodexCommandTest {
         Path codex = Files.createDirectories(tmp.resolve("codex"));
         String broken = "model = \"o3\"\nmodel_provider = \n";
         Files.writeString(codex.resolve("config.toml"), broken);
-        Run on = run("on", "--codex-home", codex.toString());
+        Run on = run("on", "--no-start", "--codex-home", codex.toString());
         assertThat(on.exit()).isEqualTo(1);
         assertThat(on.err()).contains("codex-relay: " + codex.resolve("config.toml") + ":2: not valid TOML");
         assertThat(Files.readString(codex.resolve("config.toml"))).isEqualTo(broken);

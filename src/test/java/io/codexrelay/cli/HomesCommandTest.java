@@ -50,7 +50,7 @@ class HomesCommandTest {
         assertThat(work.resolve("AGENTS.md")).exists();
         assertThat(work.resolve("auth.json")).doesNotExist();   // a login is never copied: its refresh token works once
         assertThat(Files.getPosixFilePermissions(tmp.resolve("relay/homes.json"))).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-        ok(cli, "codex", "on");   // the default home gets the relay's own key; the named home has its own
+        ok(cli, "codex", "on", "--no-start");   // the default home gets the relay's own key; the named home has its own
         String relayKey = Files.readString(tmp.resolve("relay/client.key")).trim();
         assertThat(Files.readString(work.resolve("config.toml"))).doesNotContain(relayKey);
 

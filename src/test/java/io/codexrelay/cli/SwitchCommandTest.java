@@ -53,7 +53,7 @@ class SwitchCommandTest {
         Path codex = Files.createDirectories(tmp.resolve("codex"));
         Files.writeString(codex.resolve("config.toml"), RICH_CONFIG);
         CodexAuth.writeApiKey(codex, USERS_KEY);
-        assertThat(cli.run("codex", "on").exit()).isZero();
+        assertThat(cli.run("codex", "on", "--no-start").exit()).isZero();
         byte[] configBefore = Files.readAllBytes(codex.resolve("config.toml"));
         byte[] authBefore = Files.readAllBytes(codex.resolve("auth.json"));
 
@@ -117,14 +117,14 @@ class SwitchCommandTest {
         Files.writeString(codex.resolve("config.toml"), RICH_CONFIG);
         byte[] original = Files.readAllBytes(codex.resolve("config.toml"));
 
-        assertThat(cli.run("codex", "on").exit()).isZero();
+        assertThat(cli.run("codex", "on", "--no-start").exit()).isZero();
         assertThat(Files.readString(codex.resolve("config.toml"))).contains("[model_providers.codex-relay]");
         var off = cli.run("codex", "off");
         assertThat(off.exit()).as(off.toString()).isZero();
         assertThat(off.out()).contains("Nothing of the relay stays in config.toml");
         assertThat(Files.readAllBytes(codex.resolve("config.toml"))).isEqualTo(original);
 
-        assertThat(cli.run("codex", "on").exit()).isZero();
+        assertThat(cli.run("codex", "on", "--no-start").exit()).isZero();
         var keep = cli.run("codex", "off", "--keep-table");
         assertThat(keep.out()).contains("Kept: the [model_providers.codex-relay] table");
         String kept = Files.readString(codex.resolve("config.toml"));

@@ -77,7 +77,7 @@ class CodexThroughRelayE2eTest {
         control.addApiKey(new ControlApi.NewApiKey("B", KEY_B, fake.apiBaseUrl(), 2, null));
 
         codexHome = CodexCli.prepareHome(tmp.resolve("codex-home"));
-        String out = codexRelay("codex", "on", "--codex-home", codexHome.toString());
+        String out = codexRelay("codex", "on", "--no-start", "--codex-home", codexHome.toString());
         assertThat(out).contains("Codex now uses the relay at http://127.0.0.1:" + app.port() + "/v1");
         assertThat(codexRelay("codex", "status", "--codex-home", codexHome.toString()))
                 .contains("Codex uses:      the relay").contains("Relay:           answering at http://127.0.0.1:" + app.port() + "/healthz");
@@ -217,7 +217,7 @@ class CodexThroughRelayE2eTest {
         Files.writeString(home.resolve("config.toml"), original);
         fake.setDefault(FakeUpstream.success("Your config still works."));
 
-        codexRelay("codex", "on", "--codex-home", home.toString());
+        codexRelay("codex", "on", "--no-start", "--codex-home", home.toString());
         var r = codex.exec(home, tmp.resolve("work"), "hello", CODEX_TIMEOUT);
         assertThat(r.ok()).as(r.toString()).isTrue();
         assertThat(r.stdout()).contains("Your config still works.");

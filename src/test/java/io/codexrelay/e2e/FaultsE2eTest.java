@@ -65,7 +65,7 @@ class FaultsE2eTest {
         app = RelayApp.start(new RelayApp.Options(relayHome, Clock.systemUTC(), null));
         app.control().addApiKey(new ControlApi.NewApiKey("K", KEY, fake.apiBaseUrl(), 1, null));
         codexHome = CodexCli.prepareHome(tmp.resolve("codex-home"));
-        Cli.Result on = new Cli(relayHome.dir()).run("codex", "on", "--codex-home", codexHome.toString());
+        Cli.Result on = new Cli(relayHome.dir()).run("codex", "on", "--no-start", "--codex-home", codexHome.toString());
         assertThat(on.exit()).as(on.toString()).isZero();
     }
 

@@ -66,7 +66,7 @@ class RunCommandE2eTest {
         cli = new Cli(relayHome.dir()).env("CODEX_HOME", codexHome.toString()).env("PATH", path == null ? "/usr/bin:/bin" : path)
                 .env("HOME", Files.createDirectories(tmp.resolve("user-home")).toString())
                 .env("LANG", "C.UTF-8").env("TERM", "dumb").env("NO_COLOR", "1");
-        Cli.Result on = cli.run("codex", "on");
+        Cli.Result on = cli.run("codex", "on", "--no-start");
         assertThat(on.exit()).as(on.toString()).isZero();
     }
 

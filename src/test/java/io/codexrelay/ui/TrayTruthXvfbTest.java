@@ -126,7 +126,7 @@ class TrayTruthXvfbTest {
         // 2. `codex on` from the CLI: the menu's "Route Codex through relay" is ticked (by the file watch event).
         XDesktop.await("the menu's first Codex state", Duration.ofSeconds(35), () -> read(second).contains("Tray menu: Route Codex through relay"));
         assertThat(read(second)).contains("Tray menu: Route Codex through relay unticked");
-        Cli.Result on = cli.run("codex", "on", "--codex-home", codex.toString());
+        Cli.Result on = cli.run("codex", "on", "--no-start", "--codex-home", codex.toString());
         assertThat(on.exit()).as(on.toString()).isZero();
         XDesktop.await("the tick", Duration.ofSeconds(5), () -> read(second).contains("Route Codex through relay ticked"));
         assertThat(read(second)).contains("Tray menu: Route Codex through relay ticked");
