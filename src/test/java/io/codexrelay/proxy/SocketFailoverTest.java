@@ -108,7 +108,8 @@ class SocketFailoverTest {
 
             var finished = d.events(RelayEvent.RequestFinished.class);
             assertThat(finished).hasSize(2);
-            assertThat(finished.get(1).record().account()).isEqualTo("A");
+            assertThat(finished.get(1).record().account()).as("served by; failover chain %s", finished.get(1).record().failoverChain())
+                    .isEqualTo("A");
             assertThat(finished.get(1).record().failoverChain()).containsExactly("A:connection closed", "A:ws");
             assertThat(d.fake.socket().acceptedHandshakes()).hasSize(2)
                     .allSatisfy(h -> assertThat(h.token()).isEqualTo(d.token("A")));
