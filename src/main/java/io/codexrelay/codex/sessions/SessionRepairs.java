@@ -66,8 +66,7 @@ public final class SessionRepairs {
     private final ReindexPlanner reindex;
     private final UnarchivePlanner unarchive;
     private final TrashPlanner trash;
-    private final MovePlanner move;
-    private final CopyPlanner copy;
+    private final HomeTransferPlanner toHome;
     private final RepairEngine engine;
 
     public SessionRepairs(RepairJournal journal, LiveSessionProbe probe, RolloutReader reader, ObjectMapper mapper) {
@@ -76,8 +75,7 @@ public final class SessionRepairs {
         this.reindex = new ReindexPlanner(reader, mapper);
         this.unarchive = new UnarchivePlanner(journal.clock());
         this.trash = new TrashPlanner(journal, mapper);
-        this.move = new MovePlanner(reader, mapper);
-        this.copy = new CopyPlanner(reader, mapper);
+        this.toHome = new HomeTransferPlanner(reader, mapper);
         this.engine = new RepairEngine(journal, probe, trash);
     }
 
@@ -114,12 +112,12 @@ public final class SessionRepairs {
 
     /** Moves sessions to another Codex home: rollouts, the source's row and index lines, a new row in the target. */
     public Plan planMove(SessionCatalog.Snapshot snap, Set<String> ids, Path targetHome) {
-        return move.plan(snap, ids, targetHome);
+        return toHome.move(snap, ids, targetHome);
     }
 
     /** Copies sessions to another Codex home: the rollouts and a new row in the target; the originals stay. */
     public Plan planCopy(SessionCatalog.Snapshot snap, Set<String> ids, Path targetHome) {
-        return copy.plan(snap, ids, targetHome);
+        return toHome.copy(snap, ids, targetHome);
     }
 
     // ==== the engine: apply, undo, trash listing, restore ============================================================
