@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * Child process of {@link SessionsWindowXvfbTest}'s copy test: opens the real Sessions window (real dialogs), selects
  * the first session, and prints where things are on screen so the test can click them with xdotool:
  * {@code SELECTED <id> <rollout>}, {@code BUTTON <x> <y>} (Copy to home…), and for every dialog that opens
- * {@code DIALOG <title>} followed by {@code OPTION <label> <x> <y>} per button. Exits when the window is closed.
+ * {@code DIALOG <title>} followed by {@code OPTION <label> <x> <y>} per button, and {@code CLOSED <title>} when it
+ * closes. Exits when the window is closed.
  */
 public final class SessionsCopyShot {
     private SessionsCopyShot() {}
@@ -40,6 +41,8 @@ public final class SessionsCopyShot {
                     buttons(d.getContentPane(), sb);
                     print(sb.toString());
                 });
+            } else if (e.getID() == WindowEvent.WINDOW_CLOSED && e.getSource() instanceof JDialog d) {
+                print("CLOSED " + d.getTitle() + "\n");
             }
         }, AWTEvent.WINDOW_EVENT_MASK);
         SwingUtilities.invokeAndWait(() -> {
@@ -55,7 +58,7 @@ public final class SessionsCopyShot {
         while (System.currentTimeMillis() < end) {
             AtomicReference<String> status = new AtomicReference<>();
             SwingUtilities.invokeAndWait(() -> status.set(panel.statusText()));
-            if (Character.isDigit(status.get().charAt(0))) break;
+            if (!status.get().isEmpty() && Character.isDigit(status.get().charAt(0))) break;
             Thread.sleep(100);
         }
         AtomicReference<String> out = new AtomicReference<>();
@@ -70,7 +73,15 @@ public final class SessionsCopyShot {
                 }
             }
         });
-        Thread.sleep(1000);   // the selection's details load in the background and enable the buttons
+        // the selection's details load in the background and enable the buttons; a slow machine takes longer
+        long enabledBy = System.currentTimeMillis() + 20_000;
+        while (System.currentTimeMillis() < enabledBy) {
+            AtomicReference<Boolean> enabled = new AtomicReference<>();
+            SwingUtilities.invokeAndWait(() -> enabled.set(SessionsPanelTest.find(panel, "copy-to-home").isEnabled()));
+            if (enabled.get()) break;
+            Thread.sleep(100);
+        }
+        Thread.sleep(500);   // painted and mapped before the test clicks
         SwingUtilities.invokeAndWait(() -> {
             Component b = SessionsPanelTest.find(panel, "copy-to-home");
             Point p = b.getLocationOnScreen();

@@ -7,19 +7,14 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -33,16 +28,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Tag("ui")
 class SessionsWindowXvfbTest {
+    static final Duration WAIT = Duration.ofSeconds(60);
     @TempDir Path tmp;
-    final List<Process> started = new ArrayList<>();
+    XDesktop desktop;
 
     @AfterEach
-    void stop() throws Exception {
-        for (int i = started.size() - 1; i >= 0; i--) {
-            Process p = started.get(i);
-            p.destroy();
-            if (!p.waitFor(5, TimeUnit.SECONDS)) p.destroyForcibly();
-        }
+    void stop() {
+        if (desktop != null) desktop.close();
     }
 
     static void need(String tool) {
@@ -55,50 +47,23 @@ class SessionsWindowXvfbTest {
         Assumptions.abort(msg);
     }
 
-    private String startXvfb() throws Exception {
-        for (int n = 91; n < 140; n++) {
-            if (Files.exists(Path.of("/tmp/.X" + n + "-lock")) || Files.exists(Path.of("/tmp/.X11-unix/X" + n))) continue;
-            Process x = new ProcessBuilder("Xvfb", ":" + n, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            started.add(x);
-            for (int i = 0; i < 50 && x.isAlive(); i++) {
-                if (Files.exists(Path.of("/tmp/.X11-unix/X" + n))) return ":" + n;
-                Thread.sleep(100);
-            }
-            x.destroy();
-            started.remove(x);
+    private Process java(Path relay, String... mainAndArgs) throws Exception {
+        return desktop.java(Map.of("CODEX_RELAY_HOME", relay.toString()), mainAndArgs);
+    }
+
+    /**
+     * Closes the window named "Codex sessions" with Esc. Without a window manager Java takes focus on a click; then Esc
+     * reaches the window. Tried again while the child is still running (a click can land before the window is mapped).
+     */
+    private void pressEscapeUntilClosed(Process child) throws Exception {
+        for (int attempt = 0; attempt < 4 && child.isAlive(); attempt++) {
+            String id = desktop.awaitWindow("Codex sessions", WAIT);
+            Thread.sleep(1000);
+            desktop.xdotool("mousemove", "--window", id, "760", "300", "click", "1");
+            Thread.sleep(700);
+            desktop.xdotool("key", "Escape");
+            if (child.waitFor(10, TimeUnit.SECONDS)) return;
         }
-        throw new AssertionError("could not start Xvfb");
-    }
-
-    private Process java(String display, Path relay, String... mainAndArgs) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path")));
-        cmd.addAll(List.of(mainAndArgs));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("DISPLAY", display);
-        pb.environment().put("CODEX_RELAY_HOME", relay.toString());
-        Process p = pb.start();
-        started.add(p);
-        return p;
-    }
-
-    private static String run(String display, String... cmd) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("DISPLAY", display);
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(String.join(" ", cmd)).isTrue();
-        return out.strip();
-    }
-
-    /** Without a window manager Java takes focus on a click; then Esc reaches the window. */
-    private static void pressEscape(String display) throws Exception {
-        String id = run(display, "xdotool", "search", "--sync", "--name", "Codex sessions").lines().findFirst().orElseThrow();
-        Thread.sleep(1500);
-        run(display, "xdotool", "mousemove", "--window", id, "760", "300", "click", "1");
-        Thread.sleep(700);
-        run(display, "xdotool", "key", "Escape");
     }
 
     @Test
@@ -109,69 +74,47 @@ class SessionsWindowXvfbTest {
         Path home = tmp.resolve("codex-home");
         new SyntheticCodexHome(false).write(home, Path.of("/home/dev/src"), 60, Instant.now(), 11);
         Files.writeString(home.resolve("config.toml"), "model_provider = \"codex-relay\"\n");
-        String display = startXvfb();
+        desktop = XDesktop.start(tmp.resolve("desktop"), false);
 
-        Process shot = java(display, tmp.resolve("relay"), SessionsWindowShot.class.getName(), home.toString(), tmp.resolve("relay").toString());
-        BufferedReader out = new BufferedReader(new InputStreamReader(shot.getInputStream(), StandardCharsets.UTF_8));
-        List<String> log = new ArrayList<>();
-        String line;
-        while ((line = out.readLine()) != null && !line.equals("READY")) log.add(line);
-        assertThat(line).as("child output: " + log).isEqualTo("READY");
+        Process shot = java(tmp.resolve("relay"), SessionsWindowShot.class.getName(), home.toString(), tmp.resolve("relay").toString());
+        ChildLines out = new ChildLines(shot);
+        out.until("READY", WAIT);
 
-        Path screenshots = Path.of("target", "screenshots");
-        Files.createDirectories(screenshots);
-        Path png = screenshots.resolve("sessions.png");
-        run(display, "import", "-window", "root", png.toString());
-        BufferedImage img = ImageIO.read(png.toFile());
+        BufferedImage img = desktop.screenshot("sessions", true);
         assertThat(img.getWidth()).isEqualTo(1280);
         Set<Integer> colours = new HashSet<>();
         for (int y = 0; y < img.getHeight(); y += 2) for (int x = 0; x < img.getWidth(); x += 2) colours.add(img.getRGB(x, y));
         assertThat(colours.size()).as("distinct colours on screen").isGreaterThan(30);
-        // docs/screenshots/sessions.png is refreshed on request (-Dscreenshots.update=true) or when missing, so that
-        // ordinary builds do not leave a changed binary file in every worktree.
-        Path docs = Path.of("docs", "screenshots", "sessions.png");
-        if (Boolean.getBoolean("screenshots.update") || !Files.exists(docs)) {
-            Files.createDirectories(docs.getParent());
-            Files.copy(png, docs, StandardCopyOption.REPLACE_EXISTING);
-        }
 
-        pressEscape(display);
-        assertThat(shot.waitFor(20, TimeUnit.SECONDS)).as("window closed on Esc").isTrue();
+        pressEscapeUntilClosed(shot);
+        assertThat(shot.isAlive()).as("window closed on Esc; child output: " + out.seen()).isFalse();
         assertThat(shot.exitValue()).isZero();
 
         // The real command opens the same window and returns 0 when it is closed.
-        Process cli = java(display, tmp.resolve("relay"), "io.codexrelay.Main", "sessions", "window", "--codex-home", home.toString());
-        pressEscape(display);
-        assertThat(cli.waitFor(30, TimeUnit.SECONDS)).as("sessions window returned after Esc").isTrue();
-        assertThat(cli.exitValue()).as(new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isZero();
+        Process cli = java(tmp.resolve("relay"), "io.codexrelay.Main", "sessions", "window", "--codex-home", home.toString());
+        ChildLines cliOut = new ChildLines(cli);
+        pressEscapeUntilClosed(cli);
+        assertThat(cli.isAlive()).as("sessions window returned after Esc; its output: " + cliOut.seen()).isFalse();
+        assertThat(cli.exitValue()).as("exit code; output: " + cliOut.seen()).isZero();
     }
 
-    /** Reads the child's lines until one starts with {@code prefix}; fails with what was read when the child ends first. */
-    private static String until(BufferedReader out, String prefix, List<String> log) throws Exception {
-        String line;
-        while ((line = out.readLine()) != null) {
-            log.add(line);
-            if (line.startsWith(prefix)) return line;
+    /**
+     * Clicks the button {@code label} of the dialog whose DIALOG line was just read, until the dialog reports that it
+     * closed (a click can land before a new dialog takes input).
+     */
+    private void clickOption(ChildLines out, String label) throws Exception {
+        String line = out.until("OPTION " + label + " ", WAIT);
+        String[] p = line.substring(("OPTION " + label + " ").length()).split(" ");
+        Thread.sleep(300);
+        int mark = out.mark();
+        for (int attempt = 0; attempt < 4; attempt++) {
+            desktop.click(Integer.parseInt(p[0]), Integer.parseInt(p[1]));
+            if (out.sawAfter(mark, "CLOSED ", Duration.ofSeconds(15))) return;
         }
-        throw new AssertionError("child ended before '" + prefix + "': " + log);
-    }
-
-    /** Clicks the button {@code label} of the dialog whose DIALOG line was just read. */
-    private static void clickOption(String display, BufferedReader out, String label, List<String> log) throws Exception {
-        String line;
-        while ((line = out.readLine()) != null) {
-            log.add(line);
-            if (line.startsWith("OPTION " + label + " ")) {
-                String[] p = line.substring(("OPTION " + label + " ").length()).split(" ");
-                run(display, "xdotool", "mousemove", p[0], p[1], "click", "1");
-                return;
-            }
-        }
-        throw new AssertionError("no button '" + label + "': " + log);
+        throw new AssertionError("the dialog did not close on '" + label + "'; child output: " + out.seen());
     }
 
     @Test
-    @org.junit.jupiter.api.Timeout(value = 3, unit = TimeUnit.MINUTES)   // a click that opens nothing would wait forever for the child's next line
     void copyToHomeIsClickedInTheRealWindowAndCopiesTheSession() throws Exception {
         need("Xvfb");
         need("xdotool");
@@ -181,29 +124,32 @@ class SessionsWindowXvfbTest {
         try (var control = io.codexrelay.app.Controls.open(new io.codexrelay.config.RelayHome(relay), java.time.Clock.systemUTC())) {
             control.createHome("two", null, two, null, false);
         }
-        String display = startXvfb();
-        Process child = java(display, relay, SessionsCopyShot.class.getName(), home.toString(), relay.toString());
-        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-        List<String> log = new ArrayList<>();
-        String[] selected = until(out, "SELECTED ", log).split(" ", 3);
-        String[] button = until(out, "BUTTON ", log).split(" ");
+        desktop = XDesktop.start(tmp.resolve("desktop"), false);
+        Process child = java(relay, SessionsCopyShot.class.getName(), home.toString(), relay.toString());
+        ChildLines out = new ChildLines(child);
+        String[] selected = out.until("SELECTED ", WAIT).split(" ", 3);
+        String[] button = out.until("BUTTON ", WAIT).split(" ");
         assertThat(button[3]).as("Copy to home… enabled for a selected session").isEqualTo("true");
-        until(out, "READY", log);
+        out.until("READY", WAIT);
         Path original = Path.of(selected[2]);
         Path copy = two.toAbsolutePath().normalize().resolve(home.toAbsolutePath().normalize().relativize(original).toString());
         assertThat(copy).doesNotExist();
 
-        run(display, "xdotool", "mousemove", button[1], button[2], "click", "1");
-        assertThat(until(out, "DIALOG ", log)).isEqualTo("DIALOG Copy to home");
-        clickOption(display, out, "two", log);
-        assertThat(until(out, "DIALOG ", log)).isEqualTo("DIALOG Copy sessions to home 'two'");
-        clickOption(display, out, "Apply", log);
-        assertThat(until(out, "DIALOG ", log)).isEqualTo("DIALOG Copy sessions to home 'two'");   // the outcome
-        assertThat(copy).as("copied by the click; child output: " + log).exists().hasSameBinaryContentAs(original);
+        String dialog = null;
+        for (int attempt = 0; attempt < 4 && dialog == null; attempt++) {
+            desktop.click(Integer.parseInt(button[1]), Integer.parseInt(button[2]));
+            dialog = out.poll("DIALOG ", Duration.ofSeconds(15)).orElse(null);
+        }
+        assertThat(dialog).as("a dialog after clicking Copy to home…; child output: " + out.seen()).isEqualTo("DIALOG Copy to home");
+        clickOption(out, "two");
+        assertThat(out.until("DIALOG ", WAIT)).isEqualTo("DIALOG Copy sessions to home 'two'");
+        clickOption(out, "Apply");
+        assertThat(out.until("DIALOG ", WAIT)).isEqualTo("DIALOG Copy sessions to home 'two'");   // the outcome
+        assertThat(copy).as("copied by the click; child output: " + out.seen()).exists().hasSameBinaryContentAs(original);
         assertThat(original).exists();
-        clickOption(display, out, "OK", log);
+        clickOption(out, "OK");
 
-        pressEscape(display);
-        assertThat(child.waitFor(20, TimeUnit.SECONDS)).as("window closed on Esc").isTrue();
+        pressEscapeUntilClosed(child);
+        assertThat(child.isAlive()).as("window closed on Esc; child output: " + out.seen()).isFalse();
     }
 }

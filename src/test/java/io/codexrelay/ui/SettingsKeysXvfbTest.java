@@ -11,8 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.awt.image.BufferedImage;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -75,14 +73,15 @@ class SettingsKeysXvfbTest {
                 relay.toString(), userHome.toString()).redirectErrorStream(true);
         pb.environment().putAll(desktop.env());
         driver = pb.start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(driver.getInputStream(), StandardCharsets.UTF_8));
+        ChildLines out = new ChildLines(driver);
         Writer answer = new OutputStreamWriter(driver.getOutputStream(), StandardCharsets.UTF_8);
 
         Map<String, String> facts = new LinkedHashMap<>();
         List<String> lines = new ArrayList<>();
         Set<String> shots = new HashSet<>();
         String line;
-        while ((line = out.readLine()) != null) {
+        // every step of the driver answers within two minutes, or the test fails with what it printed (never hangs)
+        while ((line = out.poll("", java.time.Duration.ofMinutes(2)).orElse(null)) != null) {
             lines.add(line);
             if (line.startsWith("FACT ")) {
                 String f = line.substring(5);

@@ -152,21 +152,55 @@ final class XDesktop implements AutoCloseable {
         return p;
     }
 
-    /** Runs a short command on this desktop and returns its output. */
+    /**
+     * Runs a short command on this desktop and returns its output. Bounded: a command still running after 30 s (an
+     * xdotool waiting for a window that never comes) is killed and fails the test instead of hanging the build.
+     */
     String run(List<String> cmd) {
+        Path out = null;
         try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            out = Files.createTempFile(dir, "cmd-", ".out");
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             if (display != null) pb.environment().putAll(env());
             Process p = pb.start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(String.join(" ", cmd) + " did not finish");
+                stop(p);
+                throw new AssertionError(String.join(" ", cmd) + " did not finish within 30 s; its output: " + Files.readString(out));
             }
-            return out.strip();
+            return Files.readString(out).strip();
+        } catch (AssertionError e) {
+            throw e;
         } catch (Exception e) {
             throw new AssertionError("could not run " + cmd + ": " + e, e);
+        } finally {
+            if (out != null) {
+                try {
+                    Files.deleteIfExists(out);
+                } catch (java.io.IOException ignored) {
+                    // a temp file in the test's own directory
+                }
+            }
         }
+    }
+
+    /** The id of the visible window whose name matches {@code nameRegex}, waiting for it up to {@code timeout}. */
+    String awaitWindow(String nameRegex, Duration timeout) throws InterruptedException {
+        await("a window named " + nameRegex, timeout, () -> window("--name", nameRegex).isPresent());
+        return window("--name", nameRegex).orElseThrow();
+    }
+
+    /** Starts a Java child on this desktop with the test's class path; it is stopped with the desktop. */
+    Process java(Map<String, String> extraEnv, String... jvmArgsMainAndArgs) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path")));
+        cmd.addAll(List.of(jvmArgsMainAndArgs));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env());
+        pb.environment().putAll(extraEnv);
+        Process p = pb.start();
+        processes.add(p);
+        return p;
     }
 
     String xdotool(String... args) {
