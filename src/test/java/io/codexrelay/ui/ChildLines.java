@@ -74,15 +74,27 @@ final class ChildLines {
     }
 
     /** Whether a line starting with {@code prefix} comes after {@code mark} within {@code timeout}; the cursor stays. */
-    synchronized boolean sawAfter(int mark, String prefix, Duration timeout) throws InterruptedException {
+    boolean sawAfter(int mark, String prefix, Duration timeout) throws InterruptedException {
+        return indexAfter(mark, prefix, timeout) >= 0;
+    }
+
+    /**
+     * The index of the first line at or after {@code from} starting with {@code prefix}, waiting up to {@code timeout};
+     * -1 when none came. The cursor stays.
+     */
+    synchronized int indexAfter(int from, String prefix, Duration timeout) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
-        int i = mark;
+        int i = from;
         while (true) {
-            for (; i < lines.size(); i++) if (lines.get(i).startsWith(prefix)) return true;
+            for (; i < lines.size(); i++) if (lines.get(i).startsWith(prefix)) return i;
             long left = end - System.nanoTime();
-            if (ended || left <= 0) return false;
+            if (ended || left <= 0) return -1;
             wait(Math.max(1, left / 1_000_000));
         }
+    }
+
+    synchronized String line(int index) {
+        return lines.get(index);
     }
 
     synchronized boolean ended() {

@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * the first session, and prints where things are on screen so the test can click them with xdotool:
  * {@code SELECTED <id> <rollout>}, {@code BUTTON <x> <y>} (Copy to home…), and for every dialog that opens
  * {@code DIALOG <title>} followed by {@code OPTION <label> <x> <y>} per button, and {@code CLOSED <title>} when it
- * closes. Exits when the window is closed.
+ * closes; "where" on stdin prints the showing dialogs' buttons again ({@code AT <title>}, OPTION lines,
+ * {@code WHERE-END}). Exits when the window is closed.
  */
 public final class SessionsCopyShot {
     private SessionsCopyShot() {}
@@ -45,6 +46,30 @@ public final class SessionsCopyShot {
                 print("CLOSED " + d.getTitle() + "\n");
             }
         }, AWTEvent.WINDOW_EVENT_MASK);
+        // "where" on stdin: the buttons of every dialog showing now, where they are at this moment (a dialog can be
+        // placed again after it opened; the test asks before it clicks again)
+        Thread where = new Thread(() -> {
+            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (!line.equals("where")) continue;
+                    SwingUtilities.invokeLater(() -> {
+                        StringBuilder sb = new StringBuilder();
+                        for (java.awt.Window w : java.awt.Window.getWindows()) {
+                            if (w instanceof JDialog d && d.isShowing()) {
+                                sb.append("AT ").append(d.getTitle()).append('\n');
+                                buttons(d.getContentPane(), sb);
+                            }
+                        }
+                        print(sb.append("WHERE-END\n").toString());
+                    });
+                }
+            } catch (java.io.IOException ignored) {
+                // the test went away
+            }
+        }, "where");
+        where.setDaemon(true);
+        where.start();
         SwingUtilities.invokeAndWait(() -> {
             SessionsWindow.applyLookAndFeel();
             JFrame f = SessionsWindow.open(svc);

@@ -9,11 +9,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.awt.image.BufferedImage;
 import java.io.File;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -100,18 +103,29 @@ class SessionsWindowXvfbTest {
 
     /**
      * Clicks the button {@code label} of the dialog whose DIALOG line was just read, until the dialog reports that it
-     * closed (a click can land before a new dialog takes input).
+     * closed. A click can land before a new dialog takes input, or where the button was before the dialog was placed
+     * again: each further try asks the child where the button is now.
      */
-    private void clickOption(ChildLines out, String label) throws Exception {
-        String line = out.until("OPTION " + label + " ", WAIT);
-        String[] p = line.substring(("OPTION " + label + " ").length()).split(" ");
+    private void clickOption(Process child, ChildLines out, String label) throws Exception {
+        String prefix = "OPTION " + label + " ";
+        String line = out.until(prefix, WAIT);
         Thread.sleep(300);
         int mark = out.mark();
+        List<String> tried = new ArrayList<>();
         for (int attempt = 0; attempt < 4; attempt++) {
+            String[] p = line.substring(prefix.length()).split(" ");
+            tried.add(p[0] + "," + p[1]);
             desktop.click(Integer.parseInt(p[0]), Integer.parseInt(p[1]));
-            if (out.sawAfter(mark, "CLOSED ", Duration.ofSeconds(15))) return;
+            if (out.sawAfter(mark, "CLOSED ", Duration.ofSeconds(10))) return;
+            int asked = out.mark();
+            child.getOutputStream().write("where\n".getBytes(StandardCharsets.UTF_8));
+            child.getOutputStream().flush();
+            int end = out.indexAfter(asked, "WHERE-END", WAIT);
+            int at = out.indexAfter(asked, prefix, Duration.ZERO);
+            if (end < 0 || at < 0 || at > end) break;   // not showing any more: the dialog went away without a CLOSED line
+            line = out.line(at);
         }
-        throw new AssertionError("the dialog did not close on '" + label + "'; child output: " + out.seen());
+        throw new AssertionError("the dialog did not close on '" + label + "' (clicked at " + tried + "); child output: " + out.seen());
     }
 
     @Test
@@ -141,15 +155,16 @@ class SessionsWindowXvfbTest {
             dialog = out.poll("DIALOG ", Duration.ofSeconds(15)).orElse(null);
         }
         assertThat(dialog).as("a dialog after clicking Copy to home…; child output: " + out.seen()).isEqualTo("DIALOG Copy to home");
-        clickOption(out, "two");
+        clickOption(child, out, "two");
         assertThat(out.until("DIALOG ", WAIT)).isEqualTo("DIALOG Copy sessions to home 'two'");
-        clickOption(out, "Apply");
+        clickOption(child, out, "Apply");
         assertThat(out.until("DIALOG ", WAIT)).isEqualTo("DIALOG Copy sessions to home 'two'");   // the outcome
         assertThat(copy).as("copied by the click; child output: " + out.seen()).exists().hasSameBinaryContentAs(original);
         assertThat(original).exists();
-        clickOption(out, "OK");
+        clickOption(child, out, "OK");
 
         pressEscapeUntilClosed(child);
         assertThat(child.isAlive()).as("window closed on Esc; child output: " + out.seen()).isFalse();
+        System.out.println("child output: " + out.seen());
     }
 }
