@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -42,6 +43,9 @@ import java.util.Map;
  * POST /accounts/chatgpt-login {"name":null,"tokens":{"id_token",..,"access_token",..,"refresh_token",..,"account_id",..}}
  *                                                                -> AccountStatus
  * POST /accounts/export-codex {"name":"..","codexHome":"/abs"}   -> {"file":"..","backup":".."}
+ * GET  /config/problem                                      -> {"problem":null|".."}
+ * GET  /redaction                                           -> [RedactionEntry]
+ * POST /redaction          {"rules":[RedactionEntry]}       -> {"ok":true}
  * POST /codex/switch       {"name":null|"..","codexHome":"/abs"} -> DirectSwitch
  * POST /codex/switch-undo  {"codexHome":"/abs"}                  -> DirectUndo
  * POST /codex/direct       {"codexHome":"/abs"}                  -> {"account":null|".."}
@@ -327,6 +331,20 @@ public final class AdminHandler extends Handler.Abstract {
                 Map<String, Object> map = new LinkedHashMap<>();
                 for (var e : changes.properties()) map.put(e.getKey(), json.convertValue(e.getValue(), Object.class));
                 return Map.of("restartNeeded", control.applyConfig(map));
+            }
+            case "/config/problem" -> {
+                requireMethod(get);
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("problem", control.configProblem());
+                return m;
+            }
+            case "/redaction" -> {
+                if (get) return control.redactionRules();
+                requireMethod(post);
+                JsonNode rules = body(raw).get("rules");
+                if (rules == null || !rules.isArray()) throw new HttpError(400, "rules (an array of redaction rules) is required.");
+                control.saveRedactionRules(json.convertValue(rules, new com.fasterxml.jackson.core.type.TypeReference<List<RedactionEntry>>() { }));
+                return ok();
             }
             case "/ui/show-settings" -> {
                 requireMethod(post);

@@ -31,6 +31,23 @@ public interface FrontEnd {
      */
     default boolean showSessionsAndWait(SessionsService sessions) throws Exception { return false; }
 
+    /** The windows a front end can show on their own, each in a process of its own ({@code codex-relay window NAME}). */
+    enum Window { SETTINGS, REQUEST_LOG }
+
+    /**
+     * {@code window settings|log}: shows {@code window} on {@code control} (usually the running daemon's, over its admin
+     * API) and returns when it is closed; false when this front end has no such window.
+     */
+    default boolean showWindowAndWait(Window window, ControlHandle control) throws Exception { return false; }
+
+    /** {@link #showWindowAndWait} of the first front end that has the window; false when none is on the class path. */
+    static boolean openWindowAndWait(Window window, ControlHandle control) throws Exception {
+        for (FrontEnd f : java.util.ServiceLoader.load(FrontEnd.class)) {
+            if (f.showWindowAndWait(window, control)) return true;
+        }
+        return false;
+    }
+
     /**
      * The Sessions window of the first front end that has one (found like the tray, through {@code META-INF/services},
      * so {@code cli} opens it without importing {@code ui}); false when none is on the class path.

@@ -268,6 +268,22 @@ public final class RemoteControl implements ControlHandle {
     }
 
     @Override
+    public String configProblem() throws ControlException {
+        JsonNode p = call("GET", "/config/problem", null, timeout).path("problem");
+        return p.isNull() || p.isMissingNode() ? null : p.asText();
+    }
+
+    @Override
+    public List<RedactionEntry> redactionRules() throws ControlException {
+        return json.convertValue(call("GET", "/redaction", null, timeout), new TypeReference<List<RedactionEntry>>() { });
+    }
+
+    @Override
+    public void saveRedactionRules(List<RedactionEntry> rules) throws ControlException {
+        call("POST", "/redaction", Map.of("rules", rules), timeout);
+    }
+
+    @Override
     public void showSettings() throws ControlException {
         call("POST", "/ui/show-settings", Map.of(), timeout);
     }

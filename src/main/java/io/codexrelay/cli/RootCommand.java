@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
                 "With no command, starts the relay (the tray when a desktop is available)."},
         subcommands = {ServeCommand.class, AccountsCommand.class, ModeCommands.Use.class, ModeCommands.Auto.class,
                 ModeCommands.Pause.class, ModeCommands.Resume.class, StatusCommand.class, DoctorCommand.class, LogsCommand.class, CodexCommand.class, SwitchCommand.class, SessionsCommand.class,
-                HomesCommand.class, RunCommand.class, SyncCommand.class, KeysCommand.class,
+                HomesCommand.class, RunCommand.class, SyncCommand.class, KeysCommand.class, WindowCommand.class,
                 ConnectCommands.Connect.class, ConnectCommands.Disconnect.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",

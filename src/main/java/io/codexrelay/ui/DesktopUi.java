@@ -86,6 +86,8 @@ public final class DesktopUi implements AutoCloseable {
     private volatile SettingsWindow settings;   // created on the EDT
     private volatile LogWindow logWindow;       // created on the EDT
     private IdleMemoryRelease memoryRelease;    // EDT; set up with the first window
+    /** Settings, Request log and Sessions open in processes of their own; in this one when that is off or fails. */
+    private final WindowProcesses windowProcesses;
 
     private final StoredIcon storedIcon;
     private volatile IconState stored;          // the icon of the last run, shown until the relay answers
@@ -95,6 +97,7 @@ public final class DesktopUi implements AutoCloseable {
     private DesktopUi(Options o) {
         this.o = o;
         this.memory = new WindowMemory(o.stateDir() == null ? null : o.stateDir().resolve("ui-state.properties"));
+        this.windowProcesses = WindowProcesses.forThisProcess(o.env() == null ? Map.of() : o.env());
         this.storedIcon = new StoredIcon(o.stateDir() == null ? null : o.stateDir().resolve("tray-icon.properties"));
         this.stored = storedIcon.load();
         this.lastSavedIcon = stored;
@@ -425,9 +428,11 @@ public final class DesktopUi implements AutoCloseable {
         }
         switch (c.kind()) {
             case SETTINGS -> showSettingsWindow();
-            case LOG -> SwingUtilities.invokeLater(this::showLog);
+            case LOG -> {
+                if (!windowProcesses.open("log")) SwingUtilities.invokeLater(this::showLog);
+            }
             case SESSIONS -> {
-                if (o.openSessions() != null) SwingUtilities.invokeLater(() -> {
+                if (o.openSessions() != null && !windowProcesses.open("sessions")) SwingUtilities.invokeLater(() -> {
                     ensureTheme();
                     o.openSessions().run();
                 });
@@ -480,6 +485,7 @@ public final class DesktopUi implements AutoCloseable {
 
     /** Brings the settings window forward (tray entry, or a second launch of codex-relay). Any thread. */
     public void showSettingsWindow() {
+        if (windowProcesses.open("settings")) return;   // in a process of its own (issue 9: its classes leave with it)
         SwingUtilities.invokeLater(() -> {
             if (controlWindow != null) controlWindow.bringForward();
             settings().show(-1);
@@ -539,6 +545,7 @@ public final class DesktopUi implements AutoCloseable {
         }
         timer.shutdownNow();
         tasks.close();
+        windowProcesses.close();
         TraySurface s = surface;
         if (s != null) s.close();
         SwingUtilities.invokeLater(() -> {

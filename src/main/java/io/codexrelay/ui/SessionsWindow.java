@@ -96,6 +96,8 @@ public final class SessionsWindow {
                     closed.countDown();
                 }
             });
+            // started by the tray (its process): its menu entry chosen again brings this window forward
+            StandaloneWindow.listenForFront(() -> WindowMemory.bringForward(f));
         });
         closed.await();
     }

@@ -85,6 +85,12 @@ public final class TrayFrontEnd implements FrontEnd {
     }
 
     @Override
+    public boolean showWindowAndWait(FrontEnd.Window window, io.codexrelay.app.ControlHandle control) throws Exception {
+        StandaloneWindow.showAndWait(window, control, env);
+        return true;
+    }
+
+    @Override
     public boolean showSessionsAndWait(SessionsService sessions) throws Exception {
         SessionsWindow.showAndWait(sessions);
         return true;

@@ -96,7 +96,28 @@ class AdminApiProtocolTest {
             calls.add("apply " + changes);
             return List.of("server.port");
         }
+        @Override public String configProblem() { calls.add("problem"); return "line 3: expected a number"; }
+        @Override public List<RedactionEntry> redactionRules() {
+            calls.add("redaction");
+            return List.of(new RedactionEntry("card", true, "\\d{16}", false, "[card]", List.of("A"), List.of("codex")));
+        }
+        @Override public void saveRedactionRules(List<RedactionEntry> rules) throws ControlException {
+            if (rules.stream().anyMatch(r -> r.text().equals("("))) throw new ControlException("Redaction rule 1: '(' is not a valid pattern.");
+            calls.add("save redaction " + rules);
+        }
     };
+
+    @Test
+    void theSettingsWindowInItsOwnProcessReadsAndSavesRedactionRulesAndTheConfigProblem() throws Exception {
+        // the Settings window runs in a process of its own (issue 9) and reaches all of this over the admin API
+        assertThat(remote.redactionRules()).containsExactly(stub.redactionRules().get(0));
+        var rule = new RedactionEntry("key", false, "sk-secret", true, "[key]", List.of(), List.of());
+        remote.saveRedactionRules(List.of(rule));
+        assertThat(calls).contains("save redaction " + List.of(rule));
+        assertThatThrownBy(() -> remote.saveRedactionRules(List.of(new RedactionEntry("bad", true, "(", false, null, null, null))))
+                .isInstanceOf(ControlException.class).hasMessageContaining("not a valid pattern");
+        assertThat(remote.configProblem()).isEqualTo("line 3: expected a number");
+    }
 
     @BeforeEach
     void start() throws Exception {

@@ -227,6 +227,8 @@ class TrayXvfbTest {
         desktop.keys("s");
         XDesktop.await("the settings window", Duration.ofSeconds(30), () -> desktop.window("--name", "^codex-relay settings$").isPresent());
         String settings = desktop.window("--name", "^codex-relay settings$").orElseThrow();
+        // in a process of its own (issue 9): the window's classes leave with it, the daemon stays small
+        assertThat(log()).contains("Opened the settings window in process");
         Thread.sleep(1500);
         Rectangle sg = desktop.geometry(settings);
         XDesktop.crop(desktop.screenshot("settings-accounts-full", false), sg, "settings-accounts", true);
@@ -284,6 +286,7 @@ class TrayXvfbTest {
         desktop.keys("l");
         XDesktop.await("the request log window", Duration.ofSeconds(30), () -> desktop.window("--name", "^codex-relay request log$").isPresent());
         String logWin = desktop.window("--name", "^codex-relay request log$").orElseThrow();
+        assertThat(log()).contains("Opened the log window in process");
         Thread.sleep(1500);
         Rectangle lg = desktop.geometry(logWin);
         desktop.click(lg.x + 200, lg.y + 100);   // the first row (newest first)
