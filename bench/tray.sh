@@ -86,7 +86,11 @@ awk -v d=$((c1 - c0)) -v t="$TICK" -v s="$IDLE" 'BEGIN {printf "CPU while idle: 
 # Open the settings window the way a second launch does, then measure again.
 java -jar "$JAR" >/dev/null 2>&1 || true
 sleep 5
-echo "RSS with the settings window open: $(rss_mb "$pid") MB"
+window_rss() {  # the window's own process (the tray starts each window in a process of its own), if any
+  local w; w=$(pgrep -P "$pid" java | head -n1) || true
+  [ -n "$w" ] && echo "; its window process $(rss_mb "$w") MB" || echo "; no window process (window in the daemon)"
+}
+echo "RSS with the settings window open: $(rss_mb "$pid") MB$(window_rss)"
 # Every window from the tray menu (Settings, Sessions, Request log), each opened by its menu mnemonic and closed
 # with Esc, then 30 s idle: what stays resident once the windows are gone (issue 9's "tray idle" figure).
 icon=$(xdotool search --onlyvisible --name '^codex-relay$' | tail -n1)
@@ -102,7 +106,7 @@ for pair in "s:settings" "e:sessions" "l:request log"; do
   eval "$(xdotool getwindowgeometry --shell "$icon")"
   xdotool mousemove $((X + WIDTH / 2)) $((Y + HEIGHT / 2)) click 1; sleep 1.5
   xdotool key "${pair%%:*}"; sleep 4
-  echo "RSS with the ${pair#*:} window open: $(rss_mb "$pid") MB"
+  echo "RSS with the ${pair#*:} window open: $(rss_mb "$pid") MB$(window_rss)"
   close_window "${pair#*:}"
 done
 sleep 30

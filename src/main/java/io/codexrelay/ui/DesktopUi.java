@@ -86,6 +86,8 @@ public final class DesktopUi implements AutoCloseable {
     private volatile SettingsWindow settings;   // created on the EDT
     private volatile LogWindow logWindow;       // created on the EDT
     private IdleMemoryRelease memoryRelease;    // EDT; set up with the first window
+    /** Gives back what using the tray menu grew (heap, C heap), once the menu is idle again (issue 9). */
+    private final IdleMemoryRelease menuRelease;
     /** Settings, Request log and Sessions open in processes of their own; in this one when that is off or fails. */
     private final WindowProcesses windowProcesses;
 
@@ -98,6 +100,7 @@ public final class DesktopUi implements AutoCloseable {
         this.o = o;
         this.memory = new WindowMemory(o.stateDir() == null ? null : o.stateDir().resolve("ui-state.properties"));
         this.windowProcesses = WindowProcesses.forThisProcess(o.env() == null ? Map.of() : o.env());
+        this.menuRelease = IdleMemoryRelease.forThisProcess(timer);
         this.storedIcon = new StoredIcon(o.stateDir() == null ? null : o.stateDir().resolve("tray-icon.properties"));
         this.stored = storedIcon.load();
         this.lastSavedIcon = stored;
@@ -411,6 +414,7 @@ public final class DesktopUi implements AutoCloseable {
 
     /** A tray or control-window entry was chosen. Any thread. */
     void chosen(String id, boolean checked) {
+        menuRelease.windowClosed();   // the menu closed: 5 s later, with no window of ours showing, one full GC and trim
         MenuCommand c = MenuCommand.of(id, checked, lastPool);
         ControlApi control = this.control;
         if (control == null) {   // still starting: only Quit means something

@@ -105,7 +105,7 @@ final class IdleMemoryRelease {
         System.gc();   // the one full collection that lets SerialGC shrink the heap the windows grew
         boolean trimmed = trimNativeHeap();
         long after = residentKb();
-        log.info("Windows closed: gave back {} MB (resident {} -> {} MB; full GC{} in {} ms)",
+        log.info("UI idle again (windows and menu closed): gave back {} MB (resident {} -> {} MB; full GC{} in {} ms)",
                 before < 0 || after < 0 ? "?" : String.valueOf((before - after) / 1024), before / 1024, after / 1024,
                 trimmed ? " and malloc_trim" : "", (System.nanoTime() - t0) / 1_000_000);
     }
