@@ -22,9 +22,13 @@ import java.util.concurrent.TimeUnit;
  * <li>Linux without systemd: the XDG autostart entry starts the daemon itself (no supervision there).</li>
  * <li>macOS: a LaunchAgent with {@code KeepAlive/SuccessfulExit=false} (relaunched after a crash, not after Quit) and
  *   {@code ThrottleInterval} so a crash loop runs at most once every {@link #RESTART_DELAY_MAC_SEC} s.</li>
- * <li>Windows: the {@code HKCU\...\Run} value, unsupervised. Task Scheduler's restart-on-failure waits at least one
- *   minute between tries and cannot be verified off Windows; a Java supervisor loop would double the resident memory.
- *   So Windows keeps the Run key and the daemon's own crash-safe files (docs/design.md, "Crash recovery").</li>
+ * <li>Windows: the {@code HKCU\...\Run} value starts {@code wscript.exe} on a small JScript supervisor
+ *   ({@code %APPDATA%\codex-relay\start-at-login.js}, {@link #windowsSupervisor()}): it runs the daemon hidden, restarts
+ *   it {@link #RESTART_DELAY_SEC} s after a crash (any exit code but 0), and after {@link #START_LIMIT_BURST} crashes
+ *   within {@link #START_LIMIT_INTERVAL_SEC} s stops and says so in a message box. Script host, not a second JVM: a
+ *   few MB. Task Scheduler's restart-on-failure waits at least a minute and covers a task that failed to start rather
+ *   than a process that crashed. Its logic is tested under Node with stand-ins for the script host's objects; it has
+ *   not been run on Windows here.</li>
  * </ul>
  * Every path is derived from {@code $HOME} / {@code $XDG_CONFIG_HOME} when set, never from Java's {@code user.home}
  * (issue 15: the entry landed in the account's home although HOME pointed elsewhere). A custom
@@ -105,12 +109,12 @@ public final class Autostart {
         return os != Os.OTHER && !launch.isEmpty();
     }
 
-    /** The file that holds the entry (Linux, macOS); null on Windows. */
+    /** The file that holds the entry: the desktop entry (Linux), the LaunchAgent (macOS), the supervisor script (Windows). */
     public Path entryFile() {
         return switch (os) {
             case LINUX, OTHER -> configHome().resolve("autostart").resolve(NAME + ".desktop");
             case MAC -> userHome.resolve("Library/LaunchAgents").resolve(LAUNCH_AGENT + ".plist");
-            case WINDOWS -> null;
+            case WINDOWS -> windowsAppData().resolve(NAME).resolve("start-at-login.js");
         };
     }
 
@@ -128,7 +132,8 @@ public final class Autostart {
         if (!supported()) throw new IOException("Start at login is not supported here (" + os + ", launched without a jar).");
         switch (os) {
             case WINDOWS -> {
-                int rc = runner.run(List.of("reg", "add", RUN_KEY, "/v", NAME, "/t", "REG_SZ", "/d", windowsCommandLine(), "/f"));
+                AtomicFiles.writeString(entryFile(), windowsSupervisor(), false);
+                int rc = runner.run(List.of("reg", "add", RUN_KEY, "/v", NAME, "/t", "REG_SZ", "/d", windowsRunValue(), "/f"));
                 if (rc != 0) throw new IOException("reg add failed with exit code " + rc);
             }
             case MAC -> AtomicFiles.writeString(entryFile(), plist(), false);
@@ -151,6 +156,7 @@ public final class Autostart {
             if (!isEnabled()) return;
             int rc = runner.run(List.of("reg", "delete", RUN_KEY, "/v", NAME, "/f"));
             if (rc != 0) throw new IOException("reg delete failed with exit code " + rc);
+            Files.deleteIfExists(entryFile());
             return;
         }
         Files.deleteIfExists(entryFile());
@@ -283,6 +289,63 @@ public final class Autostart {
               .append("    <key>CODEX_RELAY_HOME</key><string>").append(xml(home)).append("</string>\n  </dict>\n");
         }
         return sb.append("</dict>\n</plist>\n").toString();
+    }
+
+    /** {@code %APPDATA%} when set, else the roaming application data under the user's home. */
+    private Path windowsAppData() {
+        String v = env.get("APPDATA");
+        return v != null && !v.isBlank() ? Path.of(v) : userHome.resolve("AppData").resolve("Roaming");
+    }
+
+    /** The Run value: the windowless script host ({@code wscript.exe}, not the console one) on the supervisor. */
+    String windowsRunValue() {
+        return "wscript.exe //Nologo \"" + entryFile() + "\"";
+    }
+
+    /**
+     * The Windows supervisor (JScript for {@code wscript.exe}): runs the daemon without a console window and waits for
+     * it; exit code 0 (Quit, a second launch that handed over, a normal stop) ends it; any other exit is a crash,
+     * restarted after {@link #RESTART_DELAY_SEC} s; the {@link #START_LIMIT_BURST}th crash within
+     * {@link #START_LIMIT_INTERVAL_SEC} s ends it with a message that says what to do. A custom
+     * {@code CODEX_RELAY_HOME} is set for the daemon through {@code cmd /c set}.
+     */
+    String windowsSupervisor() {
+        String command = windowsCommandLine();
+        String home = env.get("CODEX_RELAY_HOME");
+        if (home != null && !home.isBlank()) command = "cmd.exe /c set \"CODEX_RELAY_HOME=" + home + "\" && " + command;
+        return "// Written by codex-relay (Settings > Start at login): starts the relay at login and restarts it after a crash.\n"
+                + "// Removed when start at login is switched off. Run by: " + windowsRunValue().replace("\n", " ") + "\n"
+                + "var shell = new ActiveXObject(\"WScript.Shell\");\n"
+                + "var command = " + jsString(command) + ";\n"
+                + "var burst = " + START_LIMIT_BURST + ", windowMs = " + START_LIMIT_INTERVAL_SEC * 1000 + ", delayMs = " + RESTART_DELAY_SEC * 1000 + ";\n"
+                + "var crashes = [];\n"
+                + "for (;;) {\n"
+                + "  var code = shell.Run(command, 0, true);\n"
+                + "  if (code === 0) WScript.Quit(0);\n"
+                + "  var now = new Date().getTime();\n"
+                + "  crashes.push(now);\n"
+                + "  while (crashes.length > 0 && now - crashes[0] > windowMs) crashes.shift();\n"
+                + "  if (crashes.length >= burst) {\n"
+                + "    shell.Popup(\"codex-relay stopped after \" + burst + \" crashes within \" + (windowMs / 1000) + \" s (last exit code \" + code\n"
+                + "        + \"). It is left stopped: start codex-relay again, and run codex-relay doctor if it keeps crashing.\", 0, \"codex-relay\", 48);\n"
+                + "    WScript.Quit(1);\n"
+                + "  }\n"
+                + "  WScript.Sleep(delayMs);\n"
+                + "}\n";
+    }
+
+    private static String jsString(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '\\' -> sb.append("\\\\");
+                case '"' -> sb.append("\\\"");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                default -> sb.append(c < 0x20 || c == 0x2028 || c == 0x2029 ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            }
+        }
+        return sb.append('"').toString();
     }
 
     String windowsCommandLine() {
