@@ -89,6 +89,29 @@ record ReindexPlanner(RolloutReader reader, ObjectMapper mapper) {
         return new Plan("reindex", "Re-index: " + count(planned.size(), "change"), planned, refused, notes);
     }
 
+    private static final java.util.regex.Pattern FILE_TIME =
+            java.util.regex.Pattern.compile("^rollout-(\\d{4}-\\d{2}-\\d{2}T\\d{2}-\\d{2}-\\d{2})-");
+
+    /**
+     * {@code created_at} as Codex writes it: the rollout file name's time (UTC, whole seconds; taken when the file was
+     * made, a moment before {@code session_meta}'s timestamp, so the two can fall in different seconds), else the
+     * session_meta time. Codex reads the file name the same way when it rebuilds its own index.
+     */
+    static long createdSeconds(Path file, long createdMs) {
+        var m = FILE_TIME.matcher(file.getFileName().toString());
+        if (m.find()) {
+            try {
+                long named = java.time.LocalDateTime.parse(m.group(1), java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH-mm-ss"))
+                        .toEpochSecond(java.time.ZoneOffset.UTC);
+                // only when it is that moment (a file renamed by hand, or named in another zone, is not)
+                if (named <= createdMs / 1000 && createdMs / 1000 - named <= 5) return named;
+            } catch (java.time.format.DateTimeParseException ignored) {
+                // not Codex's name: the session_meta time below
+            }
+        }
+        return createdMs / 1000;
+    }
+
     void insertRow(RepairWork w, Path home, Path stateDb, String id, Path file, boolean archived) throws IOException, SQLException {
         RolloutSummary s = reader.summarize(file);
         if (!s.identified() || !id.equals(s.id())) throw new IOException("the rollout's session_meta does not carry id " + id);
@@ -99,7 +122,7 @@ record ReindexPlanner(RolloutReader reader, ObjectMapper mapper) {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("id", id);
         v.put("rollout_path", file.toAbsolutePath().toString());
-        v.put("created_at", created / 1000);
+        v.put("created_at", createdSeconds(file, created));
         v.put("updated_at", updated / 1000);
         v.put("created_at_ms", created);
         v.put("updated_at_ms", updated);
