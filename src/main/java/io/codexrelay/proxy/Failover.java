@@ -173,16 +173,22 @@ final class Failover {
      */
     void deadlineAnswer() {
         long s = f.upstream.config().requestDeadline().toSeconds();
-        long perAccount = f.upstream.config().firstByteTimeout().toSeconds();
         java.util.List<String> timedOut = timedOut();
         String accounts = timedOut.isEmpty() ? "" : " Timed out: " + String.join(", ", timedOut) + ".";
         String steps = t.chain.isEmpty() ? "" : " Tried: " + String.join(", ", t.chain) + ".";
         log.warn("No answer within upstream.request_deadline_ms ({} s);{}{}", s, accounts, steps);
-        t.respondFinal(504, "relay_upstream_timeout", "codex-relay got no answer from any account's upstream in time "
-                + "(upstream.first_byte_timeout_ms = " + perAccount + " s per account, upstream.request_deadline_ms = " + s
-                + " s in all)." + accounts + steps + " The upstream may be down or "
-                + "unreachable; check the network and `codex-relay status`, then retry.", FailureClass.TRANSIENT,
+        t.respondFinal(504, "relay_upstream_timeout", timeoutMessage(f.upstream.config(), timedOut, t.chain), FailureClass.TRANSIENT,
                 "request deadline passed" + (timedOut.isEmpty() ? "" : "; timed out: " + String.join(", ", timedOut)));
+    }
+
+    /** What the client is told when no upstream answered in time (HTTP and socket requests alike). */
+    static String timeoutMessage(io.codexrelay.config.RelayConfig.Upstream config, java.util.List<String> timedOut, java.util.List<String> chain) {
+        String accounts = timedOut.isEmpty() ? "" : " Timed out: " + String.join(", ", timedOut) + ".";
+        String steps = chain.isEmpty() ? "" : " Tried: " + String.join(", ", chain) + ".";
+        return "codex-relay got no answer from any account's upstream in time (upstream.first_byte_timeout_ms = "
+                + config.firstByteTimeout().toSeconds() + " s per account, upstream.request_deadline_ms = "
+                + config.requestDeadline().toSeconds() + " s in all)." + accounts + steps + " The upstream may be down or "
+                + "unreachable; check the network and `codex-relay status`, then retry.";
     }
 
     /** The accounts whose upstream hung (no answer headers in time) in this request, in the order tried. */

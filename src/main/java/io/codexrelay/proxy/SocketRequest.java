@@ -161,12 +161,39 @@ final class SocketRequest implements UpstreamLeg.Listener {
             // Not transient: Codex shows the message and stops (a retried status would only delay it).
             case NO_ACCOUNTS -> relayAnswer(SocketFrames.error(400, "invalid_request_error", r.code(), r.message()),
                     r.status(), r.failureClass(), r.logError());
-            case KEY_REJECTED -> relayAnswer(SocketFrames.error(r.status(), "invalid_request_error", r.code(), r.message()),
+            // 400, not the HTTP path's 401: on a socket Codex retries a 401 frame like a 500 and then, its retries
+            // spent, showed "usage limit" (checked with the real CLI, FaultsE2eTest); 400 shows this message at once.
+            case KEY_REJECTED -> relayAnswer(SocketFrames.error(400, "invalid_request_error", r.code(), r.message()),
                     r.status(), r.failureClass(), r.logError());
-            // 503 without server_is_overloaded and 502: Codex resends on a new socket (overloaded would end the turn).
-            default -> relayAnswer(SocketFrames.error(r.status(), "server_error", r.code(), r.message()), r.status(),
-                    r.failureClass(), r.logError());
+            default -> {
+                List<String> timedOut = timedOutAccounts();
+                if (!timedOut.isEmpty()) {
+                    // Every account hung: final, as over HTTP (each of Codex's resends would wait as long again, and
+                    // the accounts' cool-down then read as "usage limit").
+                    relayAnswer(SocketFrames.error(400, "server_error", "relay_upstream_timeout",
+                            Failover.timeoutMessage(f.upstream.config(), timedOut, chain)), 504, FailureClass.TRANSIENT,
+                            "no answer in time; timed out: " + String.join(", ", timedOut));
+                    return;
+                }
+                // 503 without server_is_overloaded and 502: Codex resends on a new socket (overloaded would end the turn).
+                relayAnswer(SocketFrames.error(r.status(), "server_error", r.code(), r.message()), r.status(),
+                        r.failureClass(), r.logError());
+            }
         }
+    }
+
+    /** The accounts tried, when every attempt of this request timed out before an answer (else empty). */
+    private List<String> timedOutAccounts() {
+        List<String> out = new ArrayList<>();
+        for (String step : chain) {
+            int colon = step.indexOf(':');
+            if (colon <= 0) return List.of();
+            String what = step.substring(colon + 1);
+            if (what.equals("prewarm")) continue;
+            if (!what.equals("timeout")) return List.of();
+            if (!out.contains(step.substring(0, colon))) out.add(step.substring(0, colon));
+        }
+        return out;
     }
 
     private void prepareAndSend(boolean forceFull) {
@@ -224,7 +251,7 @@ final class SocketRequest implements UpstreamLeg.Listener {
             redacted = sse.dialect().redacted();
             // Kept before it starts: the upstream may answer on another thread before start() returns.
             leg = sse;
-            sse.start();
+            sse.start(f.upstream.scheduler(), f.upstream.config().firstByteTimeout().toMillis());
             return;
         }
         UpstreamSocketLink bound = forceFull ? null : sock.linkFor(account.name());

@@ -30,6 +30,8 @@ final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Lis
     /** The request gave up on this exchange (it moved on or retries): nothing more of it reaches the listener. */
     private volatile boolean abandoned;
 
+    private volatile org.eclipse.jetty.util.thread.Scheduler.Task firstByteTimer;
+
     private SseLeg(UpstreamLeg.Listener listener, UpstreamDialect dialect, org.eclipse.jetty.client.Request request) {
         this.listener = listener;
         this.dialect = dialect;
@@ -49,9 +51,22 @@ final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Lis
     /** How this leg's account is spoken to (a 400 naming a parameter is learned by a converting one). */
     UpstreamDialect dialect() { return dialect; }
 
-    /** Sends the request; events reach the listener from now on. */
-    void start() {
+    /**
+     * Sends the request; events reach the listener from now on. No answer headers within {@code firstByteMs}
+     * ({@code upstream.first_byte_timeout_ms}, as over HTTP) aborts it with a {@link java.util.concurrent.TimeoutException},
+     * which the listener hears as {@code onGone}: a hung upstream fails over instead of holding Codex's turn.
+     */
+    void start(org.eclipse.jetty.util.thread.Scheduler scheduler, long firstByteMs) {
+        if (scheduler != null && firstByteMs > 0) {
+            firstByteTimer = scheduler.schedule(() -> request.abort(new java.util.concurrent.TimeoutException(
+                    "no answer from the upstream within " + firstByteMs + " ms")), firstByteMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         request.send(this);
+    }
+
+    private void cancelTimer() {
+        var t = firstByteTimer;
+        if (t != null) t.cancel();
     }
 
     @Override public void demand() { /* events are handed over as they are parsed */ }
@@ -60,11 +75,13 @@ final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Lis
     public void abort(Throwable why) {
         // The rest of this answer (more events, its end) must not be taken for the next attempt's.
         abandoned = true;
+        cancelTimer();
         request.abort(why);
     }
 
     @Override
     public void onHeaders(org.eclipse.jetty.client.Response r) {
+        cancelTimer();
         status = r.getStatus();
         if (abandoned) return;
         listener.onHeaders(r.getHeaders()::get);
@@ -130,8 +147,15 @@ final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Lis
 
     @Override
     public void onComplete(Result result) {
+        cancelTimer();
         if (abandoned) return;
-        if (result.isFailed()) {
+        if (result.isFailed() && errorBody != null && result.getResponse() != null) {
+            // An error answer the client failed after its headers: Jetty's authentication handler fails a 401 without
+            // WWW-Authenticate ("protocol violation") although the answer arrived. It is the upstream's refusal (a
+            // rejected API key), not a transport error: the same verdict as over HTTP.
+            var h = result.getResponse().getHeaders();
+            listener.onRefused(status, h::get, errorBody.toByteArray());
+        } else if (result.isFailed()) {
             listener.onGone(result.getFailure());
         } else if (errorBody != null) {
             var h = result.getResponse().getHeaders();
