@@ -21,7 +21,7 @@ import java.util.Optional;
 public final class AccountRepository {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String COLUMNS = "id, name, kind, enabled, priority, max_concurrent, base_url, secret_json, "
-            + "chatgpt_account_id, email, plan, source_codex_home, created_at_ms, updated_at_ms, wire, model_rules, clients, balance_source";
+            + "chatgpt_account_id, email, plan, source_codex_home, created_at_ms, updated_at_ms, wire, model_rules, clients, balance_source, websocket";
 
     private final Database db;
     private final Clock clock;
@@ -113,6 +113,27 @@ public final class AccountRepository {
                 return ps.executeUpdate();
             }
         });
+    }
+
+    /**
+     * Stores whether the relay speaks WebSocket to this API-key account's upstream: true, false, or null for the
+     * pool-wide {@code websocket.api_key_upstream}. Like the client list, only this call changes it.
+     */
+    public void setWebsocket(long id, Boolean websocket) throws StoreException {
+        db.withConnection(c -> {
+            try (var ps = c.prepareStatement("UPDATE accounts SET websocket=?, updated_at_ms=? WHERE id=?")) {
+                if (websocket == null) ps.setNull(1, java.sql.Types.INTEGER);
+                else ps.setInt(1, websocket ? 1 : 0);
+                ps.setLong(2, clock.millis());
+                ps.setLong(3, id);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    private static Boolean websocket(ResultSet rs) throws SQLException {
+        int v = rs.getInt("websocket");
+        return rs.wasNull() ? null : v != 0;
     }
 
     /** Stores which kinds of tool the account serves (empty: every tool). */
@@ -223,7 +244,7 @@ public final class AccountRepository {
                 ? new Credentials.ChatGptTokens(text(s, "id_token"), text(s, "access_token"), text(s, "refresh_token"),
                     text(s, "account_id"), s.hasNonNull("last_refresh") ? Instant.parse(s.get("last_refresh").asText()) : null)
                 : new Credentials.ApiKey(text(s, "key"), rs.getString("base_url"), Wire.fromLabel(rs.getString("wire")),
-                    modelRules(rs.getString("model_rules")));
+                    modelRules(rs.getString("model_rules")), websocket(rs));
         int mc = rs.getInt("max_concurrent");
         Integer maxConcurrent = rs.wasNull() ? null : mc;
         java.util.Set<ClientKind> clients;

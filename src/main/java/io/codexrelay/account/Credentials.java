@@ -23,10 +23,18 @@ public sealed interface Credentials permits Credentials.ChatGptTokens, Credentia
      * A key for an API endpoint that speaks {@code wire} (Responses unless said otherwise), with the account's model
      * rules (empty: every model goes upstream as asked).
      */
-    record ApiKey(String key, String baseUrl, Wire wire, java.util.List<ModelRule> modelRules) implements Credentials {
+    /**
+     * {@code websocket}: whether the relay speaks WebSocket to this account's Responses upstream (true), HTTP (false),
+     * or as {@code websocket.api_key_upstream} says (null). Stored by {@link AccountRepository#setWebsocket}.
+     */
+    record ApiKey(String key, String baseUrl, Wire wire, java.util.List<ModelRule> modelRules, Boolean websocket) implements Credentials {
         public ApiKey {
             wire = wire == null ? Wire.RESPONSES : wire;
             modelRules = modelRules == null ? java.util.List.of() : java.util.List.copyOf(modelRules);
+        }
+        /** A key whose WebSocket use follows the pool-wide setting. */
+        public ApiKey(String key, String baseUrl, Wire wire, java.util.List<ModelRule> modelRules) {
+            this(key, baseUrl, wire, modelRules, null);
         }
         /** A key for an OpenAI-compatible Responses endpoint, without model rules. */
         public ApiKey(String key, String baseUrl) { this(key, baseUrl, Wire.RESPONSES, java.util.List.of()); }

@@ -16,11 +16,21 @@ import java.time.Instant;
 public record AccountStatus(String name, String kind, String email, String plan, String baseUrl, boolean enabled,
                             int priority, int maxConcurrent, String secretHint, String state, Instant stateUntil,
                             String stateReason, int inFlight, boolean pinned, QuotaSnapshot quota, String wire,
-                            java.util.List<String> modelRules, java.util.List<String> clients, ControlApi.BalanceSetting balance) {
+                            java.util.List<String> modelRules, java.util.List<String> clients, ControlApi.BalanceSetting balance,
+                            Boolean websocket) {
     public AccountStatus {
         wire = wire == null ? "responses" : wire;
         modelRules = modelRules == null ? java.util.List.of() : java.util.List.copyOf(modelRules);
         clients = clients == null ? java.util.List.of() : java.util.List.copyOf(clients);
+    }
+
+    /** An account whose upstream transport follows the pool (websocket null: websocket.api_key_upstream, or always for ChatGPT). */
+    public AccountStatus(String name, String kind, String email, String plan, String baseUrl, boolean enabled,
+                         int priority, int maxConcurrent, String secretHint, String state, Instant stateUntil,
+                         String stateReason, int inFlight, boolean pinned, QuotaSnapshot quota, String wire,
+                         java.util.List<String> modelRules, java.util.List<String> clients, ControlApi.BalanceSetting balance) {
+        this(name, kind, email, plan, baseUrl, enabled, priority, maxConcurrent, secretHint, state, stateUntil, stateReason,
+                inFlight, pinned, quota, wire, modelRules, clients, balance, null);
     }
 
     /** An account that serves every tool and has no balance source. */

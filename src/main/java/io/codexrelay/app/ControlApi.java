@@ -326,14 +326,20 @@ public interface ControlApi {
      * (a blank URL removes it).
      */
     record AccountChanges(Integer priority, Integer maxConcurrent, Boolean enabled, String wire, List<String> modelRules,
-                          List<String> clients, BalanceSetting balance) {
+                          List<String> clients, BalanceSetting balance, String websocket) {
         public AccountChanges(Integer priority, Integer maxConcurrent, Boolean enabled) {
-            this(priority, maxConcurrent, enabled, null, null, null, null);
+            this(priority, maxConcurrent, enabled, null, null, null, null, null);
+        }
+
+        /** Changes that leave the upstream transport as it is. */
+        public AccountChanges(Integer priority, Integer maxConcurrent, Boolean enabled, String wire, List<String> modelRules,
+                              List<String> clients, BalanceSetting balance) {
+            this(priority, maxConcurrent, enabled, wire, modelRules, clients, balance, null);
         }
 
         public boolean isEmpty() {
             return priority == null && maxConcurrent == null && enabled == null && wire == null && modelRules == null
-                    && clients == null && balance == null;
+                    && clients == null && balance == null && websocket == null;
         }
     }
 

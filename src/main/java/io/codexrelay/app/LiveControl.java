@@ -68,7 +68,7 @@ public final class LiveControl extends LocalControl {
             Account a = r.account();
             list.add(new AccountStatus(a.name(), a.kind().label(), a.email(), a.plan(), baseUrl(a), a.enabled(), a.priority(),
                     r.maxConcurrent(), a.credentials().hint(), r.state(), r.until(), r.reason(), r.inFlight(),
-                    a.name().equals(pinned), r.quota(), wireOf(a), modelRulesOf(a), clientsOf(a), balanceOf(a)));
+                    a.name().equals(pinned), r.quota(), wireOf(a), modelRulesOf(a), clientsOf(a), balanceOf(a), websocketOf(a)));
         }
         return new PoolStatus(pinned == null, pinned, pool.serving(), pool.paused(), serverInFlight.getAsInt(),
                 pool.earliestReset(), List.copyOf(list));

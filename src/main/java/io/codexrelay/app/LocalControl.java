@@ -175,6 +175,11 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
         return a.credentials() instanceof Credentials.ApiKey k ? k.wire().label() : Wire.RESPONSES.label();
     }
 
+    /** An API-key account's own choice of upstream transport: true WebSocket, false HTTP, null the pool's setting. */
+    static Boolean websocketOf(Account a) {
+        return a.credentials() instanceof Credentials.ApiKey k ? k.websocket() : null;
+    }
+
     static List<String> clientsOf(Account a) {
         List<String> out = new ArrayList<>();
         for (var k : io.codexrelay.account.ClientKind.values()) if (a.clients().contains(k)) out.add(k.label());
@@ -429,7 +434,8 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
         Account a = require(name);
         if (changes == null || changes.isEmpty())
             throw new ControlException("Nothing to change: give --priority, --max-concurrent, --enable, --disable, --wire, "
-                    + "--model-rule, --clients or --balance-url.");
+                    + "--model-rule, --clients, --balance-url or --websocket.");
+        Boolean websocket = websocketChange(a, changes.websocket());
         int priority = changes.priority() == null ? a.priority() : checkPriority(changes.priority());
         Integer maxConcurrent = changes.maxConcurrent() == null ? a.maxConcurrent() : Integer.valueOf(checkMaxConcurrent(changes.maxConcurrent()));
         boolean enabled = changes.enabled() == null ? a.enabled() : changes.enabled();
@@ -450,11 +456,33 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
                     a.email(), a.plan(), a.sourceCodexHome(), a.createdAt(), clock.instant()));
             if (clients != null) accounts.setClients(a.id(), clients);
             if (changes.balance() != null) accounts.setBalanceSource(a.id(), balance);
+            if (changes.websocket() != null) accounts.setWebsocket(a.id(), websocket);
             return null;
         });
         if (!enabled && a.name().equals(pinnedName())) auto();
         accountsChanged();
         return statusOf(a.name());
+    }
+
+    /**
+     * {@code --websocket on|off|pool} for an API-key account of the Responses wire: whether the relay speaks WebSocket
+     * to its upstream (issue 10). Null when {@code value} is null (no change) or "pool".
+     */
+    private static Boolean websocketChange(Account a, String value) throws ControlException {
+        if (value == null) return null;
+        Boolean choice = switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "on", "true", "yes" -> Boolean.TRUE;
+            case "off", "false", "no" -> Boolean.FALSE;
+            case "pool", "default" -> null;
+            default -> throw new ControlException("--websocket takes on, off or pool (pool: as websocket.api_key_upstream says), not '" + value + "'.");
+        };
+        if (!(a.credentials() instanceof Credentials.ApiKey k))
+            throw new ControlException("'" + a.name() + "' is a ChatGPT login: the relay always speaks WebSocket to it when Codex "
+                    + "does. --websocket is for API-key accounts.");
+        if (Boolean.TRUE.equals(choice) && k.wire() != Wire.RESPONSES)
+            throw new ControlException("'" + a.name() + "' speaks " + k.wire().label() + ", which has no WebSocket: Codex's socket "
+                    + "requests to it go over HTTP through the conversion. --websocket on is for Responses upstreams.");
+        return choice;
     }
 
     /** The account's credentials with a changed wire or model rules (API-key accounts only). */
@@ -470,7 +498,7 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
                 rules = new ArrayList<>();
                 for (String r : changes.modelRules()) if (r != null && !r.isBlank()) rules.add(ModelRule.parse(r.trim()));
             }
-            return new Credentials.ApiKey(k.key(), k.baseUrl(), wire, rules);
+            return new Credentials.ApiKey(k.key(), k.baseUrl(), wire, rules, k.websocket());
         } catch (IllegalArgumentException e) {
             throw new ControlException(e.getMessage() + ".");
         }

@@ -53,7 +53,7 @@ public final class OfflineControl extends LocalControl {
     private AccountStatus fromStored(Account a, String pinned, QuotaSnapshot quota) {
         return new AccountStatus(a.name(), a.kind().label(), a.email(), a.plan(), baseUrl(a), a.enabled(), a.priority(),
                 AccountPool.maxConcurrent(a, config.pool()), a.credentials().hint(), a.enabled() ? "ready" : "disabled", null, null, 0,
-                a.name().equals(pinned), quota, wireOf(a), modelRulesOf(a), clientsOf(a), balanceOf(a));
+                a.name().equals(pinned), quota, wireOf(a), modelRulesOf(a), clientsOf(a), balanceOf(a), websocketOf(a));
     }
 
     @Override

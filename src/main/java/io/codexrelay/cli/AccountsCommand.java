@@ -29,6 +29,7 @@ final class AccountsCommand {
         if (!a.modelRules().isEmpty()) sb.append(", models ").append(String.join(" ", a.modelRules()));
         if (!a.clients().isEmpty()) sb.append(", only for ").append(String.join(",", a.clients()));
         if (a.balance() != null) sb.append(", balance from ").append(a.balance().url());
+        if (a.websocket() != null) sb.append(a.websocket() ? ", WebSocket upstream" : ", HTTP upstream");
         sb.append(", secret ").append(a.secretHint());
         return sb.toString();
     }
@@ -52,7 +53,9 @@ final class AccountsCommand {
             }
             Table t = new Table("NAME", "PIN", "KIND", "WIRE", "ACCOUNT", "PLAN", "PRIORITY", "MAX", "ENABLED", "SECRET", "MODELS", "CLIENTS");
             for (AccountStatus a : status.accounts()) {
-                t.row(a.name(), a.pinned() ? "*" : "", a.kind(), a.wire(), "api-key".equals(a.kind()) ? a.baseUrl() : a.email(), a.plan(),
+                // the wire, and an API-key account's own upstream transport when it has one (accounts set --websocket)
+                String wire = a.wire() + (a.websocket() == null ? "" : a.websocket() ? " (ws)" : " (http)");
+                t.row(a.name(), a.pinned() ? "*" : "", a.kind(), wire, "api-key".equals(a.kind()) ? a.baseUrl() : a.email(), a.plan(),
                         a.priority(), a.maxConcurrent(), a.enabled() ? "yes" : "no", a.secretHint(), String.join(" ", a.modelRules()),
                         a.clients().isEmpty() ? "all" : String.join(",", a.clients()));
             }
@@ -239,6 +242,10 @@ final class AccountsCommand {
         @Option(names = "--no-balance", description = "Stop polling the account's balance.")
         boolean noBalance;
 
+        @Option(names = "--websocket", paramLabel = "on|off|pool", description = "Speak WebSocket to this API-key account's "
+                + "Responses upstream (on), HTTP (off), or as websocket.api_key_upstream says (pool). ChatGPT accounts always do.")
+        String websocket;
+
         static final class Toggle {
             @Option(names = "--enable", description = "Serve from this account.") boolean enable;
             @Option(names = "--disable", description = "Keep the account but never serve from it.") boolean disable;
@@ -257,10 +264,10 @@ final class AccountsCommand {
             var balance = noBalance ? new ControlApi.BalanceSetting("", null, null, null)
                     : balanceUrl == null ? null : new ControlApi.BalanceSetting(balanceUrl, balancePath, balanceLimitPath, balanceInterval);
             var changes = new ControlApi.AccountChanges(priority, maxConcurrent, enabled, wire, rules,
-                    clients == null ? null : java.util.List.of(clients), balance);
+                    clients == null ? null : java.util.List.of(clients), balance, websocket);
             if (changes.isEmpty())
                 throw new CliFailure(2, "Nothing to change: give --priority, --max-concurrent, --enable, --disable, --clients, "
-                        + "--wire, --model-rule, --no-model-rules, --balance-url or --no-balance.");
+                        + "--wire, --model-rule, --no-model-rules, --balance-url, --no-balance or --websocket.");
             AccountStatus a = control.updateAccount(name, changes);
             out().println("Updated '" + a.name() + "': priority " + a.priority() + ", max concurrent " + a.maxConcurrent()
                     + ", " + (a.enabled() ? "enabled" : "disabled")
@@ -268,6 +275,7 @@ final class AccountsCommand {
                     + ("responses".equals(a.wire()) ? "" : ", wire " + a.wire())
                     + (a.modelRules().isEmpty() ? "" : ", models " + String.join(" ", a.modelRules()))
                     + (a.balance() == null ? "" : ", balance from " + a.balance().url())
+                    + (a.websocket() == null ? "" : a.websocket() ? ", WebSocket to its upstream" : ", HTTP to its upstream")
                     + "; " + effect(control) + ".");
             return 0;
         }

@@ -26,6 +26,9 @@ record WebSocketSettings(boolean enabled, Duration idleTimeout, boolean apiKeyUp
         // Chat Completions and Anthropic upstreams have no Responses WebSocket: always HTTP, through their dialect.
         boolean responsesWire = !(account.credentials() instanceof io.codexrelay.account.Credentials.ApiKey k)
                 || k.wire() == io.codexrelay.account.Wire.RESPONSES;
-        return apiKeyUpstream && responsesWire;
+        if (!responsesWire) return false;
+        // the account's own setting (accounts set --websocket on|off), else the pool-wide websocket.api_key_upstream
+        Boolean own = account.credentials() instanceof io.codexrelay.account.Credentials.ApiKey k ? k.websocket() : null;
+        return own != null ? own : apiKeyUpstream;
     }
 }

@@ -125,4 +125,30 @@ class CliWiresTest {
         assertThat(nothing.exit()).isEqualTo(2);
         assertThat(nothing.all()).contains("--clients");
     }
+
+    @Test
+    void anApiKeyAccountChoosesItsUpstreamTransportAndAChatGptLoginOrAChatWireRefuses() throws Exception {
+        assertThat(cli.env("K_KEY", KEY).run("accounts", "add-key", "--name", "k", "--key-env", "K_KEY",
+                "--base-url", "https://api.example.com/v1").exit()).isZero();
+        var on = cli.run("accounts", "set", "k", "--websocket", "on");
+        assertThat(on.exit()).as(on.toString()).isZero();
+        assertThat(on.out()).contains("WebSocket to its upstream");
+        assertThat(cli.run("accounts", "list").out()).contains("responses (ws)");
+        assertThat(JSON.readTree(cli.run("accounts", "list", "--json").out()).get(0).get("websocket").asBoolean()).isTrue();
+
+        assertThat(cli.run("accounts", "set", "k", "--websocket", "off").out()).contains("HTTP to its upstream");
+        assertThat(cli.run("accounts", "set", "k", "--websocket", "pool").exit()).isZero();
+        assertThat(JSON.readTree(cli.run("accounts", "list", "--json").out()).get(0).get("websocket").isNull()).isTrue();
+
+        var bad = cli.run("accounts", "set", "k", "--websocket", "maybe");
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.err()).contains("on, off or pool");
+
+        assertThat(cli.env("DS_KEY", KEY).run("accounts", "add-key", "--name", "ds", "--key-env", "DS_KEY",
+                "--base-url", "https://api.deepseek.com/v1", "--wire", "chat").exit()).isZero();
+        var chat = cli.run("accounts", "set", "ds", "--websocket", "on");
+        assertThat(chat.exit()).isNotZero();
+        assertThat(chat.err()).contains("has no WebSocket");
+        for (var r : new Cli.Result[] {on, bad, chat}) assertThat(r.all()).doesNotContain(KEY);
+    }
 }

@@ -193,6 +193,50 @@ class SocketSessionTest {
         }
     }
 
+    /**
+     * Issue 10: an API-key account's own --websocket choice decides its upstream transport, over the pool-wide
+     * websocket.api_key_upstream either way.
+     */
+    @Test
+    void anApiKeyAccountsOwnWebSocketSettingChoosesItsUpstreamTransport() throws Exception {
+        String key = "sk-test-own-websocket-0000000000";
+        try (PoolDaemon d = new PoolDaemon(tmp, "").start()) {
+            d.app.control().addApiKey(new ControlApi.NewApiKey("K", key, d.fake.apiBaseUrl(), 1, null));
+            d.fake.enqueue(key, FakeUpstream.success("over http"));
+
+            Codex c = connect(d, "/v1/responses");
+            c.send(create(null, INPUT, false));
+            assertThat(c.untilEnd().toString()).contains("over http");
+            assertThat(d.fake.responsesRequests(Transport.HTTP)).as("the pool's default for API keys: HTTP").hasSize(1);
+
+            var on = d.app.control().updateAccount("K", new ControlApi.AccountChanges(null, null, null, null, null, null, null, "on"));
+            assertThat(on.websocket()).isTrue();
+            d.fake.socket().enqueue(key, FakeUpstreamSocket.success("over the socket"));
+            Codex c2 = connect(d, "/v1/responses");
+            c2.send(create(null, INPUT, false));
+            assertThat(c2.untilEnd().toString()).contains("over the socket");
+            assertThat(d.fake.responsesRequests(Transport.WEBSOCKET)).as("K's own setting: WebSocket").hasSize(1);
+            assertThat(d.fake.responsesRequests(Transport.HTTP)).hasSize(1);
+
+            var pool = d.app.control().updateAccount("K", new ControlApi.AccountChanges(null, null, null, null, null, null, null, "pool"));
+            assertThat(pool.websocket()).isNull();
+            d.fake.enqueue(key, FakeUpstream.success("http again"));
+            Codex c3 = connect(d, "/v1/responses");
+            c3.send(create(null, INPUT, false));
+            assertThat(c3.untilEnd().toString()).contains("http again");
+            assertThat(d.fake.responsesRequests(Transport.HTTP)).hasSize(2);
+        }
+        try (PoolDaemon d = new PoolDaemon(tmp.resolve("pool-on"), "[websocket]\napi_key_upstream = true\n").start()) {
+            d.app.control().addApiKey(new ControlApi.NewApiKey("K", key, d.fake.apiBaseUrl(), 1, null));
+            d.app.control().updateAccount("K", new ControlApi.AccountChanges(null, null, null, null, null, null, null, "off"));
+            d.fake.enqueue(key, FakeUpstream.success("kept on http"));
+            Codex c = connect(d, "/v1/responses");
+            c.send(create(null, INPUT, false));
+            assertThat(c.untilEnd().toString()).contains("kept on http");
+            assertThat(d.fake.responsesRequests(Transport.WEBSOCKET)).as("off wins over the pool's on").isEmpty();
+        }
+    }
+
     @Test
     void anAnchorTheSocketNeverSawGetsARetried409AndAnUpgradeWithoutTheClientKeyIsRefused() throws Exception {
         try (PoolDaemon d = new PoolDaemon(tmp, "").chatgpt("A", 1, null).start()) {
