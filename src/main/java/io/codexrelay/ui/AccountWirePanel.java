@@ -22,7 +22,8 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * One account's provider settings (issue 12), opened from the Accounts tab: what its upstream speaks (wire), its model
+ * One account's provider settings (issue 12), opened from the Accounts tab: what its upstream speaks (wire), how a
+ * Codex socket request reaches it (WebSocket or HTTP, issue 10), its model
  * rules (one {@code PATTERN=MODEL} per line), the tools it serves (Codex, Claude Code, Chat Completions clients; none
  * ticked = every tool), where its balance is polled, and the parameters its upstream refused (with a button to forget
  * them). ChatGPT logins have no wire, rules or balance: those fields are disabled and say why. Saving sends only what
@@ -38,7 +39,12 @@ public final class AccountWirePanel extends JPanel {
     private final Consumer<AccountStatus> onSaved;
     private AccountStatus account;
 
+    /** The account's own upstream transport (issue 10): as the pool says, WebSocket, HTTP. */
+    static final String[] TRANSPORTS = {"pool", "on", "off"};
+    private static final String[] TRANSPORT_LABELS = {"As the pool says (websocket.api_key_upstream)", "WebSocket", "HTTP"};
+
     final JComboBox<String> wire = new JComboBox<>(WIRES);
+    final JComboBox<String> transport = new JComboBox<>(TRANSPORT_LABELS);
     final JTextArea rules = new JTextArea(4, 32);
     final JCheckBox[] clients = new JCheckBox[CLIENTS.length];
     final JTextField balanceUrl = new JTextField(32);
@@ -70,6 +76,9 @@ public final class AccountWirePanel extends JPanel {
         int row = 0;
         row = add(row, "Upstream speaks", wire, "responses: the OpenAI Responses API; chat: Chat Completions (DeepSeek, "
                 + "OpenRouter, Ollama ...); anthropic: Anthropic Messages.");
+        transport.setName("websocket");
+        row = add(row, "Transport", transport, "How the relay reaches a Responses upstream when Codex comes over a "
+                + "WebSocket: its own socket to the provider, or HTTP. ChatGPT logins always use WebSocket.");
         row = add(row, "Model rules", new JScrollPane(rules), "One PATTERN=MODEL per line, first match wins, e.g. "
                 + "gpt-5*=deepseek-chat. With rules the account serves only matching models.");
         JPanel tools = new JPanel(new FlowLayout(FlowLayout.LEFT, 0, 0));
@@ -133,6 +142,7 @@ public final class AccountWirePanel extends JPanel {
         this.account = a;
         boolean key = "api-key".equals(a.kind());
         wire.setSelectedItem(a.wire());
+        transport.setSelectedIndex(a.websocket() == null ? 0 : a.websocket() ? 1 : 2);
         rules.setText(String.join("\n", a.modelRules()));
         for (int i = 0; i < CLIENTS.length; i++) clients[i].setSelected(a.clients().contains(CLIENTS[i]));
         var b = a.balance();
@@ -143,6 +153,7 @@ public final class AccountWirePanel extends JPanel {
         for (var f : new javax.swing.JComponent[] {wire, rules, balanceUrl, balancePath, balanceLimitPath, balanceInterval, forget}) {
             f.setEnabled(key);
         }
+        transport.setEnabled(key && "responses".equals(a.wire()));
         if (!key) info("A ChatGPT login always speaks the Responses API and serves every model; only the tools it serves can change.");
         else info(" ");
         loadLearned();
@@ -188,7 +199,13 @@ public final class AccountWirePanel extends JPanel {
             if (typedBalance == null && now != null) balance = new ControlApi.BalanceSetting("", null, null, null);
             else if (typedBalance != null && !sameBalance(typedBalance, now)) balance = typedBalance;
         }
-        return new AccountChanges(null, null, null, newWire, newRules, newClients, balance);
+        String newTransport = null;
+        if (key && transport.isEnabled()) {
+            String chosen = TRANSPORTS[Math.max(0, transport.getSelectedIndex())];
+            String now = account.websocket() == null ? "pool" : account.websocket() ? "on" : "off";
+            if (!chosen.equals(now)) newTransport = chosen;
+        }
+        return new AccountChanges(null, null, null, newWire, newRules, newClients, balance, newTransport);
     }
 
     private static boolean sameBalance(ControlApi.BalanceSetting a, ControlApi.BalanceSetting b) {

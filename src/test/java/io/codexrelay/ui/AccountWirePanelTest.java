@@ -102,6 +102,35 @@ class AccountWirePanelTest {
     }
 
     @Test
+    void aResponsesKeyChoosesItsUpstreamTransportAndAChatWireCannot() throws Exception {
+        control.addApiKey(new ControlApi.NewApiKey("openai", "sk-openai-0123456789", "https://api.openai.com/v1", 2, null));
+        AccountStatus openai = control.status().accounts().stream().filter(a -> a.name().equals("openai")).findFirst().orElseThrow();
+        AtomicReference<AccountWirePanel> panel = new AtomicReference<>();
+        onEdt(() -> panel.set(new AccountWirePanel(control, tasks, openai, a -> { })));
+        AccountWirePanel p = panel.get();
+        onEdt(() -> {
+            assertThat(p.transport.isEnabled()).isTrue();
+            assertThat(p.transport.getSelectedIndex()).as("the pool's setting").isZero();
+            p.transport.setSelectedIndex(1);   // WebSocket
+            assertThat(p.changes().websocket()).isEqualTo("on");
+            p.save();
+        });
+        AccountStatus after = control.status().accounts().stream().filter(a -> a.name().equals("openai")).findFirst().orElseThrow();
+        assertThat(after.websocket()).isTrue();
+        onEdt(() -> {
+            assertThat(p.changes().isEmpty()).as("shown as saved").isTrue();
+            p.transport.setSelectedIndex(0);
+            p.save();
+        });
+        assertThat(control.status().accounts().stream().filter(a -> a.name().equals("openai")).findFirst().orElseThrow().websocket()).isNull();
+
+        AtomicReference<AccountWirePanel> chat = new AtomicReference<>();
+        AccountStatus deepseek = stored();
+        onEdt(() -> chat.set(new AccountWirePanel(control, tasks, deepseek, a -> { })));
+        onEdt(() -> assertThat(chat.get().transport.isEnabled()).as("a chat wire has no WebSocket").isFalse());
+    }
+
+    @Test
     void badInputShowsTheRelaysMessageAndSavesNothing() throws Exception {
         AtomicReference<AccountWirePanel> panel = new AtomicReference<>();
         AccountStatus before = stored();

@@ -26,7 +26,7 @@ import java.util.function.BooleanSupplier;
  */
 final class XDesktop implements AutoCloseable {
     static final List<String> TOOLS = List.of("Xvfb", "trayer", "xdotool", "dbus-run-session", "dbus-monitor", "dunst",
-            "notify-send", "import");
+            "notify-send", "import", "xdpyinfo");
 
     private final Path dir;
     private final List<Process> processes = new ArrayList<>();
@@ -85,12 +85,35 @@ final class XDesktop implements AutoCloseable {
             while (x.isAlive() && !ownsDisplay(x, n) && tries++ < 100) Thread.sleep(100);
             if (x.isAlive() && ownsDisplay(x, n)) {
                 display = ":" + n;
-                return;
+                // The socket file can be there a moment before the server takes connections (a full run once saw
+                // trayer fail with "cannot open display" right after): wait until a client really connects.
+                int ready = 0;
+                while (ready++ < 100 && x.isAlive() && !acceptsClients()) Thread.sleep(100);
+                if (x.isAlive() && acceptsClients()) return;
+                display = null;
             }
             stop(x);
             processes.remove(x);
         }
         throw new AssertionError("could not start Xvfb on any display :140-:199");
+    }
+
+    /** Whether the display takes a client's connection now ({@code xdpyinfo}, from x11-utils, exits 0). */
+    private boolean acceptsClients() {
+        try {
+            Process p = new ProcessBuilder("xdpyinfo", "-display", display).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return false;
+            }
+            return p.exitValue() == 0;
+        } catch (java.io.IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /**
