@@ -77,6 +77,7 @@ final class SocketRequest implements UpstreamLeg.Listener {
     private final List<String> held = new ArrayList<>();
     private volatile boolean committed;
     private volatile boolean ended;
+    private volatile org.eclipse.jetty.util.thread.Scheduler.Task deadlineTimer;
     private volatile FailureClassifier.Verdict lastVerdict;
     private FailureClass failureClass;
     private Long ttfbMs;
@@ -113,7 +114,34 @@ final class SocketRequest implements UpstreamLeg.Listener {
             return;
         }
         sock.book.begin(fullInput);
+        long deadline = f.upstream.config().requestDeadline().toMillis();
+        if (deadline > 0) {
+            deadlineTimer = f.upstream.scheduler().schedule(this::deadlinePassed, deadline, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         next();
+    }
+
+    /**
+     * {@code upstream.request_deadline_ms} passed before anything reached Codex (as over HTTP, {@link Failover}): the
+     * attempt in flight is abandoned (its permit goes back, no cool-down) and Codex gets a final error naming the
+     * accounts that timed out, instead of one first-byte timeout after another across every account.
+     */
+    private void deadlinePassed() {
+        if (ended || committed) return;
+        Lease l = lease;
+        CompletableFuture<Void> ex = exchange;
+        boolean inFlight = l != null && ex != null && !ex.isDone();
+        if (inFlight) chain.add(l.name() + ":timeout");
+        List<String> timedOut = timedOut();
+        log.warn("Socket request: no answer within upstream.request_deadline_ms; timed out: {}", timedOut);
+        relayAnswer(SocketFrames.error(400, "server_error", "relay_upstream_timeout",
+                Failover.timeoutMessage(f.upstream.config(), timedOut, chain)), 504, FailureClass.TRANSIENT,
+                "request deadline passed" + (timedOut.isEmpty() ? "" : "; timed out: " + String.join(", ", timedOut)));
+        if (inFlight) {
+            releaseLink();
+            ex.complete(null);
+            l.close(AttemptOutcome.ABANDONED);
+        }
     }
 
     // ---- choosing an account ----------------------------------------------------------------------------------
@@ -184,14 +212,23 @@ final class SocketRequest implements UpstreamLeg.Listener {
 
     /** The accounts tried, when every attempt of this request timed out before an answer (else empty). */
     private List<String> timedOutAccounts() {
-        List<String> out = new ArrayList<>();
         for (String step : chain) {
             int colon = step.indexOf(':');
             if (colon <= 0) return List.of();
             String what = step.substring(colon + 1);
-            if (what.equals("prewarm")) continue;
-            if (!what.equals("timeout")) return List.of();
-            if (!out.contains(step.substring(0, colon))) out.add(step.substring(0, colon));
+            if (!what.equals("prewarm") && !what.equals("timeout")) return List.of();
+        }
+        return timedOut();
+    }
+
+    /** The accounts whose attempt in this request timed out before an answer, in the order tried. */
+    private List<String> timedOut() {
+        List<String> out = new ArrayList<>();
+        for (String step : chain) {
+            int colon = step.indexOf(':');
+            if (colon > 0 && step.substring(colon + 1).equals("timeout") && !out.contains(step.substring(0, colon))) {
+                out.add(step.substring(0, colon));
+            }
         }
         return out;
     }
@@ -649,6 +686,7 @@ final class SocketRequest implements UpstreamLeg.Listener {
     private void relayAnswer(String json, int status, FailureClass cls, String error) {
         if (ended) return;
         ended = true;
+        cancelDeadline();
         if (cls != null && failureClass == null) failureClass = cls;
         sock.book.abandoned();
         ttfbMs = (System.nanoTime() - t0) / 1_000_000;
@@ -659,11 +697,17 @@ final class SocketRequest implements UpstreamLeg.Listener {
     private void end(int status, AttemptOutcome outcome, String error) {
         if (ended) return;
         ended = true;
+        cancelDeadline();
         CompletableFuture<Void> ex = exchange;
         if (ex != null) ex.complete(null);
         lease.close(outcome);
         publish(status, error);
         sock.ended(this);
+    }
+
+    private void cancelDeadline() {
+        var t = deadlineTimer;
+        if (t != null) t.cancel();
     }
 
     private void publish(int status, String error) {

@@ -55,6 +55,35 @@ class SocketFailoverTest {
     }
 
     /**
+     * Issue 9's deadline on a socket too: Codex hears at upstream.request_deadline_ms, in a final frame that names the
+     * account that timed out, even when an account's own first-byte timeout is longer; its permit comes back and it
+     * is not cooled down for it (the next account is never tried after the deadline).
+     */
+    @Test
+    void aHungAccountEndsAtTheRequestDeadlineWithTheAccountNamed() throws Exception {
+        String keyA = "sk-test-hung-a-00000000000000000", keyB = "sk-test-hung-b-00000000000000000";
+        try (PoolDaemon d = new PoolDaemon(tmp, "[pool]\nrouting = \"priority\"\n").start()) {
+            assertThat(d.app.control().applyConfig(java.util.Map.of("upstream.first_byte_timeout_ms", 20_000L,
+                    "upstream.request_deadline_ms", 1_000L))).as("both apply at once").isEmpty();
+            d.app.control().addApiKey(new ControlApi.NewApiKey("A", keyA, d.fake.apiBaseUrl(), 1, null));
+            d.app.control().addApiKey(new ControlApi.NewApiKey("B", keyB, d.fake.apiBaseUrl(), 2, null));
+            d.fake.setDefault(FakeUpstream.hang(30_000));
+            SocketSessionTest.Codex c = connect(d, "/v1/responses");
+            c.send(create(null, "hello"));
+            List<JsonNode> frames = c.untilEnd();
+            JsonNode last = frames.get(frames.size() - 1);
+            assertThat(last.path("type").asText()).as(frames.toString()).isEqualTo("error");
+            assertThat(last.path("status").asInt()).as("final for Codex").isEqualTo(400);
+            assertThat(last.path("error").path("message").asText()).contains("upstream.request_deadline_ms")
+                    .contains("Timed out: A.");
+            assertThat(d.fake.received("/responses")).as("B is not tried once the deadline passed").hasSize(1);
+            for (int i = 0; i < 100 && d.status("A").inFlight() != 0; i++) Thread.sleep(50);
+            assertThat(d.status("A").inFlight()).as("A's permit came back").isZero();
+            assertThat(d.status("A").state()).as("abandoned at the deadline, not failed").isEqualTo("ready");
+        }
+    }
+
+    /**
      * The cause of the CI failure: an HTTP leg's answer can reach the request before the request holds the leg (on a
      * kept-alive upstream connection the answer comes back within microseconds of the send). The request then failed
      * on its own null leg, which looked like a transport error and, with one account, became a 502 error frame. Many
