@@ -80,7 +80,9 @@ final class XDesktop implements AutoCloseable {
     private void startX() throws Exception {
         for (int n = 140; n < 200; n++) {
             if (Files.exists(Path.of("/tmp/.X" + n + "-lock")) || Files.exists(Path.of("/tmp/.X11-unix/X" + n))) continue;
-            Process x = spawn(List.of("Xvfb", ":" + n, "-screen", "0", "1280x800x24", "-nolisten", "tcp"), Map.of(), "xvfb.log");
+            // -noreset: by default Xvfb resets itself whenever its last client disconnects, and a client connecting
+            // during that reset is refused (two full runs saw trayer fail with "cannot open display" that way)
+            Process x = spawn(List.of("Xvfb", ":" + n, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset"), Map.of(), "xvfb.log");
             int tries = 0;
             while (x.isAlive() && !ownsDisplay(x, n) && tries++ < 100) Thread.sleep(100);
             if (x.isAlive() && ownsDisplay(x, n)) {
@@ -131,9 +133,15 @@ final class XDesktop implements AutoCloseable {
     }
 
     private void startTrayHost() throws Exception {
-        spawn(List.of("trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "200", "--height", "32",
-                "--transparent", "false", "--tint", "0x333333", "--SetDockType", "true"), Map.of("DISPLAY", display), "trayer.log");
-        Process trayer = processes.get(processes.size() - 1);
+        Process trayer = null;
+        for (int attempt = 0; attempt < 3; attempt++) {   // a trayer that could not connect exits at once: start it again
+            trayer = spawn(List.of("trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "200",
+                    "--height", "32", "--transparent", "false", "--tint", "0x333333", "--SetDockType", "true"),
+                    Map.of("DISPLAY", display), "trayer.log");
+            if (!trayer.waitFor(1500, TimeUnit.MILLISECONDS)) break;
+            processes.remove(trayer);
+            Thread.sleep(500);
+        }
         try {
             await("trayer's panel", Duration.ofSeconds(20), () -> !windows("--name", "^panel$").isEmpty());
         } catch (AssertionError e) {
