@@ -214,12 +214,8 @@ public final class RelayApp implements AutoCloseable {
             b.closeables.push(new CodexRoutingWatch(b.home, b.clock, b.events).start());   // the tray's Codex tick follows the file
             // A hand edit of config.toml (e.g. its [[redact]] rules) applies without a restart; a broken one keeps the old settings.
             LocalControl control = b.control;
-            try {
-                b.closeables.push(new io.codexrelay.config.ConfigWatch(b.home.configFile(), CONFIG_DEBOUNCE,
-                        control::configFileChanged, control::configFileBroken).start());
-            } catch (IOException e) {
-                log.warn("config.toml is not watched (edits apply after a restart): {}", e.toString());
-            }
+            b.closeables.push(new io.codexrelay.config.ConfigWatch(b.home.configFile(), CONFIG_DEBOUNCE,
+                    control::configFileChanged, control::configFileBroken).start());
             if (b.control instanceof LiveControl lc) {
                 // a login Codex refreshed while used directly is taken over when auth.json changes (issue 9)
                 b.closeables.push(new CodexAuthWatch(CodexHandover.defaultCodexHome(b.control.codexEnv).dir(),
