@@ -699,17 +699,7 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
             }
         }
         Path file = home.configFile();
-        String text;
-        try {
-            text = Files.exists(file) ? Files.readString(file) : ConfigSchema.defaultFileText();
-        } catch (IOException e) {
-            throw new ControlException("Could not read " + file + ": " + e.getMessage());
-        }
-        try {
-            ConfigLoader.parse(text, file.toString());
-        } catch (ConfigException e) {
-            throw new ControlException("The configuration file has an error, so it was not changed. Fix it first: " + e.getMessage());
-        }
+        String text = configTextToChange(file);
         String patched = text;
         for (var e : typed.entrySet()) {
             var key = ConfigSchema.key(e.getKey()).orElseThrow();
@@ -752,11 +742,8 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
         }
     }
 
-    @Override
-    public synchronized void saveRedactionRules(List<RedactionEntry> rules) throws ControlException {
-        String problem = RedactionEntry.problem(rules == null ? List.of() : rules);
-        if (problem != null) throw new ControlException("Not saved: " + problem);
-        Path file = home.configFile();
+    /** config.toml as it is now (or the commented defaults), refused when it does not load: a change starts from it. */
+    private static String configTextToChange(Path file) throws ControlException {
         String text;
         try {
             text = Files.exists(file) ? Files.readString(file) : ConfigSchema.defaultFileText();
@@ -768,6 +755,15 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
         } catch (ConfigException e) {
             throw new ControlException("The configuration file has an error, so it was not changed. Fix it first: " + e.getMessage());
         }
+        return text;
+    }
+
+    @Override
+    public synchronized void saveRedactionRules(List<RedactionEntry> rules) throws ControlException {
+        String problem = RedactionEntry.problem(rules == null ? List.of() : rules);
+        if (problem != null) throw new ControlException("Not saved: " + problem);
+        Path file = home.configFile();
+        String text = configTextToChange(file);
         String patched = io.codexrelay.config.RedactTables.write(text, RedactionEntry.toTables(rules));
         RelayConfig next;
         try {
