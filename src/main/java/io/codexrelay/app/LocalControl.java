@@ -717,14 +717,7 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
                 throw new ControlException("Could not change '" + e.getKey() + "' in " + file + " automatically (it is written in an "
                         + "unusual form there). Edit the file by hand; nothing was changed.");
         }
-        if (!patched.equals(text)) {
-            try {
-                AtomicFiles.backup(file, home.backupsDir(), clock);
-                AtomicFiles.writeString(file, patched, false);
-            } catch (IOException e) {
-                throw new ControlException("Could not write " + file + ": " + e.getMessage() + ". Nothing was changed.");
-            }
-        }
+        writeConfigText(file, text, patched);
         this.config = next;
         return configApplied(next);
     }
@@ -739,6 +732,17 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
             return RedactionEntry.fromTables(io.codexrelay.config.RedactTables.read(Files.exists(file) ? Files.readString(file) : ""));
         } catch (IOException e) {
             throw new ControlException("Could not read " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Writes the changed config.toml, a backup of the old one first (atomically; nothing when the text is the same). */
+    private void writeConfigText(Path file, String before, String after) throws ControlException {
+        if (after.equals(before)) return;
+        try {
+            AtomicFiles.backup(file, home.backupsDir(), clock);
+            AtomicFiles.writeString(file, after, false);
+        } catch (IOException e) {
+            throw new ControlException("Could not write " + file + ": " + e.getMessage() + ". Nothing was changed.");
         }
     }
 
@@ -771,14 +775,7 @@ public abstract sealed class LocalControl implements ControlHandle permits LiveC
         } catch (ConfigException e) {
             throw new ControlException("Not saved: " + e.getMessage());
         }
-        if (!patched.equals(text)) {
-            try {
-                AtomicFiles.backup(file, home.backupsDir(), clock);
-                AtomicFiles.writeString(file, patched, false);
-            } catch (IOException e) {
-                throw new ControlException("Could not write " + file + ": " + e.getMessage() + ". Nothing was changed.");
-            }
-        }
+        writeConfigText(file, text, patched);
         this.config = next;
         this.configProblem = null;
         configApplied(next);
