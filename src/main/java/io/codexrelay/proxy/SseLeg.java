@@ -149,13 +149,7 @@ final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Lis
     public void onComplete(Result result) {
         cancelTimer();
         if (abandoned) return;
-        if (result.isFailed() && errorBody != null && result.getResponse() != null) {
-            // An error answer the client failed after its headers: Jetty's authentication handler fails a 401 without
-            // WWW-Authenticate ("protocol violation") although the answer arrived. It is the upstream's refusal (a
-            // rejected API key), not a transport error: the same verdict as over HTTP.
-            var h = result.getResponse().getHeaders();
-            listener.onRefused(status, h::get, errorBody.toByteArray());
-        } else if (result.isFailed()) {
+        if (result.isFailed()) {
             listener.onGone(result.getFailure());
         } else if (errorBody != null) {
             var h = result.getResponse().getHeaders();

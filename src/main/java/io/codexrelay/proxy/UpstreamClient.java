@@ -83,7 +83,15 @@ public final class UpstreamClient implements AutoCloseable {
         http.setIdleTimeout(config.idleTimeout().toMillis());
     }
 
-    public void start() throws Exception { http.start(); }
+    public void start() throws Exception {
+        http.start();
+        // The relay never answers an HTTP authentication challenge: a 401 is the upstream's verdict on the account's
+        // credentials and must reach the relay as the answer it is. Jetty's client (it adds these on start) fails a
+        // 401 without WWW-Authenticate as a "protocol violation" after the answer arrived, which made a rejected API
+        // key on a socket request's HTTP leg look like a transport error (FaultsE2eTest over WebSocket).
+        http.getProtocolHandlers().remove(org.eclipse.jetty.client.WWWAuthenticationProtocolHandler.NAME);
+        http.getProtocolHandlers().remove(org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler.NAME);
+    }
 
     public void applyConfig(RelayConfig.Upstream config) {
         this.config = config;
