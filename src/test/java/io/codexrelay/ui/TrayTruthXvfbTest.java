@@ -113,6 +113,10 @@ class TrayTruthXvfbTest {
         daemon = start(first);
         for (int i = 0; i < 4; i++) assertThat(relayRequest()).isEqualTo(200);
         XDesktop.await("the icon showing quota", Duration.ofSeconds(10), () -> read(first).contains("Tray icon: 5h"));
+        // The daemon logs the icon, then stores it for the next start: stopping it between the two (a fresh-clone CI
+        // run once did) leaves nothing stored, and the next start rightly begins grey.
+        XDesktop.await("the icon stored for the next start", Duration.ofSeconds(10),
+                () -> Files.exists(relay.resolve("tray-icon.properties")));
         XDesktop.stop(daemon);
         XDesktop.await("the first daemon gone", Duration.ofSeconds(30), () -> !Files.exists(home.adminFile()));
 
