@@ -61,45 +61,54 @@ final class StreamGate {
     }
 
     /**
-     * Commits: the held bytes (may be empty) go to {@code client}, then the rest of {@code source} chunk by chunk.
+     * Commits: the held bytes (may be empty) go to {@code client}, then the rest of {@code source}.
      * Status and headers have been set by the caller. {@code lastAlready}: the upstream has already ended.
      */
     void open(ClientSink client, byte[] heldBytes, boolean lastAlready, Content.Source source, Ends ends) {
-        if (heldBytes == null || heldBytes.length == 0) {
-            if (lastAlready) client.write(true, null, Callback.from(() -> ends.ended(null), ends::ended));
-            else passRest(client, source, ends);
+        if (lastAlready) {
+            ByteBuffer held = heldBytes == null || heldBytes.length == 0 ? null : ByteBuffer.wrap(heldBytes);
+            client.write(true, held, Callback.from(Invocable.InvocationType.NON_BLOCKING, () -> ends.ended(null), ends::ended));
             return;
         }
-        client.write(lastAlready, ByteBuffer.wrap(heldBytes), Callback.from(Invocable.InvocationType.NON_BLOCKING,
-                () -> {
-                    if (lastAlready) ends.ended(null);
-                    else passRest(client, source, ends);
-                }, ends::ended));
-    }
-
-    private void passRest(ClientSink client, Content.Source source, Ends ends) {
-        new PassThrough(client, source, ends).iterate();
+        new PassThrough(client, source, ends, heldBytes).iterate();
     }
 
     /**
-     * The pass-through after the commit: read a chunk, let the tap scan it, write it to the client, and read the next
-     * only when that write completed. Jetty's {@code Content.copy} does the same, but its demand callback is a plain
-     * (blocking) task, which the client hands to a pool thread on every chunk; here the demand and the write callback
-     * are non-blocking, so a chunk goes from the upstream's selector to Codex's socket on one thread.
+     * The pass-through after the commit: read what has arrived, let the tap scan it, write it to the client, and read
+     * again only when that write completed. Jetty's {@code Content.copy} does the same chunk by chunk, but its demand
+     * callback is a plain (blocking) task, which the client hands to a pool thread on every chunk; here the demand and
+     * the write callback are non-blocking, so bytes go from the upstream's selector to Codex's socket on one thread.
+     *
+     * <p>Every event of an SSE answer is an HTTP chunk of its own, and one read from the upstream often brings several.
+     * The chunks already read go out in one write (as nginx does with what one read brought), and the bytes held before
+     * the commit go out with them: a chunk is never kept waiting for one that has not arrived, so nothing is delayed,
+     * but an answer costs two or three writes to Codex instead of one per event. A single chunk is written as it is,
+     * without a copy.
      */
     private final class PassThrough extends IteratingCallback {
+        /** The most gathered into one write. */
+        private static final int GATHER_MAX = 64 * 1024;
         private final ClientSink client;
         private final Content.Source source;
         private final Ends ends;
         private final Runnable onAvailable = Invocable.from(Invocable.InvocationType.NON_BLOCKING, this::iterate);
-        /** The chunk being written (released when its write completed). */
+        /** The chunk being written as it is (released when its write completed). */
         private Content.Chunk writing;
+        /** Bytes gathered from several chunks (or held before the commit) for the next write; null when none. */
+        private byte[] gathered;
+        private int gatheredLen;
+        /** The upstream failed after bytes were gathered: they go out first, then the failure ends the answer. */
+        private Throwable failAfterWrite;
         private boolean lastWritten;
 
-        PassThrough(ClientSink client, Content.Source source, Ends ends) {
+        PassThrough(ClientSink client, Content.Source source, Ends ends, byte[] held) {
             this.client = client;
             this.source = source;
             this.ends = ends;
+            if (held != null && held.length > 0) {
+                gathered = held;
+                gatheredLen = held.length;
+            }
         }
 
         @Override
@@ -109,21 +118,64 @@ final class StreamGate {
                 writing = null;
             }
             if (lastWritten) return Action.SUCCEEDED;
-            Content.Chunk chunk = source.read();
-            if (chunk == null) {
+            if (failAfterWrite != null) throw failAfterWrite;
+            Content.Chunk single = null; // the only chunk read so far, when nothing is gathered
+            boolean last = false;
+            while (!last && gatheredLen < GATHER_MAX) {
+                Content.Chunk chunk = source.read();
+                if (chunk == null) break;
+                if (Content.Chunk.isFailure(chunk)) {
+                    if (single == null && gatheredLen == 0) throw chunk.getFailure();
+                    failAfterWrite = chunk.getFailure();
+                    break;
+                }
+                if (tap != null && chunk.hasRemaining()) tap.scan(chunk.getByteBuffer());
+                last = chunk.isLast();
+                if (single == null && gatheredLen == 0) {
+                    single = chunk;
+                    continue;
+                }
+                if (chunk.hasRemaining()) {
+                    if (single != null) {
+                        gather(single.getByteBuffer());
+                        single.release();
+                        single = null;
+                    }
+                    gather(chunk.getByteBuffer());
+                }
+                chunk.release();
+            }
+            ByteBuffer out;
+            if (single != null) {
+                writing = single;
+                out = single.getByteBuffer();
+            } else if (gatheredLen > 0) {
+                out = ByteBuffer.wrap(gathered, 0, gatheredLen);
+                gathered = null; // the write owns these bytes until it completes
+                gatheredLen = 0;
+            } else if (last) {
+                out = null;
+            } else {
                 source.demand(onAvailable);
                 return Action.IDLE;
             }
-            if (Content.Chunk.isFailure(chunk)) throw chunk.getFailure();
-            if (tap != null && chunk.hasRemaining()) tap.scan(chunk.getByteBuffer());
-            boolean last = chunk.isLast();
-            writing = chunk;
             if (last) {
                 lastWritten = true;
                 ends.upstreamEnded(); // before the client sees the end, so its next request finds the permit free
             }
-            client.write(last, chunk.getByteBuffer(), clientWrite);
+            client.write(last, out, clientWrite);
             return Action.SCHEDULED;
+        }
+
+        private void gather(ByteBuffer buf) {
+            int n = buf.remaining();
+            if (gathered == null) {
+                gathered = new byte[Math.max(2048, n * 2)];
+            } else if (gatheredLen + n > gathered.length) {
+                gathered = java.util.Arrays.copyOf(gathered, Math.max(gathered.length * 2, gatheredLen + n));
+            }
+            buf.duplicate().get(gathered, gatheredLen, n);
+            gatheredLen += n;
         }
 
         /** The write to the client: its failure means the client is gone. */

@@ -42,6 +42,7 @@ public final class VersusNginx {
         int perPath = Integer.parseInt(arg(args, "--requests", "2000"));
         int rounds = Integer.parseInt(arg(args, "--rounds", "4"));
         String jfr = arg(args, "--jfr", "");
+        boolean syscalls = Arrays.asList(args).contains("--syscalls");
         String nginxBin = arg(args, "--nginx", "/usr/sbin/nginx");
         Path out = Path.of(arg(args, "--out", "target/bench/versus-nginx.md"));
         int[] levels = Arrays.stream(arg(args, "--concurrency", "1,16,64").split(",")).mapToInt(Integer::parseInt).toArray();
@@ -90,19 +91,26 @@ public final class VersusNginx {
             r.append("|---|---|---|---|---|---|---|---|---|\n");
             StringBuilder summary = new StringBuilder("\n| streams | relay CPU/req ms | nginx CPU/req ms | ratio | relay added p50 ms | nginx added p50 ms | relay added p99 ms | nginx added p99 ms |\n|---|---|---|---|---|---|---|---|\n");
             long relayPeak = relayRssIdle, nginxPeak = nginxRssIdle;
+            StringBuilder syscallTable = new StringBuilder("\n| streams | path | " + String.join(" | ", SyscallCount.NAMES) + " |\n|---|---|"
+                    + "---|".repeat(SyscallCount.NAMES.size()) + "\n");
             for (int c : levels) {
                 step("concurrency " + c);
                 List<RelayBench.Sample> d = new ArrayList<>(), rl = new ArrayList<>(), ng = new ArrayList<>();
                 long relayCpu = 0, nginxCpu = 0;
+                SyscallCount relaySys = new SyscallCount(), nginxSys = new SyscallCount();
                 int per = Math.max(c, perPath / rounds);
                 for (int round = 0; round < rounds; round++) { // interleaved, so drift in the machine's load hits all alike
                     d.addAll(bench.batch(direct, c, per));
                     long c0 = relay.cpuMillis();
+                    Process rp = syscalls ? SyscallCount.watch(List.of(relay.pid())) : null;
                     rl.addAll(bench.batch(viaRelay, c, per));
                     relayCpu += relay.cpuMillis() - c0;
+                    if (rp != null) relaySys.add(rp);
                     relayPeak = Math.max(relayPeak, relay.rssKb());
                     long n0 = nginx.cpuTicks();
+                    Process np = syscalls ? SyscallCount.watch(nginx.pids()) : null;
                     ng.addAll(bench.batch(viaNginx, c, per));
+                    if (np != null) nginxSys.add(np);
                     nginxCpu += (nginx.cpuTicks() - n0) * 10;
                     nginxPeak = Math.max(nginxPeak, nginx.rssKb());
                 }
@@ -111,6 +119,10 @@ public final class VersusNginx {
                 row(r, c, "direct", d, dt, null, Double.NaN);
                 row(r, c, "relay", rl, rt, dt, relayPer);
                 row(r, c, "nginx", ng, nt, dt, nginxPer);
+                if (syscalls) {
+                    syscallTable.append("| ").append(c).append(" | relay | ").append(relaySys.perRequest(rl.size())).append(" |\n");
+                    syscallTable.append("| ").append(c).append(" | nginx | ").append(nginxSys.perRequest(ng.size())).append(" |\n");
+                }
                 summary.append("| ").append(c).append(" | ").append(f3(relayPer)).append(" | ").append(f3(nginxPer)).append(" | ")
                         .append(String.format(Locale.ROOT, "%.1f", relayPer / nginxPer)).append(" | ")
                         .append(ms(pct(rt, 50) - pct(dt, 50))).append(" | ").append(ms(pct(nt, 50) - pct(dt, 50))).append(" | ")
@@ -120,6 +132,7 @@ public final class VersusNginx {
             Map<String, String> threadCpu1 = threadCpu(relay.pid());
             long processTicks = (relay.cpuMillis() - processCpu0) / 10;
             r.append(summary);
+            if (syscalls) r.append("\nSystem calls and context switches per request (perf stat over each batch, every thread):\n").append(syscallTable);
             r.append("\n| relay threads (by name, numbers dropped) | CPU s over the measured load | share |\n|---|---|---|\n");
             // Per thread id: a pool thread that ended during the load took its CPU time with it, and one that started
             // counts from zero; what the living threads do not explain is shown as "threads that ended".
@@ -234,6 +247,48 @@ public final class VersusNginx {
         return def;
     }
 
+    /**
+     * System calls and context switches of a set of processes over one batch, counted by {@code perf stat} (started
+     * before the batch, stopped after it).
+     */
+    static final class SyscallCount {
+        static final List<String> NAMES = List.of("read", "recvfrom", "write", "writev", "futex", "epoll_wait", "epoll_ctl", "context-switches");
+        private final Map<String, Long> totals = new java.util.LinkedHashMap<>();
+
+        static Process watch(List<Long> pids) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of("perf", "stat", "-x", ",", "-e"));
+            cmd.add(NAMES.stream().map(n -> n.equals("context-switches") ? n : "syscalls:sys_enter_" + n).collect(java.util.stream.Collectors.joining(",")));
+            cmd.add("-p");
+            cmd.add(pids.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")));
+            Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Thread.sleep(300); // perf attaches
+            return p;
+        }
+
+        void add(Process p) throws Exception {
+            ProcessHandle.of(p.pid()).ifPresent(h -> {
+                try {
+                    new ProcessBuilder("kill", "-INT", Long.toString(h.pid())).start().waitFor();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            String out = new String(p.getErrorStream().readAllBytes());
+            p.waitFor(10, TimeUnit.SECONDS);
+            for (String line : out.split("\n")) {
+                String[] f = line.split(",");
+                if (f.length < 3 || !f[0].matches("\\d+")) continue;
+                String name = f[2].replace("syscalls:sys_enter_", "");
+                totals.merge(name, Long.parseLong(f[0]), Long::sum);
+            }
+        }
+
+        String perRequest(int requests) {
+            return NAMES.stream().map(n -> String.format(Locale.ROOT, "%.1f", totals.getOrDefault(n, 0L) / (double) Math.max(1, requests)))
+                    .collect(java.util.stream.Collectors.joining(" | "));
+        }
+    }
+
     /** nginx as a plain reverse proxy in front of the fake, unprivileged, from a config in a temp dir. */
     static final class Nginx implements AutoCloseable {
         final Process process;
@@ -305,7 +360,7 @@ public final class VersusNginx {
             return new Nginx(p, port, dir, version);
         }
 
-        private List<Long> pids() {
+        List<Long> pids() {
             List<Long> pids = new ArrayList<>();
             pids.add(process.pid());
             process.children().forEach(h -> pids.add(h.pid()));
