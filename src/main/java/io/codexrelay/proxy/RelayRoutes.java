@@ -191,12 +191,20 @@ final class RelayRoutes {
         }
         // A body that stops arriving is not waited for as long as a quiet answer stream: a shorter idle timeout
         // while it is read (a client dripping bytes still ends at server.max_body_mb or at the timeout per byte).
+        // Only once the read has to wait: most bodies come with their headers, and changing the timeout reschedules
+        // the connection's idle timer twice.
         org.eclipse.jetty.io.EndPoint ep = request.getConnectionMetaData().getConnection().getEndPoint();
         long normalIdle = ep.getIdleTimeout();
         long bodyIdle = config.get().server().bodyTimeout().toMillis();
-        ep.setIdleTimeout(Math.min(normalIdle, bodyIdle));
-        Runnable restore = () -> ep.setIdleTimeout(normalIdle);
-        RequestBody.keep(request, max, bodies,
+        java.util.concurrent.atomic.AtomicBoolean shortened = new java.util.concurrent.atomic.AtomicBoolean();
+        Runnable shorten = () -> {
+            shortened.set(true);
+            ep.setIdleTimeout(Math.min(normalIdle, bodyIdle));
+        };
+        Runnable restore = () -> {
+            if (shortened.get()) ep.setIdleTimeout(normalIdle);
+        };
+        RequestBody.keep(request, max, bodies, shorten,
                 body -> {
                     restore.run();
                     start(request, response, releasing(callback, body.length), route, path, body);

@@ -81,7 +81,23 @@ public final class RelayServer implements AutoCloseable {
         this.forwarder = new ResponsesForwarder(pool, s, upstream, events, clock, clientKeys);
         forwarder.redactions.replace(config.redactions());
         this.bodies = new BodyBudget(config.server().bodyMemoryBudgetBytes());
-        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 2);
+        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, 2) {
+            /**
+             * When an answer ends on the upstream's thread, Jetty hands Codex's connection to a pool thread to read its
+             * next request ({@code HttpConnection}'s resume): a wake-up of a parked thread and two context switches on
+             * every request, only to find nothing to read yet and ask the selector to watch the socket. The upstream's
+             * thread does that itself instead: the handler tree is non-blocking (a request that is already there is
+             * handled exactly as on a selector thread), so nothing on that thread waits.
+             */
+            @Override
+            public void execute(Runnable job) {
+                if (job instanceof org.eclipse.jetty.server.internal.HttpConnection && UpstreamClient.onUpstreamThread()) {
+                    job.run();
+                    return;
+                }
+                super.execute(job);
+            }
+        };
         threads.setName("relay-http");
         // No reserved threads: Jetty keeps a few threads spinning/parked to hand the selector's role to, which on a
         // 2-core laptop costs a wake-up per hand-off and buys nothing, since the request path runs on the selector

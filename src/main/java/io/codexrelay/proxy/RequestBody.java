@@ -41,6 +41,8 @@ final class RequestBody implements Runnable, org.eclipse.jetty.util.thread.Invoc
     private int pieceUsed;
     private long reserved;
     private long seen;
+    /** Runs once, the first time the body is not all there and the read loop has to wait for more (may be null). */
+    private Runnable beforeFirstWait;
 
     private RequestBody(Request request, long max, BodyBudget budget, boolean keep, Consumer<byte[]> done,
                         Runnable overLimit, Runnable overBudget, Consumer<Throwable> failed) {
@@ -61,7 +63,18 @@ final class RequestBody implements Runnable, org.eclipse.jetty.util.thread.Invoc
      */
     static void keep(Request request, long max, BodyBudget budget, Consumer<byte[]> done, Runnable tooLarge,
                      Runnable noMemory, Consumer<Throwable> failed) {
-        new RequestBody(request, max, budget, true, done, tooLarge, noMemory, failed).run();
+        keep(request, max, budget, null, done, tooLarge, noMemory, failed);
+    }
+
+    /**
+     * As {@link #keep(Request, long, BodyBudget, Consumer, Runnable, Runnable, Consumer)}; {@code beforeFirstWait} runs
+     * once, before the loop first waits for more of the body (most bodies arrive with their headers and never wait).
+     */
+    static void keep(Request request, long max, BodyBudget budget, Runnable beforeFirstWait, Consumer<byte[]> done,
+                     Runnable tooLarge, Runnable noMemory, Consumer<Throwable> failed) {
+        RequestBody b = new RequestBody(request, max, budget, true, done, tooLarge, noMemory, failed);
+        b.beforeFirstWait = beforeFirstWait;
+        b.run();
     }
 
     /** Reads what is left of the body (up to {@code max} bytes) and drops it, then runs {@code then} (once). */
@@ -74,6 +87,11 @@ final class RequestBody implements Runnable, org.eclipse.jetty.util.thread.Invoc
         while (true) {
             Content.Chunk chunk = request.read();
             if (chunk == null) {
+                Runnable first = beforeFirstWait;
+                if (first != null) {
+                    beforeFirstWait = null;
+                    first.run();
+                }
                 request.demand(this);
                 return;
             }

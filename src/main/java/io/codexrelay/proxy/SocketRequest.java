@@ -116,7 +116,7 @@ final class SocketRequest implements UpstreamLeg.Listener {
         sock.book.begin(fullInput);
         long deadline = f.upstream.config().requestDeadline().toMillis();
         if (deadline > 0) {
-            deadlineTimer = f.upstream.scheduler().schedule(this::deadlinePassed, deadline, java.util.concurrent.TimeUnit.MILLISECONDS);
+            deadlineTimer = f.upstream.timers().schedule(this::deadlinePassed, deadline, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
         next();
     }
@@ -288,7 +288,7 @@ final class SocketRequest implements UpstreamLeg.Listener {
             redacted = sse.dialect().redacted();
             // Kept before it starts: the upstream may answer on another thread before start() returns.
             leg = sse;
-            sse.start(f.upstream.scheduler(), f.upstream.config().firstByteTimeout().toMillis());
+            sse.start(f.upstream.timers(), f.upstream.config().firstByteTimeout().toMillis());
             return;
         }
         UpstreamSocketLink bound = forceFull ? null : sock.linkFor(account.name());

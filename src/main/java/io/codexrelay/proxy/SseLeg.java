@@ -56,7 +56,7 @@ final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Lis
      * ({@code upstream.first_byte_timeout_ms}, as over HTTP) aborts it with a {@link java.util.concurrent.TimeoutException},
      * which the listener hears as {@code onGone}: a hung upstream fails over instead of holding Codex's turn.
      */
-    void start(org.eclipse.jetty.util.thread.Scheduler scheduler, long firstByteMs) {
+    void start(RequestTimers scheduler, long firstByteMs) {
         if (scheduler != null && firstByteMs > 0) {
             firstByteTimer = scheduler.schedule(() -> request.abort(new java.util.concurrent.TimeoutException(
                     "no answer from the upstream within " + firstByteMs + " ms")), firstByteMs, java.util.concurrent.TimeUnit.MILLISECONDS);

@@ -78,7 +78,7 @@ final class Turn {
     void start() {
         sink.onClientGone(this::clientGone);
         long deadlineMs = f.upstream.config().requestDeadline().toMillis();
-        deadlineTimer = f.upstream.scheduler().schedule(this::deadlineReached, deadlineMs,
+        deadlineTimer = f.upstream.timers().schedule(this::deadlineReached, deadlineMs,
                 java.util.concurrent.TimeUnit.MILLISECONDS);
         failover.next();
     }

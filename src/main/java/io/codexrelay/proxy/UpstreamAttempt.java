@@ -139,7 +139,7 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
         }
         if (!lease.use(closed)) return; // the exchange ended meanwhile (Codex left): nothing to send
         long fbt = fwd.upstream.config().firstByteTimeout().toMillis();
-        firstByteTimer = fwd.upstream.scheduler().schedule(
+        firstByteTimer = fwd.upstream.timers().schedule(
                 () -> {
                     x.hung.add(lease.name());
                     upRequest.abort(new TimeoutException("no answer from the upstream within " + fbt + " ms"));

@@ -15,7 +15,6 @@ import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.util.thread.Scheduler;
 
 import java.util.HashSet;
 import java.util.Locale;
@@ -52,13 +51,33 @@ public final class UpstreamClient implements AutoCloseable {
     private final HttpClient http;
     private volatile RelayConfig.Upstream config;
 
+    private volatile RequestTimers timers;
+
+    /** A thread of the upstream client's pool: it reads the upstreams' answers and writes them to Codex. */
+    private static final class UpstreamThread extends Thread {
+        UpstreamThread(Runnable job) { super(job); }
+    }
+
+    /** Whether the current thread is one of the upstream client's (see {@link RelayServer}'s use of it). */
+    static boolean onUpstreamThread() { return Thread.currentThread() instanceof UpstreamThread; }
+
     public UpstreamClient(RelayConfig.Upstream config) {
         this.config = config;
         var ssl = new SslContextFactory.Client(false);
         ssl.setEndpointIdentificationAlgorithm("HTTPS");
         http = new HttpClient();
         http.setSslContextFactory(ssl);
-        QueuedThreadPool threads = new QueuedThreadPool(256, 2);
+        QueuedThreadPool threads = new QueuedThreadPool(256, 2) {
+            @Override
+            public Thread newThread(Runnable job) { // as Jetty's, as a thread that can be told apart
+                Thread t = new UpstreamThread(job);
+                t.setDaemon(isDaemon());
+                t.setPriority(getThreadsPriority());
+                t.setName(getName() + "-" + t.getId());
+                t.setContextClassLoader(UpstreamClient.class.getClassLoader());
+                return t;
+            }
+        };
         threads.setName("relay-upstream");
         threads.setReservedThreads(0); // as RelayServer's pool: the answers are handled on the selector, not handed off
         // As RelayServer's pool: after a burst, retire idle threads (up to 50 per 10 s) so their stacks are freed.
@@ -85,6 +104,7 @@ public final class UpstreamClient implements AutoCloseable {
 
     public void start() throws Exception {
         http.start();
+        timers = new RequestTimers(http.getScheduler());
         // The relay never answers an HTTP authentication challenge: a 401 is the upstream's verdict on the account's
         // credentials and must reach the relay as the answer it is. Jetty's client (it adds these on start) fails a
         // 401 without WWW-Authenticate as a "protocol violation" after the answer arrived, which made a rejected API
@@ -100,7 +120,8 @@ public final class UpstreamClient implements AutoCloseable {
 
     public RelayConfig.Upstream config() { return config; }
 
-    public Scheduler scheduler() { return http.getScheduler(); }
+    /** The timers of requests in flight (deadlines, first-byte timeouts); set once started. */
+    RequestTimers timers() { return timers; }
 
     /** The client's thread pool, for the rare step of a request that may block (never the selector). */
     public java.util.concurrent.Executor executor() { return http.getExecutor(); }
@@ -182,6 +203,8 @@ public final class UpstreamClient implements AutoCloseable {
 
     @Override
     public void close() {
+        RequestTimers t = timers;
+        if (t != null) t.stop();
         try {
             http.stop();
         } catch (Exception ignored) {
