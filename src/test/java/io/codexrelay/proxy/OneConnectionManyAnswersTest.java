@@ -1,0 +1,149 @@
+package io.codexrelay.proxy;
+
+import io.codexrelay.config.ClientKey;
+import io.codexrelay.testing.FakeUpstream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Several answers on one Codex connection, read off the wire. When an answer ends on the upstream's thread, that
+ * thread (not a pool thread) reads Codex's next request (RelayServer's pool); and the pass-through writes every event
+ * that has already arrived in one write (StreamGate). Whatever the timing, each answer must carry exactly the
+ * upstream's events, in order, once, and the next request on the connection must be served, also when Codex sent it
+ * before the previous answer ended (pipelined: it is already in the buffer when the answer ends).
+ */
+class OneConnectionManyAnswersTest {
+    @TempDir Path dir;
+    RelayHarness h;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        h = new RelayHarness(dir);
+        h.chatgpt("A", 1, null);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        h.close();
+    }
+
+    @Test
+    void requestsOneAfterAnotherOnOneConnectionEachGetTheirWholeStream() throws Exception {
+        h.fake.setDefault(FakeUpstream.slowSuccess("burst", 40, 0));
+        h.startServer();
+        try (Socket s = new Socket("127.0.0.1", h.relay.port())) {
+            s.setSoTimeout(20_000);
+            for (int i = 0; i < 20; i++) {
+                s.getOutputStream().write(request("m" + i));
+                s.getOutputStream().flush();
+                assertWholeStream(readAnswer(s.getInputStream()), 40);
+            }
+        }
+        assertThat(h.fake.responsesRequests()).hasSize(20);
+    }
+
+    @Test
+    void pipelinedRequestsAreAllServedInOrder() throws Exception {
+        h.fake.setDefault(FakeUpstream.slowSuccess("piped", 12, 1));
+        h.startServer();
+        try (Socket s = new Socket("127.0.0.1", h.relay.port())) {
+            s.setSoTimeout(20_000);
+            ByteArrayOutputStream all = new ByteArrayOutputStream();
+            for (int i = 0; i < 5; i++) all.write(request("p" + i));
+            OutputStream out = s.getOutputStream();
+            out.write(all.toByteArray()); // five requests in one write
+            out.flush();
+            for (int i = 0; i < 5; i++) assertWholeStream(readAnswer(s.getInputStream()), 12);
+        }
+        List<String> models = new ArrayList<>();
+        h.fake.responsesRequests().forEach(r -> models.add(r.json().path("model").asText()));
+        assertThat(models).containsExactly("p0", "p1", "p2", "p3", "p4");
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private static void assertWholeStream(String body, int deltas) throws IOException {
+        List<String> types = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
+        for (String block : body.split("\n\n")) {
+            for (String line : block.split("\n")) {
+                if (!line.startsWith("data: ")) continue;
+                var json = JSON.readTree(line.substring(6));
+                types.add(json.path("type").asText());
+                if ("response.output_text.delta".equals(json.path("type").asText())) text.append(json.path("delta").asText());
+            }
+        }
+        assertThat(types.get(0)).isEqualTo("response.created");
+        assertThat(types.get(types.size() - 1)).isEqualTo("response.completed");
+        assertThat(types.stream().filter("response.output_text.delta"::equals).count()).isEqualTo(deltas);
+        assertThat(types.stream().filter("response.completed"::equals).count()).isEqualTo(1);
+        assertThat(body).endsWith("\n\n");
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < deltas; i++) expected.append('d').append(i).append(' ');
+        assertThat(text.toString()).as("the deltas, each once, in order").isEqualTo(expected.toString());
+    }
+
+    private byte[] request(String model) {
+        byte[] body = RelayHarness.body(model).getBytes(StandardCharsets.UTF_8);
+        String head = "POST /v1/responses HTTP/1.1\r\nHost: 127.0.0.1:" + h.relay.port() + "\r\n"
+                + "Content-Type: application/json\r\nAccept: text/event-stream\r\n"
+                + ClientKey.HEADER + ": " + h.key.value() + "\r\nsession-id: sess-pipe\r\n"
+                + "Content-Length: " + body.length + "\r\n\r\n";
+        byte[] h0 = head.getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[h0.length + body.length];
+        System.arraycopy(h0, 0, out, 0, h0.length);
+        System.arraycopy(body, 0, out, h0.length, body.length);
+        return out;
+    }
+
+    /**
+     * One HTTP/1.1 answer (status 200), its body decoded: chunked, or with a Content-Length when the upstream's whole
+     * answer had arrived before the relay committed it.
+     */
+    private static String readAnswer(InputStream in) throws IOException {
+        String status = line(in);
+        assertThat(status).startsWith("HTTP/1.1 200");
+        boolean chunked = false;
+        int length = -1;
+        for (String l = line(in); !l.isEmpty(); l = line(in)) {
+            String lower = l.toLowerCase();
+            if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) chunked = true;
+            if (lower.startsWith("content-length:")) length = Integer.parseInt(l.substring(15).trim());
+        }
+        assertThat(chunked || length >= 0).as("an answer with a length or chunks").isTrue();
+        if (!chunked) return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (true) {
+            int size = Integer.parseInt(line(in).trim(), 16);
+            if (size == 0) {
+                assertThat(line(in)).isEmpty();
+                return body.toString(StandardCharsets.UTF_8);
+            }
+            body.write(in.readNBytes(size));
+            assertThat(line(in)).isEmpty();
+        }
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) throw new IOException("connection closed after: " + b);
+            if (c != '\r') b.append((char) c);
+        }
+        return b.toString();
+    }
+}
