@@ -41,6 +41,8 @@ final class RequestBody implements Runnable, org.eclipse.jetty.util.thread.Invoc
     private int pieceUsed;
     private long reserved;
     private long seen;
+    /** The first piece's size: the declared length when it is smaller than {@link #FIRST_PIECE}. */
+    private final int firstPiece;
     /** Runs once, the first time the body is not all there and the read loop has to wait for more (may be null). */
     private Runnable beforeFirstWait;
 
@@ -54,6 +56,10 @@ final class RequestBody implements Runnable, org.eclipse.jetty.util.thread.Invoc
         this.overLimit = overLimit;
         this.overBudget = overBudget;
         this.failed = failed;
+        // A small declared length is believed for the first piece only (it cannot pin more than 16 KiB): most
+        // requests are a few kB, and a piece of exactly their size is kept as the body without a second copy.
+        long declared = request.getLength();
+        this.firstPiece = declared > 0 && declared < FIRST_PIECE ? (int) declared : FIRST_PIECE;
     }
 
     /**
@@ -136,7 +142,7 @@ final class RequestBody implements Runnable, org.eclipse.jetty.util.thread.Invoc
         while (buf.hasRemaining()) {
             if (piece == null || pieceUsed == piece.length) {
                 if (piece != null) pieces.add(piece);
-                int size = piece == null ? FIRST_PIECE : Math.min(LARGEST_PIECE, piece.length * 2);
+                int size = piece == null ? firstPiece : Math.min(LARGEST_PIECE, Math.max(FIRST_PIECE, piece.length * 2));
                 if (!budget.tryReserve(size)) return false;
                 reserved += size;
                 piece = new byte[size];

@@ -232,6 +232,25 @@ class FaultsTest {
     }
 
     @Test
+    void aSmallDeclaredLengthReservesOnlyThatMuch() throws Exception {
+        h.chatgpt("A", 1, null);
+        h.startServer();
+        try (Socket s = new Socket("127.0.0.1", h.relay.port())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\n" + ClientKey.HEADER + ": " + h.key.value()
+                    + "\r\ncontent-type: application/json\r\ncontent-length: 300\r\n\r\n{").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            RelayHarness.await("the first byte is kept", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() > 0);
+            assertThat(h.relay.bodyMemoryInUse()).as("a piece of the declared 300 bytes, not 16 KiB").isEqualTo(300);
+        }
+        RelayHarness.await("the budget is free after the client left", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() == 0);
+        // and a whole small body still goes upstream byte for byte
+        String body = RelayHarness.body("small");
+        assertThat(h.post(body).statusCode()).isEqualTo(200);
+        assertThat(h.fake.responsesRequests().get(0).bodyText()).isEqualTo(body);
+    }
+
+    @Test
     void aBodyThatStopsArrivingGetsA408AndHoldsNothing() throws Exception {
         h.withConfig(java.util.Map.of("server.body_timeout_ms", 300L));
         h.chatgpt("A", 1, null);
