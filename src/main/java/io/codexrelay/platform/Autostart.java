@@ -368,7 +368,7 @@ public final class Autostart {
      */
     public static final List<String> LEAN_JVM = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx128m", "-Xss512k",
             "-XX:TieredStopAtLevel=1", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:-ShrinkHeapInSteps",
-            "-Dorg.eclipse.jetty.util.referencesPerCacheLine=16");
+            "-Dorg.eclipse.jetty.util.referencesPerCacheLine=16", "-XX:-UsePerfData");
 
     /**
      * How this process was started, as a command that starts it again: the running JVM with {@link #LEAN_JVM}, {@code -jar}

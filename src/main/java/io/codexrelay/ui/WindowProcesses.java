@@ -28,7 +28,7 @@ final class WindowProcesses implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WindowProcesses.class);
     /** Options of a window process: a small heap and the quick-starting compiler; it lives as long as its window. */
     static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Xss512k", "-XX:TieredStopAtLevel=1",
-            "-Xmx256m");
+            "-Xmx256m", "-XX:-UsePerfData");
 
     /** What a window is started with: the command line before the window's own arguments. */
     private final List<String> launcher;

@@ -68,6 +68,12 @@ class InstallerFilesTest {
                 .doesNotContain("warning").doesNotContain("ignoring").doesNotContain("unrecognized");
     }
 
+    /** The daemon started at login (and by `codex on`) runs with the launcher's options, not a copy that drifted. */
+    @Test
+    void startAtLoginUsesTheLaunchersOptions() throws Exception {
+        assertThat(io.codexrelay.platform.Autostart.LEAN_JVM).containsExactlyElementsOf(leanOptions());
+    }
+
     @Test
     void launcherRunsJavaWithLeanOptionsThenUserOptionsThenJarAndArguments(@TempDir Path tmp) throws Exception {
         Path jdk = fakeJdk(tmp);
