@@ -97,7 +97,7 @@ public final class SessionsWindow {
                 }
             });
             // started by the tray (its process): its menu entry chosen again brings this window forward
-            StandaloneWindow.listenForFront(() -> WindowMemory.bringForward(f));
+            StandaloneWindow.listenForFront(System.in, () -> WindowMemory.bringForward(f));
         });
         closed.await();
     }

@@ -28,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
 
 /**
  * One of the tray's windows (Settings or the request log) shown in a process of its own ({@code codex-relay window
@@ -75,20 +76,24 @@ final class StandaloneWindow {
                     SettingsWindow w = new SettingsWindow(control, tasks, desktop.startAtLogin(), memory, clock, zone, env, icons, changes -> { });
                     frame.set(w.frame());
                     front.set(() -> w.show(-1));
-                    follow.scheduleWithFixedDelay(followPool(control, w), FOLLOW_MS, FOLLOW_MS, TimeUnit.MILLISECONDS);
+                    follow.scheduleWithFixedDelay(followPool(control, (changed, pool) -> SwingUtilities.invokeLater(() -> {
+                        if (changed) w.poolChanged();
+                        w.poolUpdated(pool);
+                    })), FOLLOW_MS, FOLLOW_MS, TimeUnit.MILLISECONDS);
                     w.show(-1);
                 } else {
                     LogWindow w = new LogWindow(control, tasks, memory, clock, zone, icons);
                     frame.set(w.frame());
                     front.set(w::show);
-                    follow.scheduleWithFixedDelay(followLog(control, w), FOLLOW_MS, FOLLOW_MS, TimeUnit.MILLISECONDS);
+                    follow.scheduleWithFixedDelay(followLog(control, () -> SwingUtilities.invokeLater(w::requestFinished)),
+                            FOLLOW_MS, FOLLOW_MS, TimeUnit.MILLISECONDS);
                     w.show();
                 }
                 frame.get().addWindowListener(new WindowAdapter() {
                     @Override public void windowClosed(WindowEvent e) { closed.countDown(); }
                 });
             });
-            listenForFront(front.get());
+            listenForFront(System.in, front.get());
             closed.await();
         } finally {
             follow.shutdownNow();
@@ -96,8 +101,12 @@ final class StandaloneWindow {
         }
     }
 
-    /** The pool as the tray would pass it on: every snapshot to the open window, a changed account list as a change. */
-    private static Runnable followPool(ControlApi control, SettingsWindow w) {
+    /**
+     * One round of following the pool, as the tray would pass it on: {@code onRound} gets every snapshot, with true when
+     * the account list changed since the last round (the Accounts tab then reloads). A daemon that cannot answer is
+     * skipped: the window keeps what it shows and the next round tries again.
+     */
+    static Runnable followPool(ControlApi control, BiConsumer<Boolean, PoolStatus> onRound) {
         List<String> names = new ArrayList<>();
         return () -> {
             try {
@@ -106,24 +115,21 @@ final class StandaloneWindow {
                 boolean changed = !names.isEmpty() && !names.equals(now);
                 names.clear();
                 names.addAll(now);
-                SwingUtilities.invokeLater(() -> {
-                    if (changed) w.poolChanged();
-                    w.poolUpdated(pool);
-                });
+                onRound.accept(changed, pool);
             } catch (Exception e) {
                 // the daemon stopped or is busy: the window keeps what it shows; the next round tries again
             }
         };
     }
 
-    /** New rows of the request log: the newest row's id changing is the daemon's "request finished". */
-    private static Runnable followLog(ControlApi control, LogWindow w) {
+    /** One round of following the request log: the newest row's id changing is the daemon's "request finished". */
+    static Runnable followLog(ControlApi control, Runnable onNewRows) {
         long[] newest = {Long.MIN_VALUE};
         return () -> {
             try {
                 List<RequestView> last = control.recentRequests(1);
                 long id = last.isEmpty() ? -1 : last.get(0).id();
-                if (newest[0] != Long.MIN_VALUE && id != newest[0]) SwingUtilities.invokeLater(w::requestFinished);
+                if (newest[0] != Long.MIN_VALUE && id != newest[0]) onNewRows.run();
                 newest[0] = id;
             } catch (Exception e) {
                 // as above
@@ -131,10 +137,13 @@ final class StandaloneWindow {
         };
     }
 
-    /** "front" on standard input brings the window forward; the tray writes it when its menu entry is chosen again. */
-    static void listenForFront(Runnable front) {
+    /**
+     * "front" on {@code input} (standard input) brings the window forward on the event thread; the tray writes it when
+     * its menu entry is chosen again.
+     */
+    static void listenForFront(java.io.InputStream input, Runnable front) {
         Thread t = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(input, StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null) {
                     if (line.strip().equals("front")) SwingUtilities.invokeLater(front);

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /** A test double of the relay for UI model tests: accounts, pin/auto/pause and Codex routing held in memory. */
-final class InMemoryControl implements ControlApi {
+class InMemoryControl implements ControlApi {
     final List<AccountStatus> accounts = new ArrayList<>();
     final Map<String, Object> config = new LinkedHashMap<>(RelayConfig.defaults().values());
     final List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
