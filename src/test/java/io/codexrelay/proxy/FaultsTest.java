@@ -220,12 +220,7 @@ class FaultsTest {
         h.withConfig(java.util.Map.of("server.max_body_mb", 64L));
         h.chatgpt("A", 1, null);
         h.startServer();
-        try (Socket s = new Socket("127.0.0.1", h.relay.port())) {
-            OutputStream out = s.getOutputStream();
-            out.write(("POST /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\n" + ClientKey.HEADER + ": " + h.key.value()
-                    + "\r\ncontent-type: application/json\r\ncontent-length: 33000000\r\n\r\n{").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            RelayHarness.await("the first byte is kept", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() > 0);
+        try (Socket s = firstByteOfABody(33_000_000)) {
             assertThat(h.relay.bodyMemoryInUse()).as("one first piece, not 33 MB").isEqualTo(16 * 1024);
         }
         RelayHarness.await("the budget is free after the client left", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() == 0);
@@ -235,12 +230,7 @@ class FaultsTest {
     void aSmallDeclaredLengthReservesOnlyThatMuch() throws Exception {
         h.chatgpt("A", 1, null);
         h.startServer();
-        try (Socket s = new Socket("127.0.0.1", h.relay.port())) {
-            OutputStream out = s.getOutputStream();
-            out.write(("POST /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\n" + ClientKey.HEADER + ": " + h.key.value()
-                    + "\r\ncontent-type: application/json\r\ncontent-length: 300\r\n\r\n{").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            RelayHarness.await("the first byte is kept", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() > 0);
+        try (Socket s = firstByteOfABody(300)) {
             assertThat(h.relay.bodyMemoryInUse()).as("a piece of the declared 300 bytes, not 16 KiB").isEqualTo(300);
         }
         RelayHarness.await("the budget is free after the client left", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() == 0);
@@ -248,6 +238,17 @@ class FaultsTest {
         String body = RelayHarness.body("small");
         assertThat(h.post(body).statusCode()).isEqualTo(200);
         assertThat(h.fake.responsesRequests().get(0).bodyText()).isEqualTo(body);
+    }
+
+    /** A request whose headers declare {@code length} bytes and whose body has sent one, once the relay kept that byte. */
+    private Socket firstByteOfABody(long length) throws Exception {
+        Socket s = new Socket("127.0.0.1", h.relay.port());
+        OutputStream out = s.getOutputStream();
+        out.write(("POST /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\n" + ClientKey.HEADER + ": " + h.key.value()
+                + "\r\ncontent-type: application/json\r\ncontent-length: " + length + "\r\n\r\n{").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        RelayHarness.await("the first byte is kept", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() > 0);
+        return s;
     }
 
     @Test

@@ -74,6 +74,57 @@ class OneConnectionManyAnswersTest {
         assertThat(models).containsExactly("p0", "p1", "p2", "p3", "p4");
     }
 
+    /**
+     * Events that arrive together leave together: an upstream that sends its whole answer, 40 deltas each in its own
+     * HTTP chunk, in one write (so the relay reads it in one go) is answered to Codex in one write, not 45. Without
+     * the gathering the held events went out first and then every chunk on its own (45 chunks).
+     */
+    @Test
+    void eventsThatArriveTogetherLeaveInOneWrite() throws Exception {
+        java.util.List<String> events = FakeUpstream.slowSuccess("together", 40, 0).events();
+        StringBuilder chunked = new StringBuilder("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n");
+        for (String e : events) {
+            int n = e.getBytes(StandardCharsets.UTF_8).length;
+            chunked.append(Integer.toHexString(n)).append("\r\n").append(e).append("\r\n");
+        }
+        chunked.append("0\r\n\r\n");
+        byte[] answer = chunked.toString().getBytes(StandardCharsets.UTF_8);
+        try (java.net.ServerSocket upstream = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                try (Socket c = upstream.accept()) {
+                    readRequest(c.getInputStream());
+                    c.getOutputStream().write(answer); // the whole answer in one write
+                    c.getOutputStream().flush();
+                    c.getInputStream().read(); // until the relay closes or the test ends
+                } catch (IOException e) {
+                    // the test ended
+                }
+            }, "one-write-upstream");
+            t.setDaemon(true);
+            t.start();
+            h.apiKey("K", 0, "http://127.0.0.1:" + upstream.getLocalPort() + "/v1", null);
+            h.startServer();
+            try (Socket s = new Socket("127.0.0.1", h.relay.port())) {
+                s.setSoTimeout(20_000);
+                s.getOutputStream().write(request("together"));
+                s.getOutputStream().flush();
+                List<Integer> writes = new ArrayList<>();
+                String body = readAnswer(s.getInputStream(), writes);
+                assertWholeStream(body, 40);
+                assertThat(writes).as("pieces of the answer to Codex (one per write: chunks, or one with a length)").hasSize(1);
+            }
+        }
+    }
+
+    /** Reads a request's head and its Content-Length body. */
+    private static void readRequest(InputStream in) throws IOException {
+        int length = 0;
+        for (String l = line(in); !l.isEmpty(); l = line(in)) {
+            if (l.toLowerCase().startsWith("content-length:")) length = Integer.parseInt(l.substring(15).trim());
+        }
+        in.readNBytes(length);
+    }
+
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private static void assertWholeStream(String body, int deltas) throws IOException {
@@ -115,6 +166,11 @@ class OneConnectionManyAnswersTest {
      * answer had arrived before the relay committed it.
      */
     private static String readAnswer(InputStream in) throws IOException {
+        return readAnswer(in, new ArrayList<>());
+    }
+
+    /** As {@link #readAnswer(InputStream)}; {@code pieces} gets the size of each chunk (or of the whole body). */
+    private static String readAnswer(InputStream in, List<Integer> pieces) throws IOException {
         String status = line(in);
         assertThat(status).startsWith("HTTP/1.1 200");
         boolean chunked = false;
@@ -125,7 +181,10 @@ class OneConnectionManyAnswersTest {
             if (lower.startsWith("content-length:")) length = Integer.parseInt(l.substring(15).trim());
         }
         assertThat(chunked || length >= 0).as("an answer with a length or chunks").isTrue();
-        if (!chunked) return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+        if (!chunked) {
+            pieces.add(length);
+            return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+        }
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         while (true) {
             int size = Integer.parseInt(line(in).trim(), 16);
@@ -133,6 +192,7 @@ class OneConnectionManyAnswersTest {
                 assertThat(line(in)).isEmpty();
                 return body.toString(StandardCharsets.UTF_8);
             }
+            pieces.add(size);
             body.write(in.readNBytes(size));
             assertThat(line(in)).isEmpty();
         }
