@@ -70,12 +70,15 @@ public final class AccountRepository {
         long now = clock.millis();
         long id = db.withConnection(c -> {
             try (var ps = c.prepareStatement("INSERT INTO accounts (name, kind, enabled, priority, max_concurrent, base_url, "
-                    + "secret_json, chatgpt_account_id, email, plan, source_codex_home, created_at_ms, updated_at_ms, wire, model_rules) "
-                    + "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", PreparedStatement.RETURN_GENERATED_KEYS)) {
+                    + "secret_json, chatgpt_account_id, email, plan, source_codex_home, created_at_ms, updated_at_ms, wire, model_rules, "
+                    + "websocket) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", PreparedStatement.RETURN_GENERATED_KEYS)) {
                 bind(ps, a);
                 ps.setLong(12, now);
                 ps.setLong(13, now);
                 bindWire(ps, a, 14);
+                // an API key's own transport when it comes with one (an imported or synced account)
+                Boolean ws = a.credentials() instanceof Credentials.ApiKey k ? k.websocket() : null;
+                if (ws == null) ps.setNull(16, Types.INTEGER); else ps.setInt(16, ws ? 1 : 0);
                 ps.executeUpdate();
                 try (var keys = ps.getGeneratedKeys()) {
                     keys.next();
@@ -117,7 +120,8 @@ public final class AccountRepository {
 
     /**
      * Stores whether the relay speaks WebSocket to this API-key account's upstream: true, false, or null for the
-     * pool-wide {@code websocket.api_key_upstream}. Like the client list, only this call changes it.
+     * pool-wide {@code websocket.api_key_upstream}. Like the client list, only this call changes it ({@link #insert} stores
+     * what a new account comes with; {@link #update} leaves it).
      */
     public void setWebsocket(long id, Boolean websocket) throws StoreException {
         db.withConnection(c -> {

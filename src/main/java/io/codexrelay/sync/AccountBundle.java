@@ -80,6 +80,7 @@ public record AccountBundle(String writtenBy, Instant writtenAt, List<Entry> acc
                 s.put("key", k.key()).put("base_url", k.baseUrl()).put("wire", k.wire().label());
                 var rules = s.putArray("model_rules");
                 for (var r : k.modelRules()) rules.add(r.toString());
+                if (k.websocket() != null) s.put("websocket", k.websocket()); // absent: the pool-wide setting
             }
         }
         try {
@@ -101,7 +102,8 @@ public record AccountBundle(String writtenBy, Instant writtenAt, List<Entry> acc
                         ? new Credentials.ChatGptTokens(text(s, "id_token"), text(s, "access_token"), text(s, "refresh_token"),
                             text(s, "account_id"), instant(s, "last_refresh"))
                         : new Credentials.ApiKey(text(s, "key"), text(s, "base_url"),
-                            io.codexrelay.account.Wire.fromLabel(text(s, "wire")), modelRules(s.path("model_rules")));
+                            io.codexrelay.account.Wire.fromLabel(text(s, "wire")), modelRules(s.path("model_rules")),
+                            s.hasNonNull("websocket") ? s.get("websocket").asBoolean() : null);
                 String identity = identity(c);
                 if (!identity.equals(n.path("identity").asText())) throw new IllegalArgumentException("identity mismatch");
                 list.add(new Entry(identity, text(n, "name"), kind, n.path("enabled").asBoolean(true), n.path("priority").asInt(100),

@@ -69,6 +69,25 @@ class SealedFileAndMergeTest {
         assertThat(added.inserts()).singleElement().satisfies(a -> assertThat(a.name()).isEqualTo("k-2"));
     }
 
+    /** An API key's own WebSocket setting travels with it (on, off, or absent: the pool-wide setting). */
+    @Test
+    void anApiKeysWebSocketSettingSurvivesTheFile() throws Exception {
+        List<Account> keys = new java.util.ArrayList<>();
+        Boolean[] settings = {Boolean.TRUE, Boolean.FALSE, null};
+        for (int i = 0; i < settings.length; i++) {
+            keys.add(new Account(i + 1, "k" + i, Account.Kind.API_KEY, true, 100, null,
+                    new Credentials.ApiKey("sk-" + i, "https://x/v1", io.codexrelay.account.Wire.RESPONSES, List.of(), settings[i]),
+                    null, null, null, T1, T1));
+        }
+        AccountBundle read = AccountBundle.fromJson(bundleOf("laptop", keys.toArray(Account[]::new)).toJson());
+        assertThat(read.accounts()).extracting(e -> ((Credentials.ApiKey) e.credentials()).websocket())
+                .containsExactly(Boolean.TRUE, Boolean.FALSE, null);
+        // and an account added by an import or a sync keeps it
+        var plan = AccountMerge.plan(List.of(), read, null, "desk", T2);
+        assertThat(plan.inserts()).extracting(a -> ((Credentials.ApiKey) a.credentials()).websocket())
+                .containsExactly(Boolean.TRUE, Boolean.FALSE, null);
+    }
+
     @Test
     void syncUsesTheLastAgreementToTellRemovalsFromAdditionsAndWarnsAboutDoubleRefresh() throws Exception {
         Account a = chatgpt(1, "pro", "t1", T1, 100, T1);

@@ -146,6 +146,7 @@ class WebDavSyncTest {
         writeAuth(tmp.resolve("codex-a"), "acct-pat", "access-old-AAAA", "refresh-old", "2026-01-01T00:00:00Z");
         assertThat(a.run("accounts", "import-codex", "--codex-home", tmp.resolve("codex-a").toString(), "--name", "pat").exit()).isZero();
         assertThat(a.run("accounts", "add-key", "--name", "k1", "--key-env", "KEY1").exit()).isZero();
+        assertThat(a.run("accounts", "set", "k1", "--websocket", "on").exit()).isZero();
         Path file = tmp.resolve("accounts.crypt");
         Cli.Result ex = a.run("accounts", "export", "--to", file.toString(), "--passphrase-env", "PASS");
         assertThat(ex.exit()).as(ex.toString()).isZero();
@@ -157,6 +158,8 @@ class WebDavSyncTest {
         assertThat(accounts(c)).isEmpty();
         assertThat(c.run("accounts", "import", file.toString(), "--passphrase-env", "PASS", "--yes").exit()).isZero();
         assertThat(accounts(c)).containsKeys("pat", "k1");
+        assertThat(accounts(c).get("k1").get("websocket").asBoolean()).as("the key's own WebSocket setting came along").isTrue();
+        assertThat(accounts(c).get("pat").get("websocket").isNull()).isTrue();
 
         // c refreshes; importing the older file again keeps c's newer tokens
         writeAuth(tmp.resolve("codex-c"), "acct-pat", "access-new-CCCC", "refresh-new", "2026-03-01T00:00:00Z");
