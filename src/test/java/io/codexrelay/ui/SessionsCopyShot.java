@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Child process of {@link SessionsWindowXvfbTest}'s copy test: opens the real Sessions window (real dialogs), selects
  * the first session, and prints where things are on screen so the test can click them with xdotool:
  * {@code SELECTED <id> <rollout>}, {@code BUTTON <x> <y>} (Copy to home…), and for every dialog that opens
- * {@code DIALOG <title>} followed by {@code OPTION <label> <x> <y>} per button, and {@code CLOSED <title>} when it
+ * {@code DIALOG <title>} followed by {@code OPTION <label> <x> <y> <x in dialog> <y in dialog>} per button, and {@code CLOSED <title>} when it
  * closes; "where" on stdin prints the showing dialogs' buttons again ({@code AT <title>}, OPTION lines,
  * {@code WHERE-END}). Exits when the window is closed.
  */
@@ -122,7 +122,11 @@ public final class SessionsCopyShot {
         for (Component k : c.getComponents()) {
             if (k instanceof AbstractButton b && b.isShowing()) {
                 Point p = b.getLocationOnScreen();
-                sb.append("OPTION ").append(b.getText()).append(' ').append(p.x + b.getWidth() / 2).append(' ').append(p.y + b.getHeight() / 2).append('\n');
+                // and where it is inside its dialog: the test can add that to where X has the dialog's window, when the
+                // screen position Java reports is not where the window is (seen under Xvfb with no window manager)
+                Point r = SwingUtilities.convertPoint(b, b.getWidth() / 2, b.getHeight() / 2, SwingUtilities.getWindowAncestor(b));
+                sb.append("OPTION ").append(b.getText()).append(' ').append(p.x + b.getWidth() / 2).append(' ').append(p.y + b.getHeight() / 2)
+                        .append(' ').append(r.x).append(' ').append(r.y).append('\n');
             } else if (k instanceof Container sub) {
                 buttons(sub, sb);
             }

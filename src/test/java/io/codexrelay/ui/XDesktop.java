@@ -264,6 +264,32 @@ final class XDesktop implements AutoCloseable {
         return new Rectangle(v.get("X"), v.get("Y"), v.get("WIDTH"), v.get("HEIGHT"));
     }
 
+    /** The name of the window under the pointer (what a click there reaches), for a failure message. */
+    String windowUnderPointer() {
+        String id = null;
+        for (String l : xdotool("getmouselocation", "--shell").split("\n")) {
+            if (l.startsWith("WINDOW=")) id = l.substring(7).strip();
+        }
+        if (id == null || !id.matches("\\d+")) return "(none)";
+        return id + " '" + xdotool("getwindowname", id).strip() + "'";
+    }
+
+    /** Raises every visible window whose name is exactly {@code name} above the others (no window manager here). */
+    void raise(String name) {
+        for (String w : named(name)) xdotool("windowraise", w);
+    }
+
+    /** Where X has the (last) visible window named exactly {@code name}, if there is one. */
+    Optional<Rectangle> whereIs(String name) {
+        List<String> w = named(name);
+        return w.isEmpty() ? Optional.empty() : Optional.of(geometry(w.get(w.size() - 1)));
+    }
+
+    private List<String> named(String name) {
+        String regex = name.replaceAll("([.^$*+?()\\[\\]{}|\\\\])", "\\\\$1"); // xdotool's names are POSIX regexes
+        return windows("--name", "^" + regex + "$");
+    }
+
     void click(int x, int y) {
         xdotool("mousemove", Integer.toString(x), Integer.toString(y), "click", "1");
     }
