@@ -56,9 +56,9 @@ final class SseLeg implements UpstreamLeg, org.eclipse.jetty.client.Response.Lis
      * ({@code upstream.first_byte_timeout_ms}, as over HTTP) aborts it with a {@link java.util.concurrent.TimeoutException},
      * which the listener hears as {@code onGone}: a hung upstream fails over instead of holding Codex's turn.
      */
-    void start(RequestTimers scheduler, long firstByteMs) {
-        if (scheduler != null && firstByteMs > 0) {
-            firstByteTimer = scheduler.schedule(() -> request.abort(new java.util.concurrent.TimeoutException(
+    void start(RequestTimers timers, long firstByteMs) {
+        if (timers != null && firstByteMs > 0) {
+            firstByteTimer = timers.schedule(() -> request.abort(new java.util.concurrent.TimeoutException(
                     "no answer from the upstream within " + firstByteMs + " ms")), firstByteMs, java.util.concurrent.TimeUnit.MILLISECONDS);
         }
         request.send(this);

@@ -45,8 +45,7 @@ class OneConnectionManyAnswersTest {
     void requestsOneAfterAnotherOnOneConnectionEachGetTheirWholeStream() throws Exception {
         h.fake.setDefault(FakeUpstream.slowSuccess("burst", 40, 0));
         h.startServer();
-        try (Socket s = new Socket("127.0.0.1", h.relay.port())) {
-            s.setSoTimeout(20_000);
+        try (Socket s = codexConnection()) {
             for (int i = 0; i < 20; i++) {
                 s.getOutputStream().write(request("m" + i));
                 s.getOutputStream().flush();
@@ -60,8 +59,7 @@ class OneConnectionManyAnswersTest {
     void pipelinedRequestsAreAllServedInOrder() throws Exception {
         h.fake.setDefault(FakeUpstream.slowSuccess("piped", 12, 1));
         h.startServer();
-        try (Socket s = new Socket("127.0.0.1", h.relay.port())) {
-            s.setSoTimeout(20_000);
+        try (Socket s = codexConnection()) {
             ByteArrayOutputStream all = new ByteArrayOutputStream();
             for (int i = 0; i < 5; i++) all.write(request("p" + i));
             OutputStream out = s.getOutputStream();
@@ -104,8 +102,7 @@ class OneConnectionManyAnswersTest {
             t.start();
             h.apiKey("K", 0, "http://127.0.0.1:" + upstream.getLocalPort() + "/v1", null);
             h.startServer();
-            try (Socket s = new Socket("127.0.0.1", h.relay.port())) {
-                s.setSoTimeout(20_000);
+            try (Socket s = codexConnection()) {
                 s.getOutputStream().write(request("together"));
                 s.getOutputStream().flush();
                 List<Integer> writes = new ArrayList<>();
@@ -114,6 +111,13 @@ class OneConnectionManyAnswersTest {
                 assertThat(writes).as("pieces of the answer to Codex (one per write: chunks, or one with a length)").hasSize(1);
             }
         }
+    }
+
+    /** One connection to the relay, as Codex keeps it, with a read timeout so a lost answer fails the test. */
+    private Socket codexConnection() throws IOException {
+        Socket s = new Socket("127.0.0.1", h.relay.port());
+        s.setSoTimeout(20_000);
+        return s;
     }
 
     /** Reads a request's head and its Content-Length body. */

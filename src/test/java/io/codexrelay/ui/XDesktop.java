@@ -276,18 +276,17 @@ final class XDesktop implements AutoCloseable {
 
     /** Raises every visible window whose name is exactly {@code name} above the others (no window manager here). */
     void raise(String name) {
-        for (String w : named(name)) xdotool("windowraise", w);
+        for (String w : windows("--name", exactName(name))) xdotool("windowraise", w);
     }
 
     /** Where X has the (last) visible window named exactly {@code name}, if there is one. */
     Optional<Rectangle> whereIs(String name) {
-        List<String> w = named(name);
-        return w.isEmpty() ? Optional.empty() : Optional.of(geometry(w.get(w.size() - 1)));
+        return window("--name", exactName(name)).map(this::geometry);
     }
 
-    private List<String> named(String name) {
-        String regex = name.replaceAll("([.^$*+?()\\[\\]{}|\\\\])", "\\\\$1"); // xdotool's names are POSIX regexes
-        return windows("--name", "^" + regex + "$");
+    /** An xdotool name pattern (a POSIX regex) matching exactly {@code name}. */
+    private static String exactName(String name) {
+        return "^" + name.replaceAll("([.^$*+?()\\[\\]{}|\\\\])", "\\\\$1") + "$";
     }
 
     void click(int x, int y) {
