@@ -21,6 +21,7 @@ final class JsonPeek {
     /** The field of the JSON object in {@code b[from, to)}. */
     static String topLevelString(byte[] b, int from, int to, String field) {
         if (to <= from) return null;
+        if (!mayHold(b, from, to, field)) return null;
         try (JsonParser p = JSON.createParser(b, from, to - from)) {
             if (p.nextToken() != JsonToken.START_OBJECT) return null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -33,5 +34,25 @@ final class JsonPeek {
             // the field was not in the part that parses
         }
         return null;
+    }
+
+    /**
+     * Whether the JSON in {@code b[from, to)} can hold a key {@code field} at all: its name in quotes appears, or a backslash-u
+     * escape does (a key may be spelt with escapes, which only the parser decodes). A byte scan, far
+     * cheaper than parsing: without it, a request with no {@code prompt_cache_key} (a script's, or Codex's with the
+     * session header) was parsed to its end, every message of the conversation included, to find nothing.
+     */
+    static boolean mayHold(byte[] b, int from, int to, String field) {
+        int n = field.length() + 2;
+        byte first = '"';
+        outer:
+        for (int i = from; i <= to - n; i++) {
+            if (b[i] != first) continue;
+            if (b[i + n - 1] != '"') continue;
+            for (int k = 0; k < n - 2; k++) if (b[i + 1 + k] != field.charAt(k)) continue outer;
+            return true;
+        }
+        for (int i = from; i < to - 1; i++) if (b[i] == '\\' && b[i + 1] == 'u') return true;
+        return false;
     }
 }

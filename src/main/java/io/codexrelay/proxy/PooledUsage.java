@@ -34,9 +34,12 @@ public final class PooledUsage {
 
     /** Whether an upstream response header is a quota header that the pool view replaces. */
     public static boolean isQuotaHeader(String name) {
-        String n = name.toLowerCase(Locale.ROOT);
-        return n.startsWith("x-codex-primary-") || n.startsWith("x-codex-secondary-") || n.startsWith("x-codex-credits-")
-                || n.equals("x-codex-active-limit");
+        return startsWithIgnoreCase(name, "x-codex-primary-") || startsWithIgnoreCase(name, "x-codex-secondary-")
+                || startsWithIgnoreCase(name, "x-codex-credits-") || name.equalsIgnoreCase("x-codex-active-limit");
+    }
+
+    private static boolean startsWithIgnoreCase(String s, String prefix) {
+        return s.regionMatches(true, 0, prefix, 0, prefix.length());
     }
 
     /** See {@link PoolView#view}. */

@@ -34,15 +34,21 @@ public final class RequestGuard {
         this.otherKeys = otherKeys;
     }
 
+    /** A value checked last, with its verdict (see {@link #checkSource}). */
+    private record Checked(String value, boolean ok) {}
+    private static final Checked NONE = new Checked(null, false);
+    private volatile Checked lastPeer = NONE;
+    private volatile Checked lastHost = NONE;
+
     /** Peer, Host and Origin checks (every route). Null when the request may pass. */
     public Refusal checkSource(Request request) {
-        if (!allowRemote && !isLoopbackPeer(Request.getRemoteAddr(request))) {
+        if (!allowRemote && !loopbackPeer(Request.getRemoteAddr(request))) {
             return new Refusal(403, "relay_remote_refused",
                     "codex-relay only answers programs on this machine. To serve other machines set server.allow_remote = true "
                             + "and server.listen in ~/.codex-relay/config.toml (every request still needs the client key).");
         }
         String host = request.getHeaders().get(HttpHeader.HOST);
-        if (!hostAllowed(host)) {
+        if (!hostAllowedMemo(host)) {
             return new Refusal(403, "relay_bad_host",
                     "codex-relay only answers to a loopback Host (localhost, 127.0.0.1, [::1]); this request came for '"
                             + (host == null ? "" : host) + "', which looks like DNS rebinding from a web page. "
@@ -55,6 +61,27 @@ public final class RequestGuard {
                             + "command talk to it.");
         }
         return null;
+    }
+
+    /*
+     * The peer address and the Host header are the same on nearly every request (Codex on 127.0.0.1), and checking
+     * them parses addresses: the last value of each is kept with its verdict (both checks are pure functions of the
+     * value; a race only means checking again).
+     */
+    private boolean loopbackPeer(String addr) {
+        Checked c = lastPeer;
+        if (addr != null && addr.equals(c.value())) return c.ok();
+        boolean ok = isLoopbackPeer(addr);
+        lastPeer = new Checked(addr, ok);
+        return ok;
+    }
+
+    private boolean hostAllowedMemo(String host) {
+        Checked c = lastHost;
+        if (host != null && host.equals(c.value())) return c.ok();
+        boolean ok = hostAllowed(host);
+        lastHost = new Checked(host, ok);
+        return ok;
     }
 
     /** The client-key check of proxied routes. Null when the key is right. */

@@ -140,16 +140,26 @@ final class ResponsesForwarder {
 
     /** Copies an upstream answer's headers for the client, with the pool's quota view in the {@code x-codex-*} headers. */
     void copyHeadersForCodex(HttpFields from, ClientSink to, Account served) {
-        copyHeaders(from, to.headers());
         QuotaSnapshot view;
         try {
             view = services.codexView(served);
         } catch (RuntimeException e) {
             log.debug("No pool view for the quota headers: {}", e.toString());
+            view = null;
+        }
+        var h = to.headers();
+        if (view == null) {
+            copyHeaders(from, h, false); // the upstream's own quota headers go through
             return;
         }
-        if (view == null) return;
-        var h = to.headers();
+        if (h.size() == 0) {
+            // One pass (this runs for every answer): the upstream's quota headers are left out as they are copied,
+            // and the pool's (distinct names) are added, not put, which would look each one up again.
+            copyHeaders(from, h, true);
+            PooledUsage.headers(view, clock.instant()).forEach(h::add);
+            return;
+        }
+        copyHeaders(from, h, false);
         List<String> drop = new ArrayList<>();
         for (HttpField f : h) if (PooledUsage.isQuotaHeader(f.getName())) drop.add(f.getName());
         for (String n : drop) h.remove(n);
@@ -162,10 +172,16 @@ final class ResponsesForwarder {
     }
 
     static void copyHeaders(HttpFields from, HttpFields.Mutable h) {
+        copyHeaders(from, h, false);
+    }
+
+    /** With {@code withoutQuota}, the {@code x-codex-*} quota headers are left out too. */
+    private static void copyHeaders(HttpFields from, HttpFields.Mutable h, boolean withoutQuota) {
         Set<String> connectionListed = UpstreamClient.connectionTokens(from);
         for (HttpField f : from) {
             String n = f.getLowerCaseName();
             if (UpstreamClient.DROPPED_RESPONSE_HEADERS.contains(n) || connectionListed.contains(n)) continue;
+            if (withoutQuota && PooledUsage.isQuotaHeader(n)) continue;
             h.add(f);
         }
     }

@@ -119,7 +119,10 @@ public final class SseTap {
             String t = dataType != null ? dataType : eventName;
             if ((COMPLETED.equals(t) || FAILED.equals(t)) && !lineOverflow) keepData(from);
         } else if (startsWith("event:")) {
-            eventName = new String(line, 6, lineLen - 6, StandardCharsets.UTF_8).trim();
+            int from = 6, to = lineLen;
+            while (from < to && (line[from] & 0xff) <= ' ') from++; // as String.trim: UTF-8's other bytes are >= 0x80
+            while (to > from && (line[to - 1] & 0xff) <= ' ') to--;
+            eventName = TypeNames.of(line, from, to);
         }
         lineLen = 0;
         lineOverflow = false;
@@ -185,10 +188,48 @@ public final class SseTap {
         int start = from + n;
         for (int i = start; i < to; i++) {
             byte c = b[i];
-            if (c == '"') return i == start ? null : new String(b, start, i - start, StandardCharsets.US_ASCII);
+            if (c == '"') return i == start ? null : TypeNames.of(b, start, i);
             if (c == '\\' || c < 0x20) return null; // escapes, control or non-ASCII bytes: the parser's job
         }
         return null;
+    }
+
+    /**
+     * The names of event types, shared by every stream: each event's type is read as a string (every event of every
+     * answer), and a stream has a handful of types, so the same few strings are made again and again. A small table
+     * keyed by the bytes hands back the string made last time. Races between streams are harmless (a slot holds an
+     * immutable string; a lost or overwritten slot only means a new string); names that are long or not plain ASCII
+     * are not kept.
+     */
+    static final class TypeNames {
+        private static final int SLOTS = 64; // a power of two
+        private static final int LONGEST = 64;
+        private static final String[] TABLE = new String[SLOTS];
+
+        private TypeNames() {}
+
+        /** The text of the ASCII bytes {@code b[from, to)} (UTF-8 otherwise). */
+        static String of(byte[] b, int from, int to) {
+            int n = to - from;
+            if (n > LONGEST) return new String(b, from, n, StandardCharsets.UTF_8);
+            int h = 0;
+            for (int i = from; i < to; i++) {
+                if (b[i] < 0) return new String(b, from, n, StandardCharsets.UTF_8);
+                h = 31 * h + b[i];
+            }
+            int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
+            String known = TABLE[slot];
+            if (known != null && same(known, b, from, n)) return known;
+            String made = new String(b, from, n, StandardCharsets.US_ASCII);
+            TABLE[slot] = made;
+            return made;
+        }
+
+        private static boolean same(String s, byte[] b, int from, int n) {
+            if (s.length() != n) return false;
+            for (int i = 0; i < n; i++) if (s.charAt(i) != b[from + i]) return false;
+            return true;
+        }
     }
 
     private JsonNode dataJson() {

@@ -193,7 +193,7 @@ public final class UpstreamClient implements AutoCloseable {
     static Set<String> connectionTokens(HttpFields fields) {
         Set<String> out = null; // most messages have no Connection header: no set per request and answer then
         for (HttpField f : fields) {
-            if (f.getHeader() == HttpHeader.CONNECTION || f.getLowerCaseName().equals("connection")) {
+            if (f.getHeader() == HttpHeader.CONNECTION || f.getName().equalsIgnoreCase("connection")) {
                 if (out == null) out = new HashSet<>();
                 for (String t : f.getValue().split(",")) out.add(t.trim().toLowerCase(Locale.ROOT));
             }

@@ -34,19 +34,30 @@ public final class LogText {
 
     private static String clean(String text, int max, boolean keepLines) {
         if (text == null) return null;
+        if (text.length() <= max && printableAscii(text)) return text; // nearly every value: nothing to make or cut
         StringBuilder sb = new StringBuilder(Math.min(text.length(), max + 8));
         for (int i = 0; i < text.length(); ) {
             int cp = text.codePointAt(i);
-            i += Character.charCount(cp);
+            int n = Character.charCount(cp);
+            i += n;
             boolean keep = keepLines && (cp == '\n' || cp == '\t');
-            String piece = !keep && unsafe(cp) ? String.format(java.util.Locale.ROOT, "\\u%04x", cp) : new String(Character.toChars(cp));
-            if (sb.length() + piece.length() > max) {
+            String escaped = !keep && unsafe(cp) ? String.format(java.util.Locale.ROOT, "\\u%04x", cp) : null;
+            if (sb.length() + (escaped != null ? escaped.length() : n) > max) {
                 sb.append('…');
                 return sb.toString();
             }
-            sb.append(piece);
+            if (escaped != null) sb.append(escaped);
+            else sb.appendCodePoint(cp);
         }
         return sb.toString();
+    }
+
+    private static boolean printableAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x7f) return false;
+        }
+        return true;
     }
 
     static boolean unsafe(int cp) {

@@ -88,6 +88,13 @@ class GuardAndRoutesTest {
         String resp = postWithHost("evil.example.com:" + h.relay.port());
         assertThat(resp).startsWith("HTTP/1.1 403").contains("relay_bad_host").contains("DNS rebinding");
         assertThat(h.fake.received()).isEmpty();
+        // the guard keeps the last Host with its verdict: an allowed one never lets the next, foreign one through,
+        // and a refused one never refuses the allowed one after it
+        String allowed = "127.0.0.1:" + h.relay.port();
+        assertThat(postWithHost(allowed)).doesNotContain("relay_bad_host");
+        assertThat(postWithHost("evil.example.com:" + h.relay.port())).startsWith("HTTP/1.1 403").contains("relay_bad_host");
+        assertThat(postWithHost("localhost.evil.com")).startsWith("HTTP/1.1 403").contains("relay_bad_host");
+        assertThat(postWithHost(allowed)).doesNotContain("relay_bad_host");
     }
 
     @Test

@@ -34,6 +34,29 @@ class RequestReadingTest {
     }
 
     @Test
+    void aKeySpeltWithEscapesIsStillFoundAndAnAbsentOneIsNotParsedFor() {
+        // "mod\\u0065l" is "model" to a JSON parser: the byte pre-scan must not rule it out
+        assertThat(RelayRoutes.modelOf(body("{\"mod\\u0065l\":\"gpt-5\"}"))).isEqualTo("gpt-5");
+        assertThat(RelayRoutes.threadKey(Map.<String, String>of()::get,
+                body("{\"input\":[],\"prompt_cache_k\\u0065y\":\"pck-2\"}"))).isEqualTo("pck-2");
+        // the pre-scan itself: the quoted name, or any backslash-u escape, may hold the key; nothing else can
+        assertThat(mayHold("{\"input\":[{\"text\":\"a model\"}]}", "model")).isFalse();
+        assertThat(mayHold("{\"model\":1}", "model")).isTrue();
+        assertThat(mayHold("{\"x\":\"\\u00e9\"}", "model")).isTrue();
+        assertThat(mayHold("{\"models\":1}", "model")).isFalse();
+        assertThat(RelayRoutes.modelOf(body("{\"input\":[{\"text\":\"a model\"}]}"))).isNull();
+        // a key cut at the end of the range is not there
+        byte[] cut = body("{\"a\":1,\"model\":\"x\"}");
+        assertThat(JsonPeek.mayHold(cut, 0, 13, "model")).isFalse();
+        assertThat(JsonPeek.mayHold(cut, 0, 14, "model")).isTrue();
+    }
+
+    private static boolean mayHold(String json, String field) {
+        byte[] b = body(json);
+        return JsonPeek.mayHold(b, 0, b.length, field);
+    }
+
+    @Test
     void typeOfReadsOnlyTopLevel() {
         byte[] j = "{\"item\":{\"type\":\"nested\"},\"type\":\"top\"}".getBytes(StandardCharsets.UTF_8);
         assertThat(SseTap.typeOf(j, 0, j.length)).isEqualTo("top");

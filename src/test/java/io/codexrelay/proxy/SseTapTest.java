@@ -27,6 +27,32 @@ class SseTapTest {
     }
 
     @Test
+    void eventTypeNamesAreReadOnceAndHandedBackForTheSameBytes() {
+        byte[] a = "xx response.output_text.delta yy".getBytes(StandardCharsets.UTF_8);
+        String first = SseTap.TypeNames.of(a, 3, 29);
+        assertThat(first).isEqualTo("response.output_text.delta");
+        byte[] b = "response.output_text.delta".getBytes(StandardCharsets.UTF_8);
+        assertThat(SseTap.TypeNames.of(b, 0, b.length)).isSameAs(first);
+        // different bytes of the same length are never taken for the known name
+        byte[] c = "response.output_text.delte".getBytes(StandardCharsets.UTF_8);
+        assertThat(SseTap.TypeNames.of(c, 0, c.length)).isEqualTo("response.output_text.delte");
+        // UTF-8 and long names are read as they are
+        byte[] d = "réponse".getBytes(StandardCharsets.UTF_8);
+        assertThat(SseTap.TypeNames.of(d, 0, d.length)).isEqualTo("réponse");
+        byte[] e = "t".repeat(200).getBytes(StandardCharsets.UTF_8);
+        assertThat(SseTap.TypeNames.of(e, 0, e.length)).isEqualTo("t".repeat(200));
+        assertThat(SseTap.TypeNames.of(e, 0, 0)).isEmpty();
+    }
+
+    @Test
+    void anEventLineIsTrimmedAsBefore() {
+        SseTap tap = feed(stream(List.of("event: \t response.created \r\ndata: {}\r\n\r\n",
+                "event:response.output_text.delta\ndata: {}\n\n")));
+        assertThat(tap.events()).isEqualTo(2);
+        assertThat(tap.firstSignificant()).isEqualTo("response.output_text.delta");
+    }
+
+    @Test
     void readsTypesAndUsageOfACompleteStream() {
         SseTap tap = feed(stream(FakeUpstream.successEvents("hi", 120, 30)));
         assertThat(tap.events()).isEqualTo(6);
