@@ -49,7 +49,16 @@ public final class RelayBench {
     }
 
     /** Where requests go: straight to the fake, or through the relay. */
-    record Target(String name, String url, Map<String, String> headers) {}
+    /** Where a batch goes, with what headers and body (the small default body unless one is given). */
+    record Target(String name, String url, Map<String, String> headers, byte[] body) {
+        Target(String name, String url, Map<String, String> headers) { this(name, url, headers, BODY); }
+
+        Target with(Map<String, String> moreHeaders, byte[] otherBody) {
+            Map<String, String> h = new java.util.LinkedHashMap<>(headers);
+            h.putAll(moreHeaders);
+            return new Target(name, url, h, otherBody);
+        }
+    }
 
     private final HttpClient client;
     private final FakeUpstream fake;
@@ -326,7 +335,7 @@ public final class RelayBench {
                     h.put("accept", "text/event-stream");
                     t.headers().forEach(h::put);
                 })
-                .body(new BytesRequestContent("application/json", BODY));
+                .body(new BytesRequestContent("application/json", t.body()));
         long t0 = System.nanoTime();
         req.send(new Response.Listener() {
             long first = -1;

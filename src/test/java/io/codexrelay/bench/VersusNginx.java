@@ -45,6 +45,7 @@ public final class VersusNginx {
         boolean syscalls = Arrays.asList(args).contains("--syscalls");
         String nginxBin = arg(args, "--nginx", "/usr/sbin/nginx");
         Path out = Path.of(arg(args, "--out", "target/bench/versus-nginx.md"));
+        int codexLikeKb = Integer.parseInt(arg(args, "--codex-like", "0"));
         int[] levels = Arrays.stream(arg(args, "--concurrency", "1,16,64").split(",")).mapToInt(Integer::parseInt).toArray();
         if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " not found: run `mvn -q -DskipTests clean package` first");
 
@@ -65,6 +66,13 @@ public final class VersusNginx {
             var direct = new RelayBench.Target("direct", fake.apiBaseUrl() + "/responses", Map.of("authorization", "Bearer " + KEY));
             var viaRelay = new RelayBench.Target("relay", "http://127.0.0.1:" + relay.port() + "/v1/responses", Map.of("x-relay-key", relay.clientKey()));
             var viaNginx = new RelayBench.Target("nginx", "http://127.0.0.1:" + nginx.port + "/v1/responses", Map.of("authorization", "Bearer " + KEY));
+            if (codexLikeKb > 0) {
+                byte[] body = codexLikeBody(codexLikeKb);
+                Map<String, String> headers = codexHeaders();
+                direct = direct.with(headers, body);
+                viaRelay = viaRelay.with(headers, body);
+                viaNginx = viaNginx.with(headers, body);
+            }
             RelayBench bench = new RelayBench(client, fake, direct, viaRelay);
 
             r.append("## Relay vs nginx, run of ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append("\n\n");
@@ -72,6 +80,10 @@ public final class VersusNginx {
             r.append("- load average at start: ").append(loadAverage()).append('\n');
             r.append("- relay JVM options: `").append(jvmOpts.isBlank() ? "(none: JVM defaults)" : jvmOpts).append("`\n");
             r.append("- ").append(nginx.version).append(", 2 workers, `proxy_buffering off`, keep-alive to the fake, buffered access log\n");
+            if (codexLikeKb > 0) {
+                r.append("- requests as Codex sends them: its headers (session-id, thread-id, originator, turn metadata, ...) and a ")
+                        .append(codexLikeKb).append(" KB body (the history in `input`, tools, `prompt_cache_key` after them)\n");
+            }
             r.append("- stream: ").append(deltas).append(" text deltas, no gap (").append(deltas + 4).append(" events); ")
                     .append(perPath).append(" requests per path and concurrency, in ").append(rounds).append(" interleaved rounds\n\n");
             long relayRssStart = relay.rssKb();
@@ -159,6 +171,46 @@ public final class VersusNginx {
         Files.writeString(out, r);
         System.out.println(r);
         System.out.println("(written to " + out + ")");
+    }
+
+    /**
+     * A body shaped as Codex's (docs: codex-wire.md section 2): model first, the whole history in {@code input}, tools,
+     * then {@code prompt_cache_key}; about {@code kb} KB.
+     */
+    static byte[] codexLikeBody(int kb) {
+        String thread = "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+        StringBuilder input = new StringBuilder();
+        input.append("{\"type\":\"message\",\"role\":\"developer\",\"content\":[{\"type\":\"input_text\",\"text\":\"")
+                .append("You are Codex, a coding agent. ".repeat(40)).append("\"}]}");
+        int turn = 0;
+        while (input.length() < kb * 1024L) {
+            input.append(",{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"")
+                    .append("Please look at src/main/java/App.java line ").append(turn).append(" and fix the failing test. ".repeat(8))
+                    .append("\"}]},{\"type\":\"function_call\",\"name\":\"shell\",\"arguments\":\"{\\\"command\\\":[\\\"bash\\\",\\\"-lc\\\",\\\"sed -n 1,80p App.java\\\"]}\",\"call_id\":\"call_")
+                    .append(turn).append("\"},{\"type\":\"function_call_output\",\"call_id\":\"call_").append(turn)
+                    .append("\",\"output\":\"").append("public final class App { int x = 1; }\\n".repeat(20)).append("\"}");
+            turn++;
+        }
+        String json = "{\"model\":\"gpt-5-codex\",\"instructions\":\"\",\"input\":[" + input + "],"
+                + "\"tools\":[{\"type\":\"function\",\"name\":\"shell\",\"description\":\"Runs a command\",\"parameters\":{\"type\":\"object\",\"properties\":{\"command\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}}],"
+                + "\"tool_choice\":\"auto\",\"parallel_tool_calls\":false,\"reasoning\":{\"effort\":\"medium\"},\"store\":false,\"stream\":true,"
+                + "\"include\":[\"reasoning.encrypted_content\"],\"prompt_cache_key\":\"" + thread + "\"}";
+        return json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The headers Codex sends with every turn (codex-wire.md section 2), besides content-type, accept and the key. */
+    static Map<String, String> codexHeaders() {
+        String thread = "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
+        Map<String, String> h = new java.util.LinkedHashMap<>();
+        h.put("originator", "codex_exec");
+        h.put("user-agent", "codex_exec/0.169.0 (Debian 12.0.0; x86_64) xterm-256color (codex-exec; 0.169.0)");
+        h.put("session-id", thread);
+        h.put("thread-id", thread);
+        h.put("x-client-request-id", thread);
+        h.put("x-codex-window-id", thread + ":0");
+        h.put("x-codex-beta-features", "");
+        h.put("x-codex-turn-metadata", "{\"turn_id\":\"0199a1b2-0000-7000-8000-000000000001\",\"sandbox\":\"seccomp\"}");
+        return h;
     }
 
     /** The JVM options the launcher starts the daemon with (the {@code LEAN_JVM_OPTS} line of installer/codex-relay). */

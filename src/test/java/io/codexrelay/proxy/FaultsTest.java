@@ -191,7 +191,8 @@ class FaultsTest {
 
     @Test
     void bodiesShareOneMemoryBudgetAndTheOneThatDoesNotFitGetsA503() throws Exception {
-        h.withConfig(java.util.Map.of("server.body_memory_budget_mb", 4L, "server.max_body_mb", 32L));
+        // 3 MiB: room for one 1.5 MB body while it is read (its pieces, then its own array) and held, not for two
+        h.withConfig(java.util.Map.of("server.body_memory_budget_mb", 3L, "server.max_body_mb", 32L));
         h.chatgpt("A", 1, null);
         h.startServer();
         h.fake.enqueue("tokA", FakeUpstream.slowSuccess("first", 30, 100));
@@ -205,7 +206,7 @@ class FaultsTest {
         assertThat(second.statusCode()).isEqualTo(503);
         var err = RelayErrors.JSON.readTree(second.body()).get("error");
         assertThat(err.get("type").asText()).isEqualTo("relay_body_memory_full");
-        assertThat(err.get("message").asText()).contains("server.body_memory_budget_mb = 4 MiB");
+        assertThat(err.get("message").asText()).contains("server.body_memory_budget_mb = 3 MiB");
         assertThat(h.fake.responsesRequests()).as("the refused body never went upstream").hasSize(1);
 
         assertThat(first.get().statusCode()).isEqualTo(200);
@@ -238,6 +239,38 @@ class FaultsTest {
         String body = RelayHarness.body("small");
         assertThat(h.post(body).statusCode()).isEqualTo(200);
         assertThat(h.fake.responsesRequests().get(0).bodyText()).isEqualTo(body);
+    }
+
+    @Test
+    void onceHalfOfADeclaredLengthHasArrivedTheBodyHoldsExactlyThatLength() throws Exception {
+        h.chatgpt("A", 1, null);
+        h.startServer();
+        String prefix = "{\"model\":\"gpt-5\",\"input\":\"";
+        String json = prefix + "x".repeat(100_000 - prefix.length() - 2) + "\"}";
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        assertThat(body).hasSize(100_000);
+        try (Socket s = new Socket("127.0.0.1", h.relay.port())) {
+            OutputStream out = s.getOutputStream();
+            out.write(("POST /v1/responses HTTP/1.1\r\nHost: 127.0.0.1\r\n" + ClientKey.HEADER + ": " + h.key.value()
+                    + "\r\ncontent-type: application/json\r\ncontent-length: 100000\r\nconnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            out.write(body, 0, 30_000);
+            out.flush();
+            RelayHarness.await("30 000 bytes are kept", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() >= 30_000);
+            assertThat(h.relay.bodyMemoryInUse()).as("growing pieces while less than half has come")
+                    .isLessThan(100_000).isLessThanOrEqualTo(2 * 30_000 + 16 * 1024);
+            out.write(body, 30_000, 25_000);
+            out.flush();
+            RelayHarness.await("one array of the declared length once half has come", Duration.ofSeconds(5),
+                    () -> h.relay.bodyMemoryInUse() == 100_000);
+            out.write(body, 55_000, 45_000);
+            out.flush();
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 200");
+        }
+        assertThat(h.fake.responsesRequests()).hasSize(1);
+        assertThat(h.fake.responsesRequests().get(0).bodyText()).isEqualTo(json);
+        RelayHarness.await("the budget is free after the answer", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() == 0);
     }
 
     /** A request whose headers declare {@code length} bytes and whose body has sent one, once the relay kept that byte. */
