@@ -22,6 +22,8 @@ final class JsonPeek {
     static String topLevelString(byte[] b, int from, int to, String field) {
         if (to <= from) return null;
         if (!mayHold(b, from, to, field)) return null;
+        String first = leading(b, from, to, field);
+        if (first != null) return first;
         try (JsonParser p = JSON.createParser(b, from, to - from)) {
             if (p.nextToken() != JsonToken.START_OBJECT) return null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -34,6 +36,41 @@ final class JsonPeek {
             // the field was not in the part that parses
         }
         return null;
+    }
+
+    /**
+     * The field when it is the object's first key and its value a plain ASCII string ({@code {"model":"gpt-5",...}},
+     * spaces allowed as Python's JSON writes them), read without a parser: Codex and the SDKs put {@code model} first,
+     * and a parser made per request for it was most of this class's cost. Anything else is null, and the parser
+     * decides (escapes, other bytes, another first key).
+     */
+    static String leading(byte[] b, int from, int to, String field) {
+        int i = skipSpace(b, from, to);
+        if (i >= to || b[i] != '{') return null;
+        i = skipSpace(b, i + 1, to);
+        if (i >= to || b[i] != '"') return null;
+        i++;
+        int n = field.length();
+        if (i + n >= to) return null;
+        for (int k = 0; k < n; k++) if (b[i + k] != field.charAt(k)) return null;
+        i += n;
+        if (b[i] != '"') return null;
+        i = skipSpace(b, i + 1, to);
+        if (i >= to || b[i] != ':') return null;
+        i = skipSpace(b, i + 1, to);
+        if (i >= to || b[i] != '"') return null;
+        int start = ++i;
+        for (; i < to; i++) {
+            byte c = b[i];
+            if (c == '"') return new String(b, start, i - start, java.nio.charset.StandardCharsets.US_ASCII);
+            if (c == '\\' || c < 0x20) return null; // escapes, control or non-ASCII bytes: the parser's job
+        }
+        return null;
+    }
+
+    private static int skipSpace(byte[] b, int i, int to) {
+        while (i < to && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r')) i++;
+        return i;
     }
 
     /**

@@ -51,6 +51,26 @@ class RequestReadingTest {
         assertThat(JsonPeek.mayHold(cut, 0, 14, "model")).isTrue();
     }
 
+    @Test
+    void aLeadingModelIsReadWithoutAParserAndEverythingElseAsBefore() {
+        assertThat(leading("{\"model\":\"gpt-5\",\"input\":[]}")).isEqualTo("gpt-5");
+        assertThat(leading(" { \"model\" : \"gpt-5\" }")).isEqualTo("gpt-5");
+        assertThat(leading("{\"models\":\"x\",\"model\":\"y\"}")).isNull();
+        assertThat(leading("{\"model\":\"g\\u0070t\"}")).isNull();
+        assertThat(leading("{\"model\":\"gpt")).isNull();
+        // the answers through the front door are the parser's, whichever path reads them
+        assertThat(RelayRoutes.modelOf(body("{\"model\":\"g\\u0070t\"}"))).isEqualTo("gpt");
+        assertThat(RelayRoutes.modelOf(body("{\"model\":\"gpt"))).isNull();
+        assertThat(RelayRoutes.modelOf(body("{\"model\": \"gpt-5\", \"input\": []}"))).isEqualTo("gpt-5");
+        assertThat(RelayRoutes.modelOf(body("{\"model\":\"modèle\"}"))).isEqualTo("modèle");
+        assertThat(RelayRoutes.modelOf(body("{\"input\":[],\"model\":\"late\"}"))).isEqualTo("late");
+    }
+
+    private static String leading(String json) {
+        byte[] b = body(json);
+        return JsonPeek.leading(b, 0, b.length, "model");
+    }
+
     private static boolean mayHold(String json, String field) {
         byte[] b = body(json);
         return JsonPeek.mayHold(b, 0, b.length, field);
