@@ -30,7 +30,9 @@ import java.util.regex.Pattern;
  * off}, HTTP/1.1 keep-alive to the upstream, an access log (buffered) as the relay keeps a request log. The relay is
  * started from the jar with the launcher's JVM options ({@code installer/codex-relay}'s {@code LEAN_JVM_OPTS}) unless
  * {@code --jvm-opts} says otherwise. With {@code --jfr FILE} the relay records a JFR profile of the measured load.
- * Run with {@code bench/versus-nginx.sh}.
+ * With {@code --versus-jar OTHER.jar} a second relay from that jar runs on the same fake and load, its batches
+ * interleaved with the first's (the order swapped every round), so that a change is measured against the build
+ * before it under the same machine load. Run with {@code bench/versus-nginx.sh}.
  */
 public final class VersusNginx {
     private static final String KEY = "sk-bench-0000000000000000";
@@ -46,6 +48,7 @@ public final class VersusNginx {
         String nginxBin = arg(args, "--nginx", "/usr/sbin/nginx");
         Path out = Path.of(arg(args, "--out", "target/bench/versus-nginx.md"));
         int codexLikeKb = Integer.parseInt(arg(args, "--codex-like", "0"));
+        String otherJar = arg(args, "--versus-jar", "");
         int[] levels = Arrays.stream(arg(args, "--concurrency", "1,16,64").split(",")).mapToInt(Integer::parseInt).toArray();
         if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " not found: run `mvn -q -DskipTests clean package` first");
 
@@ -61,13 +64,18 @@ public final class VersusNginx {
         try (FakeUpstream fake = new FakeUpstream();
              RelayBench.RelayProcess relay = RelayBench.RelayProcess.start(jar, jvmOpts, fake.apiBaseUrl(), KEY, 256,
                      Path.of("target/bench/versus-relay.log"));
-             Nginx nginx = Nginx.start(nginxBin, fake.port())) {
+             Nginx nginx = Nginx.start(nginxBin, fake.port());
+             RelayBench.RelayProcess other = otherJar.isBlank() ? null : RelayBench.RelayProcess.start(Path.of(otherJar), jvmOpts,
+                     fake.apiBaseUrl(), KEY, 256, Path.of("target/bench/versus-relay-b.log"))) {
             fake.setDefault(FakeUpstream.slowSuccess("versus", deltas, 0));
             var direct = new RelayBench.Target("direct", fake.apiBaseUrl() + "/responses", Map.of("authorization", "Bearer " + KEY));
             var viaRelay = new RelayBench.Target("relay", "http://127.0.0.1:" + relay.port() + "/v1/responses", Map.of("x-relay-key", relay.clientKey()));
             var viaNginx = new RelayBench.Target("nginx", "http://127.0.0.1:" + nginx.port + "/v1/responses", Map.of("authorization", "Bearer " + KEY));
+            var viaOther = other == null ? null
+                    : new RelayBench.Target("relay B", "http://127.0.0.1:" + other.port() + "/v1/responses", Map.of("x-relay-key", other.clientKey()));
             if (codexLikeKb > 0) {
                 byte[] body = codexLikeBody(codexLikeKb);
+                if (viaOther != null) viaOther = viaOther.with(codexHeaders(), body);
                 Map<String, String> headers = codexHeaders();
                 direct = direct.with(headers, body);
                 viaRelay = viaRelay.with(headers, body);
@@ -84,6 +92,7 @@ public final class VersusNginx {
                 r.append("- requests as Codex sends them: its headers (session-id, thread-id, originator, turn metadata, ...) and a ")
                         .append(codexLikeKb).append(" KB body (the history in `input`, tools, `prompt_cache_key` after them)\n");
             }
+            if (other != null) r.append("- relay B: a second relay from `").append(otherJar).append("`, same options, its batches interleaved with the relay's\n");
             r.append("- stream: ").append(deltas).append(" text deltas, no gap (").append(deltas + 4).append(" events); ")
                     .append(perPath).append(" requests per path and concurrency, in ").append(rounds).append(" interleaved rounds\n\n");
             long relayRssStart = relay.rssKb();
@@ -91,6 +100,7 @@ public final class VersusNginx {
             step("warm-up");
             for (int round = 0; round < 4; round++) {
                 for (var t : List.of(direct, viaRelay, viaNginx)) bench.batch(t, 16, 1000);
+                if (viaOther != null) bench.batch(viaOther, 16, 1000);
             }
             Thread.sleep(2000);
             long relayRssIdle = relay.rssKb();
@@ -103,22 +113,33 @@ public final class VersusNginx {
             r.append("|---|---|---|---|---|---|---|---|---|\n");
             StringBuilder summary = new StringBuilder("\n| streams | relay CPU/req ms | nginx CPU/req ms | ratio | relay added p50 ms | nginx added p50 ms | relay added p99 ms | nginx added p99 ms |\n|---|---|---|---|---|---|---|---|\n");
             long relayPeak = relayRssIdle, nginxPeak = nginxRssIdle;
+            StringBuilder versus = new StringBuilder("\n| streams | relay CPU/req ms | relay B CPU/req ms | relay / relay B | relay added p50 ms | relay B added p50 ms | nginx added p50 ms |\n|---|---|---|---|---|---|---|\n");
             StringBuilder syscallTable = new StringBuilder("\n| streams | path | " + String.join(" | ", SyscallCount.NAMES) + " |\n|---|---|"
                     + "---|".repeat(SyscallCount.NAMES.size()) + "\n");
             for (int c : levels) {
                 step("concurrency " + c);
-                List<RelayBench.Sample> d = new ArrayList<>(), rl = new ArrayList<>(), ng = new ArrayList<>();
-                long relayCpu = 0, nginxCpu = 0;
+                List<RelayBench.Sample> d = new ArrayList<>(), rl = new ArrayList<>(), ng = new ArrayList<>(), ob = new ArrayList<>();
+                long relayCpu = 0, nginxCpu = 0, otherCpu = 0;
                 SyscallCount relaySys = new SyscallCount(), nginxSys = new SyscallCount();
                 int per = Math.max(c, perPath / rounds);
                 for (int round = 0; round < rounds; round++) { // interleaved, so drift in the machine's load hits all alike
                     d.addAll(bench.batch(direct, c, per));
+                    if (other != null && round % 2 == 1) { // B before A every other round: neither always runs first
+                        long o0 = other.cpuMillis();
+                        ob.addAll(bench.batch(viaOther, c, per));
+                        otherCpu += other.cpuMillis() - o0;
+                    }
                     long c0 = relay.cpuMillis();
                     Process rp = syscalls ? SyscallCount.watch(List.of(relay.pid())) : null;
                     rl.addAll(bench.batch(viaRelay, c, per));
                     relayCpu += relay.cpuMillis() - c0;
                     if (rp != null) relaySys.add(rp);
                     relayPeak = Math.max(relayPeak, relay.rssKb());
+                    if (other != null && round % 2 == 0) {
+                        long o0 = other.cpuMillis();
+                        ob.addAll(bench.batch(viaOther, c, per));
+                        otherCpu += other.cpuMillis() - o0;
+                    }
                     long n0 = nginx.cpuTicks();
                     Process np = syscalls ? SyscallCount.watch(nginx.pids()) : null;
                     ng.addAll(bench.batch(viaNginx, c, per));
@@ -131,6 +152,15 @@ public final class VersusNginx {
                 row(r, c, "direct", d, dt, null, Double.NaN);
                 row(r, c, "relay", rl, rt, dt, relayPer);
                 row(r, c, "nginx", ng, nt, dt, nginxPer);
+                if (other != null) {
+                    long[] ot = ttfbs(ob);
+                    double otherPer = (double) otherCpu / ob.size();
+                    row(r, c, "relay B", ob, ot, dt, otherPer);
+                    versus.append("| ").append(c).append(" | ").append(f3(relayPer)).append(" | ").append(f3(otherPer)).append(" | ")
+                            .append(String.format(Locale.ROOT, "%.2f", relayPer / otherPer)).append(" | ")
+                            .append(ms(pct(rt, 50) - pct(dt, 50))).append(" | ").append(ms(pct(ot, 50) - pct(dt, 50))).append(" | ")
+                            .append(ms(pct(nt, 50) - pct(dt, 50))).append(" |\n");
+                }
                 if (syscalls) {
                     syscallTable.append("| ").append(c).append(" | relay | ").append(relaySys.perRequest(rl.size())).append(" |\n");
                     syscallTable.append("| ").append(c).append(" | nginx | ").append(nginxSys.perRequest(ng.size())).append(" |\n");
@@ -144,6 +174,7 @@ public final class VersusNginx {
             Map<String, String> threadCpu1 = threadCpu(relay.pid());
             long processTicks = (relay.cpuMillis() - processCpu0) / 10;
             r.append(summary);
+            if (other != null) r.append("\nThis build (relay) against relay B (`").append(otherJar).append("`), same run:\n").append(versus);
             if (syscalls) r.append("\nSystem calls and context switches per request (perf stat over each batch, every thread):\n").append(syscallTable);
             r.append("\n| relay threads (by name, numbers dropped) | CPU s over the measured load | share |\n|---|---|---|\n");
             // Per thread id: a pool thread that ended during the load took its CPU time with it, and one that started
