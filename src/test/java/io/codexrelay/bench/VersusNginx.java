@@ -41,6 +41,7 @@ public final class VersusNginx {
         Path jar = Path.of(arg(args, "--jar", "target/codex-relay.jar"));
         String jvmOpts = arg(args, "--jvm-opts", launcherOptions());
         int deltas = Integer.parseInt(arg(args, "--deltas", "5"));
+        int gapMs = Integer.parseInt(arg(args, "--gap-ms", "0"));
         int perPath = Integer.parseInt(arg(args, "--requests", "2000"));
         int rounds = Integer.parseInt(arg(args, "--rounds", "4"));
         String jfr = arg(args, "--jfr", "");
@@ -67,7 +68,7 @@ public final class VersusNginx {
              Nginx nginx = Nginx.start(nginxBin, fake.port());
              RelayBench.RelayProcess other = otherJar.isBlank() ? null : RelayBench.RelayProcess.start(Path.of(otherJar), jvmOpts,
                      fake.apiBaseUrl(), KEY, 256, Path.of("target/bench/versus-relay-b.log"))) {
-            fake.setDefault(FakeUpstream.slowSuccess("versus", deltas, 0));
+            fake.setDefault(FakeUpstream.slowSuccess("versus", deltas, gapMs));
             var direct = new RelayBench.Target("direct", fake.apiBaseUrl() + "/responses", Map.of("authorization", "Bearer " + KEY));
             var viaRelay = new RelayBench.Target("relay", "http://127.0.0.1:" + relay.port() + "/v1/responses", Map.of("x-relay-key", relay.clientKey()));
             var viaNginx = new RelayBench.Target("nginx", "http://127.0.0.1:" + nginx.port + "/v1/responses", Map.of("authorization", "Bearer " + KEY));
@@ -93,7 +94,7 @@ public final class VersusNginx {
                         .append(codexLikeKb).append(" KB body (the history in `input`, tools, `prompt_cache_key` after them)\n");
             }
             if (other != null) r.append("- relay B: a second relay from `").append(otherJar).append("`, same options, its batches interleaved with the relay's\n");
-            r.append("- stream: ").append(deltas).append(" text deltas, no gap (").append(deltas + 4).append(" events); ")
+            r.append("- stream: ").append(deltas).append(" text deltas, ").append(gapMs == 0 ? "no gap" : gapMs + " ms apart").append(" (").append(deltas + 4).append(" events); ")
                     .append(perPath).append(" requests per path and concurrency, in ").append(rounds).append(" interleaved rounds\n\n");
             long relayRssStart = relay.rssKb();
 
