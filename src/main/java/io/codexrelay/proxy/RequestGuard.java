@@ -34,21 +34,22 @@ public final class RequestGuard {
         this.otherKeys = otherKeys;
     }
 
-    /** A value checked last, with its verdict (see {@link #checkSource}). */
-    private record Checked(String value, boolean ok) {}
-    private static final Checked NONE = new Checked(null, false);
-    private volatile Checked lastPeer = NONE;
-    private volatile Checked lastHost = NONE;
+    /*
+     * The peer address and the Host header are the same on nearly every request (Codex on 127.0.0.1), and checking
+     * them parses addresses: each check keeps its last value with the verdict.
+     */
+    private final LastVerdict peerCheck = new LastVerdict(RequestGuard::isLoopbackPeer);
+    private final LastVerdict hostCheck = new LastVerdict(this::hostAllowed);
 
     /** Peer, Host and Origin checks (every route). Null when the request may pass. */
     public Refusal checkSource(Request request) {
-        if (!allowRemote && !loopbackPeer(Request.getRemoteAddr(request))) {
+        if (!allowRemote && !peerCheck.test(Request.getRemoteAddr(request))) {
             return new Refusal(403, "relay_remote_refused",
                     "codex-relay only answers programs on this machine. To serve other machines set server.allow_remote = true "
                             + "and server.listen in ~/.codex-relay/config.toml (every request still needs the client key).");
         }
         String host = request.getHeaders().get(HttpHeader.HOST);
-        if (!hostAllowedMemo(host)) {
+        if (!hostCheck.test(host)) {
             return new Refusal(403, "relay_bad_host",
                     "codex-relay only answers to a loopback Host (localhost, 127.0.0.1, [::1]); this request came for '"
                             + (host == null ? "" : host) + "', which looks like DNS rebinding from a web page. "
@@ -63,25 +64,22 @@ public final class RequestGuard {
         return null;
     }
 
-    /*
-     * The peer address and the Host header are the same on nearly every request (Codex on 127.0.0.1), and checking
-     * them parses addresses: the last value of each is kept with its verdict (both checks are pure functions of the
-     * value; a race only means checking again).
-     */
-    private boolean loopbackPeer(String addr) {
-        Checked c = lastPeer;
-        if (addr != null && addr.equals(c.value())) return c.ok();
-        boolean ok = isLoopbackPeer(addr);
-        lastPeer = new Checked(addr, ok);
-        return ok;
-    }
+    /** A pure check of a string that keeps its last value and verdict (a race only means checking again). */
+    private static final class LastVerdict {
+        private record Checked(String value, boolean ok) {}
 
-    private boolean hostAllowedMemo(String host) {
-        Checked c = lastHost;
-        if (host != null && host.equals(c.value())) return c.ok();
-        boolean ok = hostAllowed(host);
-        lastHost = new Checked(host, ok);
-        return ok;
+        private final java.util.function.Predicate<String> check;
+        private volatile Checked last = new Checked(null, false);
+
+        LastVerdict(java.util.function.Predicate<String> check) { this.check = check; }
+
+        boolean test(String value) {
+            Checked c = last;
+            if (value != null && value.equals(c.value())) return c.ok();
+            boolean ok = check.test(value);
+            last = new Checked(value, ok);
+            return ok;
+        }
     }
 
     /** The client-key check of proxied routes. Null when the key is right. */
