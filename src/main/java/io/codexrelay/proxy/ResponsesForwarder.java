@@ -152,18 +152,16 @@ final class ResponsesForwarder {
             copyHeaders(from, h, false); // the upstream's own quota headers go through
             return;
         }
-        if (h.size() == 0) {
-            // One pass (this runs for every answer): the upstream's quota headers are left out as they are copied,
-            // and the pool's (distinct names) are added, not put, which would look each one up again.
-            copyHeaders(from, h, true);
-            PooledUsage.headers(view, clock.instant()).forEach(h::add);
-            return;
+        // The pool's view replaces every quota header: any already set (rarely: the sink starts empty), and the
+        // upstream's, left out as they are copied (one pass; this runs for every answer). Their names are then
+        // absent, so the pool's are added, not put (a put looks each one up again).
+        if (h.size() > 0) {
+            List<String> drop = new ArrayList<>();
+            for (HttpField f : h) if (PooledUsage.isQuotaHeader(f.getName())) drop.add(f.getName());
+            for (String n : drop) h.remove(n);
         }
-        copyHeaders(from, h, false);
-        List<String> drop = new ArrayList<>();
-        for (HttpField f : h) if (PooledUsage.isQuotaHeader(f.getName())) drop.add(f.getName());
-        for (String n : drop) h.remove(n);
-        PooledUsage.headers(view, clock.instant()).forEach(h::put);
+        copyHeaders(from, h, true);
+        PooledUsage.headers(view, clock.instant()).forEach(h::add);
     }
 
     /** Ends every request still running: pending ones get a 503, streaming ones are ended cleanly. */
