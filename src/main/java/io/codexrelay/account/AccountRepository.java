@@ -77,8 +77,7 @@ public final class AccountRepository {
                 ps.setLong(13, now);
                 bindWire(ps, a, 14);
                 // an API key's own transport when it comes with one (an imported or synced account)
-                Boolean ws = a.credentials() instanceof Credentials.ApiKey k ? k.websocket() : null;
-                if (ws == null) ps.setNull(16, Types.INTEGER); else ps.setInt(16, ws ? 1 : 0);
+                bindWebsocket(ps, 16, a.credentials() instanceof Credentials.ApiKey k ? k.websocket() : null);
                 ps.executeUpdate();
                 try (var keys = ps.getGeneratedKeys()) {
                     keys.next();
@@ -126,8 +125,7 @@ public final class AccountRepository {
     public void setWebsocket(long id, Boolean websocket) throws StoreException {
         db.withConnection(c -> {
             try (var ps = c.prepareStatement("UPDATE accounts SET websocket=?, updated_at_ms=? WHERE id=?")) {
-                if (websocket == null) ps.setNull(1, java.sql.Types.INTEGER);
-                else ps.setInt(1, websocket ? 1 : 0);
+                bindWebsocket(ps, 1, websocket);
                 ps.setLong(2, clock.millis());
                 ps.setLong(3, id);
                 return ps.executeUpdate();
@@ -179,6 +177,12 @@ public final class AccountRepository {
                 return ps.executeUpdate() > 0;
             }
         });
+    }
+
+    /** The websocket column: 1, 0, or NULL for the pool-wide setting. */
+    private static void bindWebsocket(PreparedStatement ps, int index, Boolean websocket) throws SQLException {
+        if (websocket == null) ps.setNull(index, Types.INTEGER);
+        else ps.setInt(index, websocket ? 1 : 0);
     }
 
     private static void bind(PreparedStatement ps, Account a) throws SQLException {
