@@ -36,6 +36,8 @@ import java.util.regex.Pattern;
  */
 public final class VersusNginx {
     private static final String KEY = "sk-bench-0000000000000000";
+    /** The thread id of the Codex-like requests (its session headers and prompt_cache_key are the same id). */
+    private static final String THREAD = "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 
     public static void main(String[] args) throws Exception {
         Path jar = Path.of(arg(args, "--jar", "target/codex-relay.jar"));
@@ -210,7 +212,6 @@ public final class VersusNginx {
      * then {@code prompt_cache_key}; about {@code kb} KB.
      */
     static byte[] codexLikeBody(int kb) {
-        String thread = "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
         StringBuilder input = new StringBuilder();
         input.append("{\"type\":\"message\",\"role\":\"developer\",\"content\":[{\"type\":\"input_text\",\"text\":\"")
                 .append("You are Codex, a coding agent. ".repeat(40)).append("\"}]}");
@@ -226,20 +227,19 @@ public final class VersusNginx {
         String json = "{\"model\":\"gpt-5-codex\",\"instructions\":\"\",\"input\":[" + input + "],"
                 + "\"tools\":[{\"type\":\"function\",\"name\":\"shell\",\"description\":\"Runs a command\",\"parameters\":{\"type\":\"object\",\"properties\":{\"command\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}}],"
                 + "\"tool_choice\":\"auto\",\"parallel_tool_calls\":false,\"reasoning\":{\"effort\":\"medium\"},\"store\":false,\"stream\":true,"
-                + "\"include\":[\"reasoning.encrypted_content\"],\"prompt_cache_key\":\"" + thread + "\"}";
+                + "\"include\":[\"reasoning.encrypted_content\"],\"prompt_cache_key\":\"" + THREAD + "\"}";
         return json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** The headers Codex sends with every turn (codex-wire.md section 2), besides content-type, accept and the key. */
     static Map<String, String> codexHeaders() {
-        String thread = "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
         Map<String, String> h = new java.util.LinkedHashMap<>();
         h.put("originator", "codex_exec");
         h.put("user-agent", "codex_exec/0.169.0 (Debian 12.0.0; x86_64) xterm-256color (codex-exec; 0.169.0)");
-        h.put("session-id", thread);
-        h.put("thread-id", thread);
-        h.put("x-client-request-id", thread);
-        h.put("x-codex-window-id", thread + ":0");
+        h.put("session-id", THREAD);
+        h.put("thread-id", THREAD);
+        h.put("x-client-request-id", THREAD);
+        h.put("x-codex-window-id", THREAD + ":0");
         h.put("x-codex-beta-features", "");
         h.put("x-codex-turn-metadata", "{\"turn_id\":\"0199a1b2-0000-7000-8000-000000000001\",\"sandbox\":\"seccomp\"}");
         return h;
