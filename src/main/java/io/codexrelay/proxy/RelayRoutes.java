@@ -134,7 +134,11 @@ final class RelayRoutes {
 
     private boolean notAllowed(Request request, Response response, Callback callback, String allowed) {
         response.getHeaders().put(HttpHeader.ALLOW, allowed);
-        refuse(request, response, callback, 405, "relay_method_not_allowed", "Use " + allowed + " on this route.");
+        String method = request.getMethod();
+        String said = method.length() <= 16 && method.chars().allMatch(c -> c > 32 && c < 127 && c != '"' && c != '\\')
+                ? method : "(not a plain method)";
+        refuse(request, response, callback, 405, "relay_method_not_allowed", "Use " + allowed + " on " + request.getHttpURI().getPath()
+                + " (this request came as " + said + ").");
         return true;
     }
 

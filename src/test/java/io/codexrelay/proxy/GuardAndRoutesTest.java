@@ -226,7 +226,8 @@ class GuardAndRoutesTest {
         h.startServer();
         HttpResponse<String> r = h.send(h.request("/v1/responses").header(ClientKey.HEADER, h.key.value()).GET());
         assertThat(r.statusCode()).isEqualTo(405);
-        assertThat(r.body()).contains("relay_method_not_allowed");
+        assertThat(r.body()).contains("relay_method_not_allowed").contains("Use POST on /v1/responses (this request came as GET)");
+        assertThat(r.headers().firstValue("allow")).contains("POST");
     }
 
     @Test
