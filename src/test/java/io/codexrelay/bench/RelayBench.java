@@ -366,6 +366,7 @@ public final class RelayBench {
                 long total = System.nanoTime() - t0;
                 int status = result.getResponse() == null ? 0 : result.getResponse().getStatus();
                 String err = result.isFailed() ? String.valueOf(result.getFailure()) : null;
+                if (err == null && status != 200) err = "HTTP " + status + ": " + pending.substring(0, Math.min(400, pending.length()));
                 f.complete(new Sample(status, completed, err, first, total, delays.stream().mapToLong(Long::longValue).toArray(), createdDelay));
             }
         });
@@ -396,6 +397,7 @@ public final class RelayBench {
         long threadsAtStart() { return threadsAtStart; }
 
         private Path keepLog;
+        private long startMillis;
 
         static RelayProcess start(Path jar, String jvmOpts, String upstreamBase, String key, int streams, Path keepLog) throws Exception {
             return start(jar, jvmOpts, upstreamBase, key, streams, keepLog, "");
@@ -421,11 +423,18 @@ public final class RelayBench {
             }
             List<String> cmd = new ArrayList<>();
             cmd.add(javaBin());
-            if (!jvmOpts.isBlank()) cmd.addAll(List.of(jvmOpts.trim().split("\\s+")));
+            Map<String, String> env = new java.util.HashMap<>();
+            for (String o : jvmOpts.isBlank() ? new String[0] : jvmOpts.trim().split("\\s+")) {
+                // NAME=value (an upper-case name) is the environment the launcher would set, e.g. MALLOC_ARENA_MAX=2
+                if (o.matches("[A-Z][A-Z0-9_]*=.*")) env.put(o.substring(0, o.indexOf('=')), o.substring(o.indexOf('=') + 1));
+                else cmd.add(o);
+            }
             cmd.addAll(List.of("-jar", jar.toString(), "serve"));
             ProcessBuilder serve = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
             serve.environment().put("CODEX_RELAY_HOME", home.toString());
+            serve.environment().putAll(env);
+            long launched = System.nanoTime();
             Process relay = serve.start();
             java.net.http.HttpClient probe = java.net.http.HttpClient.newHttpClient();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -441,11 +450,13 @@ public final class RelayBench {
                     relay.destroyForcibly();
                     throw new IllegalStateException("the relay did not start: " + Files.readString(log));
                 }
-                Thread.sleep(100);
+                Thread.sleep(20);
             }
+            long startedMillis = (System.nanoTime() - launched) / 1_000_000;
             String clientKey = Files.readString(home.resolve("client.key")).trim();
             RelayProcess rp = new RelayProcess(relay, port, clientKey, home);
             rp.keepLog = keepLog;
+            rp.startMillis = startedMillis;
             return rp;
         }
 
@@ -454,6 +465,9 @@ public final class RelayBench {
         }
 
         int port() { return port; }
+
+        /** From launching the JVM to the first 200 from {@code /healthz} (polled every 20 ms). */
+        long startMillis() { return startMillis; }
 
         long pid() { return process.pid(); }
 

@@ -41,7 +41,7 @@ public final class VersusNginx {
 
     public static void main(String[] args) throws Exception {
         Path jar = Path.of(arg(args, "--jar", "target/codex-relay.jar"));
-        String jvmOpts = arg(args, "--jvm-opts", launcherOptions());
+        String jvmOpts = expandProfiles(arg(args, "--jvm-opts", "$LEAN"));
         int deltas = Integer.parseInt(arg(args, "--deltas", "5"));
         int gapMs = Integer.parseInt(arg(args, "--gap-ms", "0"));
         int perPath = Integer.parseInt(arg(args, "--requests", "2000"));
@@ -52,6 +52,9 @@ public final class VersusNginx {
         Path out = Path.of(arg(args, "--out", "target/bench/versus-nginx.md"));
         int codexLikeKb = Integer.parseInt(arg(args, "--codex-like", "0"));
         String otherJar = arg(args, "--versus-jar", "");
+        String otherOpts = expandProfiles(arg(args, "--versus-jvm-opts", jvmOpts));
+        if (otherJar.isBlank() && Arrays.asList(args).contains("--versus-jvm-opts")) otherJar = jar.toString();
+        int warmUpRounds = Integer.parseInt(arg(args, "--warm-up-rounds", "4"));
         int[] levels = Arrays.stream(arg(args, "--concurrency", "1,16,64").split(",")).mapToInt(Integer::parseInt).toArray();
         if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " not found: run `mvn -q -DskipTests clean package` first");
 
@@ -68,7 +71,7 @@ public final class VersusNginx {
              RelayBench.RelayProcess relay = RelayBench.RelayProcess.start(jar, jvmOpts, fake.apiBaseUrl(), KEY, 256,
                      Path.of("target/bench/versus-relay.log"));
              Nginx nginx = Nginx.start(nginxBin, fake.port());
-             RelayBench.RelayProcess other = otherJar.isBlank() ? null : RelayBench.RelayProcess.start(Path.of(otherJar), jvmOpts,
+             RelayBench.RelayProcess other = otherJar.isBlank() ? null : RelayBench.RelayProcess.start(Path.of(otherJar), otherOpts,
                      fake.apiBaseUrl(), KEY, 256, Path.of("target/bench/versus-relay-b.log"))) {
             fake.setDefault(FakeUpstream.slowSuccess("versus", deltas, gapMs));
             var direct = new RelayBench.Target("direct", fake.apiBaseUrl() + "/responses", Map.of("authorization", "Bearer " + KEY));
@@ -95,19 +98,23 @@ public final class VersusNginx {
                 r.append("- requests as Codex sends them: its headers (session-id, thread-id, originator, turn metadata, ...) and a ")
                         .append(codexLikeKb).append(" KB body (the history in `input`, tools, `prompt_cache_key` after them)\n");
             }
-            if (other != null) r.append("- relay B: a second relay from `").append(otherJar).append("`, same options, its batches interleaved with the relay's\n");
+            if (other != null) r.append("- relay B: a second relay from `").append(otherJar).append("`, ")
+                    .append(otherOpts.equals(jvmOpts) ? "same options" : "options `" + otherOpts + "`").append(", its batches interleaved with the relay's\n");
             r.append("- stream: ").append(deltas).append(" text deltas, ").append(gapMs == 0 ? "no gap" : gapMs + " ms apart").append(" (").append(deltas + 4).append(" events); ")
                     .append(perPath).append(" requests per path and concurrency, in ").append(rounds).append(" interleaved rounds\n\n");
             long relayRssStart = relay.rssKb();
+            long otherRssStart = other == null ? 0 : other.rssKb();
 
             step("warm-up");
-            for (int round = 0; round < 4; round++) {
+            for (int round = 0; round < warmUpRounds; round++) {
                 for (var t : List.of(direct, viaRelay, viaNginx)) bench.batch(t, 16, 1000);
                 if (viaOther != null) bench.batch(viaOther, 16, 1000);
             }
             Thread.sleep(2000);
             long relayRssIdle = relay.rssKb();
             long nginxRssIdle = nginx.rssKb();
+            long otherRssIdle = other == null ? 0 : other.rssKb();
+            long otherPeak = otherRssIdle;
 
             if (!jfr.isBlank()) jcmd(relay, "JFR.start", "name=versus", "settings=" + samplingSettings(), "filename=" + Path.of(jfr).toAbsolutePath());
             Map<String, String> threadCpu0 = threadCpu(relay.pid());
@@ -131,6 +138,7 @@ public final class VersusNginx {
                         long o0 = other.cpuMillis();
                         ob.addAll(bench.batch(viaOther, c, per));
                         otherCpu += other.cpuMillis() - o0;
+                        otherPeak = Math.max(otherPeak, other.rssKb());
                     }
                     long c0 = relay.cpuMillis();
                     Process rp = syscalls ? SyscallCount.watch(List.of(relay.pid())) : null;
@@ -142,6 +150,7 @@ public final class VersusNginx {
                         long o0 = other.cpuMillis();
                         ob.addAll(bench.batch(viaOther, c, per));
                         otherCpu += other.cpuMillis() - o0;
+                        otherPeak = Math.max(otherPeak, other.rssKb());
                     }
                     long n0 = nginx.cpuTicks();
                     Process np = syscalls ? SyscallCount.watch(nginx.pids()) : null;
@@ -193,10 +202,18 @@ public final class VersusNginx {
                     .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                     .forEach(e -> r.append("| ").append(e.getKey()).append(" | ").append(String.format(Locale.ROOT, "%.2f", e.getValue() / 100.0))
                             .append(" | ").append(String.format(Locale.ROOT, "%.0f %%", 100.0 * e.getValue() / Math.max(1, totalTicks))).append(" |\n"));
-            r.append("\n| memory (VmRSS) | relay MB | nginx MB (master + workers) |\n|---|---|---|\n");
-            r.append("| just started | ").append(relayRssStart / 1024).append(" | – |\n");
-            r.append("| idle after warm-up | ").append(relayRssIdle / 1024).append(" | ").append(nginxRssIdle / 1024).append(" |\n");
-            r.append("| peak during the measured load | ").append(relayPeak / 1024).append(" | ").append(nginxPeak / 1024).append(" |\n");
+            step("idle for 10 s");
+            Thread.sleep(10_000); // what stays after the load: heap shrink, native trim
+            String b = other == null ? "" : " | ";
+            r.append("\n| memory (VmRSS) | relay MB | nginx MB (master + workers)").append(other == null ? "" : " | relay B MB")
+                    .append(" |\n|---|---|---|").append(other == null ? "" : "---|").append("\n");
+            r.append("| just started | ").append(relayRssStart / 1024).append(" | –").append(other == null ? "" : b + otherRssStart / 1024).append(" |\n");
+            r.append("| idle after warm-up | ").append(relayRssIdle / 1024).append(" | ").append(nginxRssIdle / 1024)
+                    .append(other == null ? "" : b + otherRssIdle / 1024).append(" |\n");
+            r.append("| peak during the measured load | ").append(relayPeak / 1024).append(" | ").append(nginxPeak / 1024)
+                    .append(other == null ? "" : b + otherPeak / 1024).append(" |\n");
+            r.append("| idle 10 s after the load | ").append(relay.rssKb() / 1024).append(" | ").append(nginx.rssKb() / 1024)
+                    .append(other == null ? "" : b + other.rssKb() / 1024).append(" |\n");
             r.append("\n- load average at the end: ").append(loadAverage()).append("\n\n");
         } finally {
             client.stop();
@@ -247,8 +264,21 @@ public final class VersusNginx {
 
     /** The JVM options the launcher starts the daemon with (the {@code LEAN_JVM_OPTS} line of installer/codex-relay). */
     static String launcherOptions() throws IOException {
-        Matcher m = Pattern.compile("(?m)^LEAN_JVM_OPTS=\"([^\"]*)\"").matcher(Files.readString(Path.of("installer/codex-relay")));
-        if (!m.find()) throw new IllegalStateException("no LEAN_JVM_OPTS line in installer/codex-relay");
+        return launcherLine("LEAN_JVM_OPTS");
+    }
+
+    /**
+     * {@code $LEAN} and {@code $SHARED} in a bench's options: the launcher's desktop options, and what it runs with
+     * {@code CODEX_RELAY_PROFILE=shared} (its environment as {@code NAME=value} words first; RelayProcess sets them).
+     */
+    static String expandProfiles(String opts) throws IOException {
+        String lean = launcherOptions();
+        return opts.replace("$SHARED", "MALLOC_ARENA_MAX=2 " + lean + " " + launcherLine("SHARED_JVM_OPTS")).replace("$LEAN", lean);
+    }
+
+    private static String launcherLine(String name) throws IOException {
+        Matcher m = Pattern.compile("(?m)^" + name + "=\"([^\"]*)\"").matcher(Files.readString(Path.of("installer/codex-relay")));
+        if (!m.find()) throw new IllegalStateException("no " + name + " line in installer/codex-relay");
         return m.group(1);
     }
 
