@@ -33,6 +33,7 @@ class InstallerFilesTest {
     private static final Path LAUNCHER = INSTALLER.resolve("codex-relay");
     private static final Path DESKTOP = INSTALLER.resolve("linux/codex-relay.desktop");
     private static final Pattern LEAN_LINE = Pattern.compile("(?m)^LEAN_JVM_OPTS=\"([^\"]+)\"$");
+    private static final Pattern SHARED_LINE = Pattern.compile("(?m)^SHARED_JVM_OPTS=\"([^\"]+)\"$");
 
     @Test
     void scriptsAreExecutableAndParse() throws Exception {
@@ -66,6 +67,61 @@ class InstallerFilesTest {
         // logging prints that warning on stdout: catch it on both.
         assertThat((r.out + r.err).toLowerCase()).as("java %s -version printed a warning", opts)
                 .doesNotContain("warning").doesNotContain("ignoring").doesNotContain("unrecognized");
+    }
+
+    /** The shared profile's options come after the lean ones and must win: C2 alone, and the JDK takes them quietly. */
+    @Test
+    void sharedProfileOptionsAreAcceptedByThisJdkAndTurnOffC1Only() throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(javaBinary());
+        cmd.addAll(leanOptions());
+        cmd.addAll(sharedOptions());
+        cmd.addAll(List.of("-XX:+PrintFlagsFinal", "-version"));
+        Result r = run(cmd, Map.of());
+        assertThat(r.exit).as("java ... -version: %s", r.err).isZero();
+        assertThat(r.err.toLowerCase()).as("java printed a warning").doesNotContain("warning").doesNotContain("unrecognized");
+        assertThat(r.out).containsPattern("bool TieredCompilation\\s+= false")
+                .containsPattern("MinHeapFreeRatio\\s+= 20\\b").containsPattern("TrimNativeHeapInterval\\s+= 5000\\b");
+    }
+
+    @Test
+    void launcherSharedProfileAddsItsOptionsBetweenTheLeanAndTheUsersAndSetsMallocArenas(@TempDir Path tmp) throws Exception {
+        Path jdk = fakeJdk(tmp);
+        Path jar = Files.writeString(tmp.resolve("relay.jar"), "not really a jar");
+        Result r = run(List.of(LAUNCHER.toString(), "serve"), Map.of("JAVA_HOME", jdk.toString(), "CODEX_RELAY_JAR", jar.toString(),
+                "CODEX_RELAY_JAVA_OPTS", "-Xmx256m", "CODEX_RELAY_PROFILE", "shared"));
+        assertThat(r.exit).as(r.err).isZero();
+        assertThat(r.err).isEmpty();
+        List<String> expected = new ArrayList<>(List.of("MALLOC_ARENA_MAX=2"));
+        expected.addAll(leanOptions());
+        expected.addAll(sharedOptions());
+        expected.addAll(List.of("-Xmx256m", "-jar", jar.toString(), "serve"));
+        assertThat(r.out.lines().toList()).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void launcherSharedProfileOnAJdkWithoutNativeTrimStartsWithoutItAndSaysSo(@TempDir Path tmp) throws Exception {
+        Path bin = Files.createDirectories(tmp.resolve("old-jdk/bin"));
+        Path java = Files.writeString(bin.resolve("java"), "#!/bin/sh\n"
+                + "case \"$*\" in *TrimNativeHeapInterval*-version*) echo \"Unrecognized VM option 'TrimNativeHeapInterval=5000'\" >&2; exit 1;; esac\n"
+                + "for a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path jar = Files.writeString(tmp.resolve("relay.jar"), "not really a jar");
+        Result r = run(List.of(LAUNCHER.toString(), "serve"), Map.of("JAVA_HOME", bin.getParent().toString(),
+                "CODEX_RELAY_JAR", jar.toString(), "CODEX_RELAY_PROFILE", "shared"));
+        assertThat(r.exit).as(r.err).isZero();
+        assertThat(r.err).contains("no -XX:TrimNativeHeapInterval").contains("17.0.9");
+        assertThat(r.out.lines().toList()).contains("-XX:-TieredCompilation", "-XX:MinHeapFreeRatio=20", "serve")
+                .noneMatch(a -> a.contains("TrimNativeHeapInterval"));
+    }
+
+    @Test
+    void launcherRefusesAnUnknownProfileAndNamesTheTwo(@TempDir Path tmp) throws Exception {
+        Result r = run(List.of(LAUNCHER.toString(), "serve"), Map.of("JAVA_HOME", fakeJdk(tmp).toString(),
+                "CODEX_RELAY_JAR", Files.writeString(tmp.resolve("relay.jar"), "x").toString(), "CODEX_RELAY_PROFILE", "server"));
+        assertThat(r.exit).isEqualTo(2);
+        assertThat(r.out).isEmpty();
+        assertThat(r.err).contains("CODEX_RELAY_PROFILE is 'server'").contains("desktop").contains("shared");
     }
 
     /** The daemon started at login (and by `codex on`) runs with the launcher's options, not a copy that drifted. */
@@ -157,10 +213,18 @@ class InstallerFilesTest {
         return Arrays.asList(m.group(1).trim().split("\\s+"));
     }
 
-    /** A JAVA_HOME whose bin/java prints each argument on its own line. */
+    private static List<String> sharedOptions() throws IOException {
+        Matcher m = SHARED_LINE.matcher(Files.readString(LAUNCHER));
+        assertThat(m.find()).as("SHARED_JVM_OPTS=\"...\" line in %s", LAUNCHER).isTrue();
+        return Arrays.asList(m.group(1).trim().split("\\s+"));
+    }
+
+    /** A JAVA_HOME whose bin/java prints MALLOC_ARENA_MAX=... when set, then each argument on its own line. */
     private static Path fakeJdk(Path tmp) throws IOException {
         Path bin = Files.createDirectories(tmp.resolve("fake-jdk/bin"));
-        Path java = Files.writeString(bin.resolve("java"), "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
+        Path java = Files.writeString(bin.resolve("java"), "#!/bin/sh\n"
+                + "[ -n \"${MALLOC_ARENA_MAX:-}\" ] && echo \"MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX\"\n"
+                + "for a in \"$@\"; do printf '%s\\n' \"$a\"; done\n");
         Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
         return bin.getParent();
     }
@@ -184,6 +248,8 @@ class InstallerFilesTest {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("CODEX_RELAY_JAVA_OPTS");
         pb.environment().remove("CODEX_RELAY_JAR");
+        pb.environment().remove("CODEX_RELAY_PROFILE");
+        pb.environment().remove("MALLOC_ARENA_MAX");
         pb.environment().putAll(env);
         Process p = pb.start();
         p.getOutputStream().close();
