@@ -197,6 +197,15 @@ public final class FakeUpstream implements AutoCloseable {
     /** The WebSocket side: scripting ({@code 426} on demand, error frames, ...) and what arrived on sockets. */
     public FakeUpstreamSocket socket() { return socket; }
 
+    /**
+     * Forgets the requests kept so far (their bodies too), as the benchmarks do before each batch: a long run kept
+     * every body (gigabytes with Codex-sized ones) and copied the whole list on every request.
+     */
+    public void forgetReceived() {
+        received.clear();
+        responsesRequests.clear();
+    }
+
     public void reset() {
         received.clear();
         responsesRequests.clear();
