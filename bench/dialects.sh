@@ -8,11 +8,4 @@
 # The relay gets the launcher's JVM options (installer/codex-relay) unless --jvm-opts is given.
 # BENCH_SKIP_BUILD=1 reuses the jar and classes from the last build.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-
-if [ "${BENCH_SKIP_BUILD:-0}" != "1" ]; then
-  mvn -o -q -B -DskipTests clean package
-fi
-mvn -o -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
-exec java -Xss512k -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" io.codexrelay.bench.DialectBench "$@"
+exec "$(dirname "${BASH_SOURCE[0]}")/java-main.sh" io.codexrelay.bench.DialectBench "$@"

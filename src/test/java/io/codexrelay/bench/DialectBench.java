@@ -7,7 +7,6 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpMethod;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -78,14 +77,7 @@ public final class DialectBench {
         int[] levels = Arrays.stream(arg(args, "--concurrency", "1,16").split(",")).mapToInt(Integer::parseInt).toArray();
         if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " not found: run `mvn -q -DskipTests clean package` first");
 
-        QueuedThreadPool clientThreads = new QueuedThreadPool(64, 8);
-        clientThreads.setName("bench-client");
-        HttpClient client = new HttpClient();
-        client.setExecutor(clientThreads);
-        client.setMaxConnectionsPerDestination(512);
-        client.setMaxRequestsQueuedPerDestination(4096);
-        client.setIdleTimeout(120_000);
-        client.start();
+        HttpClient client = RelayBench.loadClient(512, 4096);
         DialectBench bench = new DialectBench(client);
         StringBuilder r = new StringBuilder();
         try (FakeUpstream fake = new FakeUpstream();

@@ -2,7 +2,6 @@ package io.codexrelay.bench;
 
 import io.codexrelay.testing.FakeUpstream;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,13 +47,7 @@ public final class JitModes {
                     .map(x -> new int[]{Integer.parseInt(x.split("x")[0]), Integer.parseInt(x.split("x")[1])}).toArray(int[][]::new);
         }
 
-        QueuedThreadPool clientThreads = new QueuedThreadPool(64, 8);
-        clientThreads.setName("bench-client");
-        HttpClient client = new HttpClient();
-        client.setExecutor(clientThreads);
-        client.setMaxConnectionsPerDestination(512);
-        client.setIdleTimeout(120_000);
-        client.start();
+        HttpClient client = RelayBench.loadClient(512, 4096);
         StringBuilder r = new StringBuilder("## JIT modes over a relay's life, run of " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\n\n");
         r.append(RelayBench.Machine.describe());
         modes.forEach((name, opts) -> r.append("- ").append(name).append(": `").append(opts).append("`\n"));

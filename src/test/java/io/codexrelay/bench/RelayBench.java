@@ -86,15 +86,7 @@ public final class RelayBench {
         afterSeconds = Integer.parseInt(arg(args, "--after-seconds", "0"));
         if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " not found: run `mvn -q -DskipTests clean package` first");
 
-        QueuedThreadPool clientThreads = new QueuedThreadPool(64, 8);
-        clientThreads.setName("bench-client");
-        HttpClient client = new HttpClient();
-        client.setExecutor(clientThreads);
-        client.setMaxConnectionsPerDestination(streams * 2 + 64);
-        client.setMaxRequestsQueuedPerDestination(streams * 4 + 1024);
-        client.setIdleTimeout(120_000);
-        client.setConnectTimeout(10_000);
-        client.start();
+        HttpClient client = loadClient(streams * 2 + 64, streams * 4 + 1024);
         StringBuilder report = new StringBuilder();
         try (FakeUpstream fake = new FakeUpstream(); RelayProcess proc = RelayProcess.start(jar, jvmOpts, fake.apiBaseUrl(), KEY, streams, keepLog)) {
             Target direct = new Target("direct", fake.apiBaseUrl() + "/responses", Map.of("authorization", "Bearer " + KEY));
@@ -299,6 +291,20 @@ public final class RelayBench {
 
     private static String ms(long nanos) {
         return String.format(Locale.ROOT, "%.3f", nanos / 1e6);
+    }
+
+    /** The benchmarks' load generator: a started Jetty client on its own pool ("bench-client" threads). */
+    static HttpClient loadClient(int connectionsPerDestination, int queuedPerDestination) throws Exception {
+        QueuedThreadPool clientThreads = new QueuedThreadPool(64, 8);
+        clientThreads.setName("bench-client");
+        HttpClient client = new HttpClient();
+        client.setExecutor(clientThreads);
+        client.setMaxConnectionsPerDestination(connectionsPerDestination);
+        client.setMaxRequestsQueuedPerDestination(queuedPerDestination);
+        client.setIdleTimeout(120_000);
+        client.setConnectTimeout(10_000);
+        client.start();
+        return client;
     }
 
     /** {@code total} requests to {@code t}, at most {@code concurrency} at a time; returns every sample. */

@@ -2,7 +2,6 @@ package io.codexrelay.bench;
 
 import io.codexrelay.testing.FakeUpstream;
 import org.eclipse.jetty.client.HttpClient;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -58,14 +57,7 @@ public final class VersusNginx {
         int[] levels = Arrays.stream(arg(args, "--concurrency", "1,16,64").split(",")).mapToInt(Integer::parseInt).toArray();
         if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " not found: run `mvn -q -DskipTests clean package` first");
 
-        QueuedThreadPool clientThreads = new QueuedThreadPool(64, 8);
-        clientThreads.setName("bench-client");
-        HttpClient client = new HttpClient();
-        client.setExecutor(clientThreads);
-        client.setMaxConnectionsPerDestination(512);
-        client.setMaxRequestsQueuedPerDestination(4096);
-        client.setIdleTimeout(120_000);
-        client.start();
+        HttpClient client = RelayBench.loadClient(512, 4096);
         StringBuilder r = new StringBuilder();
         try (FakeUpstream fake = new FakeUpstream();
              RelayBench.RelayProcess relay = RelayBench.RelayProcess.start(jar, jvmOpts, fake.apiBaseUrl(), KEY, 256,
