@@ -256,7 +256,10 @@ class PoolRoutingIntegrationTest {
 
     @Test
     void gatesNeverExceedTheirLimitUnder50ConcurrentRequests() throws Exception {
-        d = new PoolDaemon(dir, "[pool]\ngate_wait_ms = 60000\nchatgpt_max_concurrent = 2")
+        // Priority routing, so that A is first in line whatever the answers' quota headers say: with the default
+        // (most-remaining) the first answers could turn the pool to B and C before a second request reached A on a
+        // slow machine, and A then never had two at once (seen once in a full run).
+        d = new PoolDaemon(dir, "[pool]\nrouting = \"priority\"\ngate_wait_ms = 60000\nchatgpt_max_concurrent = 2")
                 .chatgpt("A", 1, null).chatgpt("B", 2, null).chatgpt("C", 3, 3).start();
         d.fake.setDefault(FakeUpstream.slowSuccess("slow", 4, 25));
 
