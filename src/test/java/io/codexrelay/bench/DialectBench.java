@@ -68,13 +68,13 @@ public final class DialectBench {
     private DialectBench(HttpClient client) { this.client = client; }
 
     public static void main(String[] args) throws Exception {
-        Path jar = Path.of(arg(args, "--jar", "target/codex-relay.jar"));
-        String jvmOpts = arg(args, "--jvm-opts", VersusNginx.launcherOptions());
-        int perPath = Integer.parseInt(arg(args, "--requests", "1000"));
-        int rounds = Integer.parseInt(arg(args, "--rounds", "4"));
-        String ccrDir = arg(args, "--ccr", "");
-        Path out = Path.of(arg(args, "--out", "target/bench/dialects.md"));
-        int[] levels = Arrays.stream(arg(args, "--concurrency", "1,16").split(",")).mapToInt(Integer::parseInt).toArray();
+        Path jar = Path.of(RelayBench.arg(args, "--jar", "target/codex-relay.jar"));
+        String jvmOpts = RelayBench.arg(args, "--jvm-opts", VersusNginx.launcherOptions());
+        int perPath = Integer.parseInt(RelayBench.arg(args, "--requests", "1000"));
+        int rounds = Integer.parseInt(RelayBench.arg(args, "--rounds", "4"));
+        String ccrDir = RelayBench.arg(args, "--ccr", "");
+        Path out = Path.of(RelayBench.arg(args, "--out", "target/bench/dialects.md"));
+        int[] levels = Arrays.stream(RelayBench.arg(args, "--concurrency", "1,16").split(",")).mapToInt(Integer::parseInt).toArray();
         if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " not found: run `mvn -q -DskipTests clean package` first");
 
         HttpClient client = RelayBench.loadClient(512, 4096);
@@ -256,11 +256,6 @@ public final class DialectBench {
     }
 
     private static void step(String what) { System.err.println("[dialects] " + what + " ..."); }
-
-    private static String arg(String[] args, String name, String def) {
-        for (int i = 0; i < args.length - 1; i++) if (args[i].equals(name)) return args[i + 1];
-        return def;
-    }
 
     /** claude-code-router ({@code ccr start}) from an install outside the repo, with a temp HOME holding its config. */
     static final class Ccr implements AutoCloseable {

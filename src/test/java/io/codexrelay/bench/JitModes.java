@@ -24,14 +24,13 @@ public final class JitModes {
     private static final String KEY = "sk-bench-0000000000000000";
 
     public static void main(String[] args) throws Exception {
-        Path jar = Path.of(arg(args, "--jar", "target/codex-relay.jar"));
-        int starts = Integer.parseInt(arg(args, "--starts", "2"));
-        Path out = Path.of(arg(args, "--out", "target/bench/jit-modes.md"));
-        String lean = VersusNginx.launcherOptions();
+        Path jar = Path.of(RelayBench.arg(args, "--jar", "target/codex-relay.jar"));
+        int starts = Integer.parseInt(RelayBench.arg(args, "--starts", "2"));
+        Path out = Path.of(RelayBench.arg(args, "--out", "target/bench/jit-modes.md"));
         Map<String, String> modes = new LinkedHashMap<>();
-        String given = arg(args, "--modes", "");
+        String given = RelayBench.arg(args, "--modes", "");
         if (given.isBlank()) {
-            modes.put("desktop (launcher)", lean);
+            modes.put("desktop (launcher)", VersusNginx.expandProfiles("$LEAN"));
             modes.put("shared (CODEX_RELAY_PROFILE=shared)", VersusNginx.expandProfiles("$SHARED"));
         } else {
             for (String m : given.split(";;")) {
@@ -41,7 +40,7 @@ public final class JitModes {
         }
         // stretches of requests: {concurrency, requests}
         int[][] stretches = {{1, 1}, {1, 9}, {1, 90}, {1, 900}, {1, 4000}, {16, 16000}, {16, 16000}, {1, 2000}};
-        String givenStretches = arg(args, "--stretches", ""); // e.g. 1x100,16x16000: streams x requests
+        String givenStretches = RelayBench.arg(args, "--stretches", ""); // e.g. 1x100,16x16000: streams x requests
         if (!givenStretches.isBlank()) {
             stretches = java.util.Arrays.stream(givenStretches.split(","))
                     .map(x -> new int[]{Integer.parseInt(x.split("x")[0]), Integer.parseInt(x.split("x")[1])}).toArray(int[][]::new);
@@ -102,10 +101,5 @@ public final class JitModes {
         Files.writeString(out, r);
         System.out.println(r);
         System.out.println("(written to " + out + ")");
-    }
-
-    private static String arg(String[] args, String name, String def) {
-        for (int i = 0; i < args.length - 1; i++) if (args[i].equals(name)) return args[i + 1];
-        return def;
     }
 }

@@ -380,7 +380,8 @@ public final class RelayBench {
         return f;
     }
 
-    private static String arg(String[] args, String name, String def) {
+    /** The value after {@code name} in a bench's arguments, or {@code def}: what every bench main reads its options with. */
+    static String arg(String[] args, String name, String def) {
         for (int i = 0; i < args.length - 1; i++) if (args[i].equals(name)) return args[i + 1];
         return def;
     }

@@ -32,10 +32,10 @@ public final class SocketBench {
     private static final String INPUT = "[{\"type\":\"message\",\"role\":\"user\",\"content\":[{\"type\":\"input_text\",\"text\":\"hi\"}]}]";
 
     public static void main(String[] args) throws Exception {
-        String jvmOpts = arg(args, "--jvm-opts", "-XX:+UseSerialGC -Xms16m -Xmx128m -Xss512k -XX:TieredStopAtLevel=1");
-        int requests = Integer.parseInt(arg(args, "--requests", "40"));
-        int idle = Integer.parseInt(arg(args, "--idle", "1000"));
-        Path out = Path.of(arg(args, "--out", "target/bench/sockets.md"));
+        String jvmOpts = RelayBench.arg(args, "--jvm-opts", "-XX:+UseSerialGC -Xms16m -Xmx128m -Xss512k -XX:TieredStopAtLevel=1");
+        int requests = Integer.parseInt(RelayBench.arg(args, "--requests", "40"));
+        int idle = Integer.parseInt(RelayBench.arg(args, "--idle", "1000"));
+        Path out = Path.of(RelayBench.arg(args, "--out", "target/bench/sockets.md"));
         StringBuilder r = new StringBuilder("### WebSocket run of " + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "\n\n");
         r.append(RelayBench.Machine.describe()).append("- relay JVM options: `").append(jvmOpts).append("`\n\n");
         try (FakeUpstream fake = new FakeUpstream();
@@ -249,9 +249,4 @@ public final class SocketBench {
     }
 
     private static String ms(long nanos) { return String.format("%.3f ms", nanos / 1e6); }
-
-    private static String arg(String[] args, String name, String def) {
-        for (int i = 0; i < args.length - 1; i++) if (args[i].equals(name)) return args[i + 1];
-        return def;
-    }
 }

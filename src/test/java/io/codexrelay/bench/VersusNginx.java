@@ -39,22 +39,22 @@ public final class VersusNginx {
     private static final String THREAD = "0199a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 
     public static void main(String[] args) throws Exception {
-        Path jar = Path.of(arg(args, "--jar", "target/codex-relay.jar"));
-        String jvmOpts = expandProfiles(arg(args, "--jvm-opts", "$LEAN"));
-        int deltas = Integer.parseInt(arg(args, "--deltas", "5"));
-        int gapMs = Integer.parseInt(arg(args, "--gap-ms", "0"));
-        int perPath = Integer.parseInt(arg(args, "--requests", "2000"));
-        int rounds = Integer.parseInt(arg(args, "--rounds", "4"));
-        String jfr = arg(args, "--jfr", "");
+        Path jar = Path.of(RelayBench.arg(args, "--jar", "target/codex-relay.jar"));
+        String jvmOpts = expandProfiles(RelayBench.arg(args, "--jvm-opts", "$LEAN"));
+        int deltas = Integer.parseInt(RelayBench.arg(args, "--deltas", "5"));
+        int gapMs = Integer.parseInt(RelayBench.arg(args, "--gap-ms", "0"));
+        int perPath = Integer.parseInt(RelayBench.arg(args, "--requests", "2000"));
+        int rounds = Integer.parseInt(RelayBench.arg(args, "--rounds", "4"));
+        String jfr = RelayBench.arg(args, "--jfr", "");
         boolean syscalls = Arrays.asList(args).contains("--syscalls");
-        String nginxBin = arg(args, "--nginx", "/usr/sbin/nginx");
-        Path out = Path.of(arg(args, "--out", "target/bench/versus-nginx.md"));
-        int codexLikeKb = Integer.parseInt(arg(args, "--codex-like", "0"));
-        String otherJar = arg(args, "--versus-jar", "");
-        String otherOpts = expandProfiles(arg(args, "--versus-jvm-opts", jvmOpts));
+        String nginxBin = RelayBench.arg(args, "--nginx", "/usr/sbin/nginx");
+        Path out = Path.of(RelayBench.arg(args, "--out", "target/bench/versus-nginx.md"));
+        int codexLikeKb = Integer.parseInt(RelayBench.arg(args, "--codex-like", "0"));
+        String otherJar = RelayBench.arg(args, "--versus-jar", "");
+        String otherOpts = expandProfiles(RelayBench.arg(args, "--versus-jvm-opts", jvmOpts));
         if (otherJar.isBlank() && Arrays.asList(args).contains("--versus-jvm-opts")) otherJar = jar.toString();
-        int warmUpRounds = Integer.parseInt(arg(args, "--warm-up-rounds", "4"));
-        int[] levels = Arrays.stream(arg(args, "--concurrency", "1,16,64").split(",")).mapToInt(Integer::parseInt).toArray();
+        int warmUpRounds = Integer.parseInt(RelayBench.arg(args, "--warm-up-rounds", "4"));
+        int[] levels = Arrays.stream(RelayBench.arg(args, "--concurrency", "1,16,64").split(",")).mapToInt(Integer::parseInt).toArray();
         if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " not found: run `mvn -q -DskipTests clean package` first");
 
         HttpClient client = RelayBench.loadClient(512, 4096);
@@ -347,11 +347,6 @@ public final class VersusNginx {
     }
 
     private static void step(String what) { System.err.println("[versus] " + what + " ..."); }
-
-    private static String arg(String[] args, String name, String def) {
-        for (int i = 0; i < args.length - 1; i++) if (args[i].equals(name)) return args[i + 1];
-        return def;
-    }
 
     /**
      * System calls and context switches of a set of processes over one batch, counted by {@code perf stat} (started
