@@ -231,6 +231,15 @@ class GuardAndRoutesTest {
     }
 
     @Test
+    void aMethodTooLongToBePlainIsNotEchoedIn405() throws Exception {
+        h.startServer();
+        HttpResponse<String> r = h.send(h.request("/v1/responses").header(ClientKey.HEADER, h.key.value())
+                .method("MADE-UP-METHOD-THAT-GOES-ON", HttpRequest.BodyPublishers.noBody()));
+        assertThat(r.statusCode()).isEqualTo(405);
+        assertThat(r.body()).contains("this request came as (not a plain method)").doesNotContain("MADE-UP");
+    }
+
+    @Test
     void mountedHandlerSkipsTheKeyButNotTheHostGuard() throws Exception {
         h.start();
         h.relay.mount("/_relay/admin", new Handler.Abstract.NonBlocking() {
