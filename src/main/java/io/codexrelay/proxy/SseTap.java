@@ -56,38 +56,62 @@ public final class SseTap {
     private String failureMessage;
     private Usage usage;
 
+    /**
+     * A window per thread for scanning buffers that are not arrays (Jetty's network buffers are direct): reading a
+     * direct buffer byte by byte is a call per byte in the launcher's C1-compiled code, and this runs for every byte
+     * of every answer, so the bytes are copied in bulk into the window and scanned there. Safe to share on a thread
+     * because the tap never calls out while it scans.
+     */
+    private static final int WINDOW = 8 * 1024;
+    private static final ThreadLocal<byte[]> WINDOWS = ThreadLocal.withInitial(() -> new byte[WINDOW]);
+
     /** Feeds the bytes between position and limit; the buffer's position and contents are not changed. */
     public void scan(ByteBuffer buf) {
+        if (buf.hasArray()) {
+            int base = buf.arrayOffset();
+            scan(buf.array(), base + buf.position(), base + buf.limit());
+            return;
+        }
+        byte[] window = WINDOWS.get();
         int end = buf.limit();
-        int i = buf.position();
-        while (i < end) {
-            byte b = buf.get(i);
-            if (b == '\n') {
+        for (int at = buf.position(); at < end; ) {
+            int n = Math.min(window.length, end - at);
+            buf.get(at, window, 0, n);
+            scan(window, 0, n);
+            at += n;
+        }
+    }
+
+    /** Feeds {@code b[from, to)}; a line may go on in the next call (even between the halves of {@code \r\n}). */
+    public void scan(byte[] b, int from, int to) {
+        int i = from;
+        while (i < to) {
+            byte c = b[i];
+            if (c == '\n') {
                 if (sawCr) sawCr = false; // second half of \r\n: the line already ended
                 else endLine();
                 i++;
-            } else if (b == '\r') {
+            } else if (c == '\r') {
                 endLine();
                 sawCr = true;
                 i++;
             } else {
                 sawCr = false;
-                // The rest of the line in this buffer is appended in one bulk copy, not byte by byte: this runs for
-                // every byte of every answer.
+                // The rest of the line in these bytes is appended in one copy, not byte by byte.
                 int j = i + 1;
-                while (j < end) {
-                    byte c = buf.get(j);
-                    if (c == '\n' || c == '\r') break;
+                while (j < to) {
+                    byte d = b[j];
+                    if (d == '\n' || d == '\r') break;
                     j++;
                 }
-                append(buf, i, j);
+                append(b, i, j);
                 i = j;
             }
         }
     }
 
-    /** Appends {@code buf[from, to)} (no line end in it) to the current line, keeping at most what is needed. */
-    private void append(ByteBuffer buf, int from, int to) {
+    /** Appends {@code b[from, to)} (no line end in it) to the current line, keeping at most what is needed. */
+    private void append(byte[] b, int from, int to) {
         while (from < to) {
             int cap = lineIsTerminalData ? TERMINAL_MAX : PREFIX;
             if (lineLen >= cap) {
@@ -96,7 +120,7 @@ public final class SseTap {
             }
             int n = Math.min(to - from, cap - lineLen);
             if (lineLen + n > line.length) line = Arrays.copyOf(line, Math.min(cap, Math.max(line.length * 2, lineLen + n)));
-            buf.get(from, line, lineLen, n);
+            System.arraycopy(b, from, line, lineLen, n);
             lineLen += n;
             from += n;
             // Once the data line's type is readable, decide whether to keep the rest of it.

@@ -159,4 +159,44 @@ class SseTapTest {
         assertThat(buf.position()).isZero();
         assertThat(all).isEqualTo(copy);
     }
+
+    @Test
+    void directBuffersLongerThanTheScanWindowReadTheSameAsArrays() {
+        // Network buffers are direct; the tap copies them into an 8 KiB window. Lines, \r\n pairs and terminal
+        // events that straddle the window's edge (at every offset around it) must read as they do from an array.
+        String pad = "x".repeat(3000);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 6; i++) {
+            sb.append("event: response.output_text.delta\r\n")
+              .append("data: {\"type\":\"response.output_text.delta\",\"delta\":\"").append(pad).append(i).append("\"}\r\n\r\n");
+        }
+        sb.append("event: response.completed\r\ndata: {\"type\":\"response.completed\",\"response\":{\"output\":[{\"text\":\"")
+          .append(pad.repeat(4)).append("\"}],\"usage\":{\"input_tokens\":11,\"output_tokens\":12}}}\r\n\r\n");
+        byte[] all = sb.toString().getBytes(StandardCharsets.UTF_8);
+        assertThat(all.length).isGreaterThan(3 * 8 * 1024);
+        SseTap fromArray = feed(all);
+        assertThat(fromArray.events()).isEqualTo(7);
+        assertThat(fromArray.usage()).isEqualTo(new SseTap.Usage(11L, null, 12L, null));
+        for (int shift = 0; shift < 40; shift++) {
+            ByteBuffer direct = ByteBuffer.allocateDirect(all.length + shift);
+            direct.position(shift);
+            direct.put(all);
+            direct.position(shift);
+            SseTap tap = new SseTap();
+            tap.scan(direct);
+            assertThat(direct.position()).isEqualTo(shift);
+            assertThat(tap.events()).as("shift %d", shift).isEqualTo(7);
+            assertThat(tap.completed()).as("shift %d", shift).isTrue();
+            assertThat(tap.lastType()).isEqualTo("response.completed");
+            assertThat(tap.usage()).as("shift %d", shift).isEqualTo(fromArray.usage());
+        }
+        // split into direct pieces anywhere, the halves of each \r\n included
+        for (int cut = 8 * 1024 - 3; cut < 8 * 1024 + 3; cut++) {
+            SseTap tap = new SseTap();
+            tap.scan(ByteBuffer.allocateDirect(cut).put(all, 0, cut).flip());
+            tap.scan(ByteBuffer.allocateDirect(all.length - cut).put(all, cut, all.length - cut).flip());
+            assertThat(tap.events()).as("cut %d", cut).isEqualTo(7);
+            assertThat(tap.usage()).as("cut %d", cut).isEqualTo(fromArray.usage());
+        }
+    }
 }
