@@ -4,7 +4,7 @@ import io.codexrelay.account.Account;
 import io.codexrelay.account.Credentials;
 import io.codexrelay.config.ClientKey;
 import io.codexrelay.config.RelayConfig;
-import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.ByteBufferRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpCookieStore;
@@ -16,9 +16,12 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
+import java.net.URI;
+import java.nio.ByteBuffer;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -52,6 +55,12 @@ public final class UpstreamClient implements AutoCloseable {
     private volatile RelayConfig.Upstream config;
 
     private volatile RequestTimers timers;
+    /**
+     * Upstream addresses already parsed, by their text: a handful (a base URL and route per account), so each is
+     * parsed once rather than on every request. Emptied if it ever holds more than {@link #URIS_KEPT}.
+     */
+    private final ConcurrentHashMap<String, URI> uris = new ConcurrentHashMap<>();
+    private static final int URIS_KEPT = 64;
 
     /** A thread of the upstream client's pool: it reads the upstreams' answers and writes them to Codex. */
     private static final class UpstreamThread extends Thread {
@@ -143,9 +152,22 @@ public final class UpstreamClient implements AutoCloseable {
         return url;
     }
 
+    /** The parsed form of an upstream address; a malformed one fails as {@link URI#create} does. */
+    URI uri(String url) {
+        URI known = uris.get(url);
+        if (known != null) return known;
+        URI parsed = URI.create(url);
+        if (uris.size() >= URIS_KEPT) uris.clear();
+        uris.put(url, parsed);
+        return parsed;
+    }
+
+    /** How many parsed addresses are kept (for tests). */
+    int urisKept() { return uris.size(); }
+
     /** A ready-to-send attempt: method, URL, forwarded headers, the account's credentials and the body as is. */
     public Request newRequest(Account account, Route route, String query, HttpFields incoming, byte[] body) {
-        Request r = http.newRequest(url(account, route, query))
+        Request r = http.newRequest(uri(url(account, route, query)))
                 .method(route == Route.RESPONSES ? HttpMethod.POST : HttpMethod.GET)
                 .idleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
         Set<String> connectionListed = connectionTokens(incoming);
@@ -168,7 +190,8 @@ public final class UpstreamClient implements AutoCloseable {
         });
         if (body != null && route == Route.RESPONSES) {
             String ct = incoming.get(HttpHeader.CONTENT_TYPE);
-            r.body(new BytesRequestContent(ct != null ? ct : "application/json", body));
+            // one buffer over the body as it is (BytesRequestContent builds the same through a stream per request)
+            r.body(new ByteBufferRequestContent(ct != null ? ct : "application/json", ByteBuffer.wrap(body)));
         }
         return r;
     }
@@ -178,7 +201,7 @@ public final class UpstreamClient implements AutoCloseable {
      * dialects that build their own headers (Chat Completions, Anthropic): nothing of Codex's request is copied.
      */
     public Request newPost(String url) {
-        return http.newRequest(url).method(HttpMethod.POST).idleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        return http.newRequest(uri(url)).method(HttpMethod.POST).idleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     static String codexVersion(String userAgent) {
