@@ -6,6 +6,7 @@ import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.TokensInheritanceStrategy;
 import io.github.bucket4j.local.LocalBucket;
+import io.github.bucket4j.local.SynchronizationStrategy;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -87,6 +88,12 @@ public final class ConcurrencyGates {
         }
     }
 
+    /**
+     * The buckets' own synchronisation: none, because every use of a gate's buckets is under the gate's lock. Bucket4j's
+     * default (lock-free) copies the bucket's state on every take and give-back, twice per request.
+     */
+    private static final SynchronizationStrategy UNDER_GATE_LOCK = SynchronizationStrategy.NONE;
+
     public final class Gate {
         private final String account;
         private final LocalBucket bucket;
@@ -100,7 +107,8 @@ public final class ConcurrencyGates {
         private Gate(String account, int limit) {
             this.account = account;
             this.limit = limit;
-            this.bucket = Bucket.builder().addLimit(bandwidth(limit)).withCustomTimePrecision(FROZEN).build();
+            this.bucket = Bucket.builder().addLimit(bandwidth(limit)).withCustomTimePrecision(FROZEN)
+                    .withSynchronizationStrategy(UNDER_GATE_LOCK).build();
         }
 
         private static Bandwidth bandwidth(int limit) {
@@ -130,7 +138,8 @@ public final class ConcurrencyGates {
                 if (perMinute == 0) {
                     minute = null;
                 } else if (minute == null) {
-                    minute = Bucket.builder().addLimit(perMinuteBandwidth(perMinute)).withCustomTimePrecision(clock).build();
+                    minute = Bucket.builder().addLimit(perMinuteBandwidth(perMinute)).withCustomTimePrecision(clock)
+                            .withSynchronizationStrategy(UNDER_GATE_LOCK).build();
                 } else {
                     // What was used in the last minute stays used under the new cap.
                     minute.replaceConfiguration(new BucketConfiguration(java.util.List.of(perMinuteBandwidth(perMinute))),
