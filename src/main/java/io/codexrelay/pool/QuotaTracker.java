@@ -281,10 +281,10 @@ public final class QuotaTracker {
      * (lookup must be case-insensitive); empty when there are none.
      */
     public static Optional<QuotaSnapshot> parseHeaders(Function<String, String> header, Instant now) {
-        QuotaWindow p = headerWindow(header, "primary", now), s = headerWindow(header, "secondary", now);
-        Boolean has = bool(header.apply("x-codex-credits-has-credits"));
-        Boolean unlimited = bool(header.apply("x-codex-credits-unlimited"));
-        String balance = blankToNull(header.apply("x-codex-credits-balance"));
+        QuotaWindow p = headerWindow(header, QuotaHeaders.PRIMARY, now), s = headerWindow(header, QuotaHeaders.SECONDARY, now);
+        Boolean has = bool(header.apply(QuotaHeaders.HAS_CREDITS));
+        Boolean unlimited = bool(header.apply(QuotaHeaders.UNLIMITED));
+        String balance = blankToNull(header.apply(QuotaHeaders.BALANCE));
         if (p == null && s == null && has == null && unlimited == null && balance == null) return Optional.empty();
         return Optional.of(new QuotaSnapshot(p, s, has, unlimited, balance, null, SOURCE_HEADERS, now));
     }
@@ -293,14 +293,14 @@ public final class QuotaTracker {
         return parseHeaders(caseInsensitive(headers), now);
     }
 
-    private static QuotaWindow headerWindow(Function<String, String> header, String which, Instant now) {
-        Double used = dbl(header.apply("x-codex-" + which + "-used-percent"));
+    private static QuotaWindow headerWindow(Function<String, String> header, QuotaHeaders names, Instant now) {
+        Double used = dbl(header.apply(names.usedPercent()));
         if (used == null) return null;
-        Long minutes = lng(header.apply("x-codex-" + which + "-window-minutes"));
-        Long resetAt = lng(header.apply("x-codex-" + which + "-reset-at"));
+        Long minutes = lng(header.apply(names.windowMinutes()));
+        Long resetAt = lng(header.apply(names.resetAt()));
         Instant resets = resetAt != null ? Instant.ofEpochSecond(resetAt) : null;
         if (resets == null) {
-            Long after = lng(header.apply("x-codex-" + which + "-reset-after-seconds"));
+            Long after = lng(header.apply(names.resetAfterSeconds()));
             if (after != null) resets = now.plusSeconds(after);
         }
         return new QuotaWindow(used, minutes == null ? null : minutes.intValue(), resets);

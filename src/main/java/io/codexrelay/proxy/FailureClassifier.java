@@ -3,6 +3,7 @@ package io.codexrelay.proxy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.codexrelay.pool.FailureClass;
+import io.codexrelay.pool.QuotaHeaders;
 
 import java.net.ConnectException;
 import java.net.UnknownHostException;
@@ -135,9 +136,9 @@ public final class FailureClassifier {
     }
 
     private static Instant quotaHeaderReset(Function<String, String> header) {
-        for (String w : new String[] {"primary", "secondary"}) {
-            String used = header.apply("x-codex-" + w + "-used-percent");
-            String reset = header.apply("x-codex-" + w + "-reset-at");
+        for (QuotaHeaders w : new QuotaHeaders[] {QuotaHeaders.PRIMARY, QuotaHeaders.SECONDARY}) {
+            String used = header.apply(w.usedPercent());
+            String reset = header.apply(w.resetAt());
             try {
                 if (used != null && reset != null && Double.parseDouble(used) >= 100) return Instant.ofEpochSecond(Long.parseLong(reset.trim()));
             } catch (NumberFormatException ignored) {

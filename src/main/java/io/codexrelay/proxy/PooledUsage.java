@@ -6,6 +6,7 @@ import io.codexrelay.events.QuotaSnapshot;
 import io.codexrelay.events.QuotaWindow;
 import io.codexrelay.pool.QuotaTracker;
 import io.codexrelay.pool.PoolView;
+import io.codexrelay.pool.QuotaHeaders;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -34,12 +35,7 @@ public final class PooledUsage {
 
     /** Whether an upstream response header is a quota header that the pool view replaces. */
     public static boolean isQuotaHeader(String name) {
-        return startsWithIgnoreCase(name, "x-codex-primary-") || startsWithIgnoreCase(name, "x-codex-secondary-")
-                || startsWithIgnoreCase(name, "x-codex-credits-") || name.equalsIgnoreCase("x-codex-active-limit");
-    }
-
-    private static boolean startsWithIgnoreCase(String s, String prefix) {
-        return s.regionMatches(true, 0, prefix, 0, prefix.length());
+        return QuotaHeaders.isQuotaHeader(name);
     }
 
     /** See {@link PoolView#view}. */
@@ -53,19 +49,19 @@ public final class PooledUsage {
         Map<String, String> h = new LinkedHashMap<>();
         QuotaSnapshot v = QuotaTracker.effective(view, now);
         if (v == null) return h;
-        windowHeaders(h, "primary", v.primary());
-        windowHeaders(h, "secondary", v.secondary());
-        if (v.hasCredits() != null) h.put("x-codex-credits-has-credits", v.hasCredits().toString());
-        if (v.unlimitedCredits() != null) h.put("x-codex-credits-unlimited", v.unlimitedCredits().toString());
-        if (v.creditBalance() != null) h.put("x-codex-credits-balance", v.creditBalance());
+        windowHeaders(h, QuotaHeaders.PRIMARY, v.primary());
+        windowHeaders(h, QuotaHeaders.SECONDARY, v.secondary());
+        if (v.hasCredits() != null) h.put(QuotaHeaders.HAS_CREDITS, v.hasCredits().toString());
+        if (v.unlimitedCredits() != null) h.put(QuotaHeaders.UNLIMITED, v.unlimitedCredits().toString());
+        if (v.creditBalance() != null) h.put(QuotaHeaders.BALANCE, v.creditBalance());
         return h;
     }
 
-    private static void windowHeaders(Map<String, String> h, String which, QuotaWindow w) {
+    private static void windowHeaders(Map<String, String> h, QuotaHeaders names, QuotaWindow w) {
         if (w == null) return;
-        h.put("x-codex-" + which + "-used-percent", percent(w.usedPercent()));
-        if (w.windowMinutes() != null) h.put("x-codex-" + which + "-window-minutes", w.windowMinutes().toString());
-        if (w.resetsAt() != null) h.put("x-codex-" + which + "-reset-at", Long.toString(w.resetsAt().getEpochSecond()));
+        h.put(names.usedPercent(), percent(w.usedPercent()));
+        if (w.windowMinutes() != null) h.put(names.windowMinutes(), w.windowMinutes().toString());
+        if (w.resetsAt() != null) h.put(names.resetAt(), Long.toString(w.resetsAt().getEpochSecond()));
     }
 
     private static String percent(double d) {

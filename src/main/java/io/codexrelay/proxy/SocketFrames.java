@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import io.codexrelay.pool.QuotaHeaders;
 
 /**
  * The JSON of Responses-over-WebSocket frames (docs/websocket.md): reading an event's type cheaply, the relay's own
@@ -96,19 +97,20 @@ final class SocketFrames {
     static Map<String, String> rateLimitHeaders(JsonNode event) {
         Map<String, String> h = new LinkedHashMap<>();
         JsonNode rl = event.path("rate_limits");
-        for (String w : new String[] {"primary", "secondary"}) {
-            JsonNode win = rl.path(w);
+        for (QuotaHeaders.Named w : QuotaHeaders.WINDOWS) {
+            JsonNode win = rl.path(w.name());
             if (!win.isObject()) continue;
-            if (win.has("used_percent")) h.put("x-codex-" + w + "-used-percent", win.get("used_percent").asText());
-            if (win.has("window_minutes")) h.put("x-codex-" + w + "-window-minutes", win.get("window_minutes").asText());
-            if (win.has("reset_at")) h.put("x-codex-" + w + "-reset-at", win.get("reset_at").asText());
-            if (win.has("reset_after_seconds")) h.put("x-codex-" + w + "-reset-after-seconds", win.get("reset_after_seconds").asText());
+            QuotaHeaders names = w.headers();
+            if (win.has("used_percent")) h.put(names.usedPercent(), win.get("used_percent").asText());
+            if (win.has("window_minutes")) h.put(names.windowMinutes(), win.get("window_minutes").asText());
+            if (win.has("reset_at")) h.put(names.resetAt(), win.get("reset_at").asText());
+            if (win.has("reset_after_seconds")) h.put(names.resetAfterSeconds(), win.get("reset_after_seconds").asText());
         }
         JsonNode c = event.path("credits");
         if (c.isObject()) {
-            if (c.has("has_credits")) h.put("x-codex-credits-has-credits", c.get("has_credits").asText());
-            if (c.has("unlimited")) h.put("x-codex-credits-unlimited", c.get("unlimited").asText());
-            if (c.has("balance") && !c.get("balance").isNull()) h.put("x-codex-credits-balance", c.get("balance").asText());
+            if (c.has("has_credits")) h.put(QuotaHeaders.HAS_CREDITS, c.get("has_credits").asText());
+            if (c.has("unlimited")) h.put(QuotaHeaders.UNLIMITED, c.get("unlimited").asText());
+            if (c.has("balance") && !c.get("balance").isNull()) h.put(QuotaHeaders.BALANCE, c.get("balance").asText());
         }
         return h;
     }

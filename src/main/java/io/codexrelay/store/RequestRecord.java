@@ -1,6 +1,8 @@
 package io.codexrelay.store;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -34,7 +36,10 @@ public record RequestRecord(long id, Instant startedAt, String account, String m
         sessionId = LogText.clean(sessionId, LogText.FIELD_MAX);
         client = LogText.clean(client, LogText.FIELD_MAX);
         error = LogText.cleanMultiline(error, LogText.ERROR_MAX); // lines kept for the log window; logs tail flattens them
-        failoverChain = failoverChain == null ? null
-                : failoverChain.stream().map(s -> LogText.clean(s, LogText.FIELD_MAX)).toList();
+        if (failoverChain != null) { // a loop, not a stream: this runs for every request
+            List<String> cleaned = new ArrayList<>(failoverChain.size());
+            for (String s : failoverChain) cleaned.add(LogText.clean(s, LogText.FIELD_MAX));
+            failoverChain = Collections.unmodifiableList(cleaned);
+        }
     }
 }

@@ -39,6 +39,15 @@ class PooledUsageTest {
         assertThat(PooledUsage.headers(null, NOW)).isEmpty();
         assertThat(PooledUsage.isQuotaHeader("X-Codex-Primary-Used-Percent")).isTrue();
         assertThat(PooledUsage.isQuotaHeader("x-codex-turn-state")).isFalse();
+        // every quota header, in any case; nothing else, however close
+        for (String name : List.of("x-codex-secondary-reset-at", "X-CODEX-CREDITS-BALANCE", "x-codex-active-limit",
+                "X-Codex-Active-Limit", "x-codex-primary-reset-after-seconds")) {
+            assertThat(PooledUsage.isQuotaHeader(name)).as(name).isTrue();
+        }
+        for (String name : List.of("", "x", "x-codex", "x-codex-", "x-codex-primary", "x-codex-active-limits", "content-type",
+                "openai-model", "x-codex-credit-balance", "y-codex-primary-used-percent")) {
+            assertThat(PooledUsage.isQuotaHeader(name)).as(name).isFalse();
+        }
     }
 
     @Test
