@@ -215,4 +215,28 @@ class QuotaTrackerTest {
         again.load();
         assertThat(again.all()).isEmpty();
     }
+
+    @Test
+    void sameWindowAgreesWithTheRecordsEqualsOnEveryComponent() {
+        // sameWindow spells QuotaWindow's equals out by hand (speed); a component added to the record must be added there.
+        assertThat(QuotaWindow.class.getRecordComponents()).extracting(java.lang.reflect.RecordComponent::getName)
+                .as("QuotaTracker.sameWindow compares exactly these; update it with the record")
+                .containsExactly("usedPercent", "windowMinutes", "resetsAt");
+        Instant t = Instant.parse("2026-12-03T10:00:00Z");
+        List<QuotaWindow> all = new java.util.ArrayList<>();
+        all.add(null);
+        for (double used : new double[] {0, 42.5, 100, -0.0, Double.NaN}) {
+            for (Integer minutes : new Integer[] {null, 300, 10_080}) {
+                for (Instant resets : new Instant[] {null, t, t.plusSeconds(1)}) all.add(new QuotaWindow(used, minutes, resets));
+            }
+        }
+        for (QuotaWindow a : all) {
+            for (QuotaWindow b : all) {
+                // fresh copies, so that equal values are never the same object
+                QuotaWindow b2 = b == null ? null : new QuotaWindow(b.usedPercent(), b.windowMinutes() == null ? null
+                        : Integer.valueOf(b.windowMinutes().intValue() + 0), b.resetsAt() == null ? null : Instant.ofEpochSecond(b.resetsAt().getEpochSecond()));
+                assertThat(QuotaTracker.sameWindow(a, b2)).as("%s vs %s", a, b2).isEqualTo(java.util.Objects.equals(a, b2));
+            }
+        }
+    }
 }
