@@ -120,6 +120,10 @@ public final class UpstreamClient implements AutoCloseable {
         // key on a socket request's HTTP leg look like a transport error (FaultsE2eTest over WebSocket).
         http.getProtocolHandlers().remove(org.eclipse.jetty.client.WWWAuthenticationProtocolHandler.NAME);
         http.getProtocolHandlers().remove(org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler.NAME);
+        // Nor does it ever send "Expect: 100-continue" (the header is dropped from what it forwards, and the dialects
+        // build their own), so the 100-continue handler could never apply; it was asked on every answer anyway (and
+        // made each request an attribute map to say no).
+        http.getProtocolHandlers().remove(org.eclipse.jetty.client.ContinueProtocolHandler.NAME);
     }
 
     public void applyConfig(RelayConfig.Upstream config) {

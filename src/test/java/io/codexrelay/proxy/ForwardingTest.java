@@ -41,6 +41,24 @@ class ForwardingTest {
     }
 
     @Test
+    void aClientThatAsksFor100ContinueIsAnsweredAndTheUpstreamNeverSeesExpect() throws Exception {
+        // curl asks "Expect: 100-continue" for bodies over 1 KiB. The relay's server answers it; the header is hop-by-hop
+        // for the relay and never forwarded (so its upstream client keeps no 100-continue handler).
+        h.chatgpt("A", 1, null);
+        h.startServer();
+        String body = RelayHarness.body("gpt-5-codex") + " ".repeat(4096);
+
+        HttpResponse<String> r = h.send(h.codexPost("/v1/responses", body).expectContinue(true));
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo(joined(FakeUpstream.successEvents("Hello from the fake upstream.", 12, 3)));
+        var got = h.fake.received("/backend-api/codex/responses");
+        assertThat(got).hasSize(1);
+        assertThat(got.get(0).body()).isEqualTo(body.getBytes(StandardCharsets.UTF_8));
+        assertThat(got.get(0).header("expect")).isNull();
+    }
+
+    @Test
     void successPassesBodyByteForByteAndInjectsTheAccountsCredentials() throws Exception {
         h.chatgpt("A", 1, null);
         h.startServer();
