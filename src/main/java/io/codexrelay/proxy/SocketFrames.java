@@ -6,11 +6,11 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.codexrelay.pool.QuotaHeaders;
 
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import io.codexrelay.pool.QuotaHeaders;
 
 /**
  * The JSON of Responses-over-WebSocket frames (docs/websocket.md): reading an event's type cheaply, the relay's own
