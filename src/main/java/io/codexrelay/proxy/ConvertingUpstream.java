@@ -9,7 +9,6 @@ import io.codexrelay.account.LearnedParameters;
 import io.codexrelay.account.ModelRule;
 import io.codexrelay.convert.StreamConverter;
 import io.codexrelay.convert.UpstreamRequest;
-import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.io.Content;
 import org.slf4j.Logger;
@@ -122,7 +121,7 @@ abstract class ConvertingUpstream implements UpstreamDialect {
             h.put("accept", "text/event-stream");
             authenticate(h, key.key());
         });
-        r.body(new BytesRequestContent("application/json", bytes));
+        r.body(new OneShotContent("application/json", bytes));
         r.onResponseBegin(resp -> status = resp.getStatus());
         return r;
     }

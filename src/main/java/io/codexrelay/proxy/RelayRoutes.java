@@ -184,7 +184,7 @@ final class RelayRoutes {
             return;
         }
         if (route == Route.MODELS) {
-            start(request, response, callback, route, path, new byte[0]);
+            start(request, response, callback, route, path, new byte[0], ResponsesForwarder.Incoming.NOTHING_HELD);
             return;
         }
         long max = config.get().server().maxBodyBytes();
@@ -211,7 +211,8 @@ final class RelayRoutes {
         RequestBody.keep(request, max, bodies, shorten,
                 body -> {
                     restore.run();
-                    start(request, response, releasing(callback, body.length), route, path, body);
+                    HeldBody held = new HeldBody(body.length);
+                    start(request, response, releasing(callback, held), route, path, body, held);
                 },
                 () -> tooLarge(request, response, callback), () -> noBodyMemory(request, response, callback),
                 x -> {
@@ -232,15 +233,26 @@ final class RelayRoutes {
         return false;
     }
 
+    /**
+     * A kept body's bytes in the budget, given back once: when its answer commits (the turn lets the body go then: no
+     * attempt follows) or when the request ends without one, whichever comes first.
+     */
+    private final class HeldBody implements Runnable {
+        private final java.util.concurrent.atomic.AtomicBoolean given = new java.util.concurrent.atomic.AtomicBoolean();
+        private final long bytes;
+
+        HeldBody(long bytes) { this.bytes = bytes; }
+
+        @Override public void run() {
+            if (given.compareAndSet(false, true)) bodies.release(bytes);
+        }
+    }
+
     /** The request's callback that also gives the kept body's bytes back to the budget when the request ends. */
-    private Callback releasing(Callback callback, long bytes) {
-        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
-        Runnable release = () -> {
-            if (once.compareAndSet(false, true)) bodies.release(bytes);
-        };
+    private static Callback releasing(Callback callback, HeldBody held) {
         return new Callback() {
-            @Override public void succeeded() { release.run(); callback.succeeded(); }
-            @Override public void failed(Throwable x) { release.run(); callback.failed(x); }
+            @Override public void succeeded() { held.run(); callback.succeeded(); }
+            @Override public void failed(Throwable x) { held.run(); callback.failed(x); }
             @Override public InvocationType getInvocationType() { return callback.getInvocationType(); }
         };
     }
@@ -305,8 +317,10 @@ final class RelayRoutes {
                     }, tooLarge, () -> noBodyMemory(request, response, callback), callback::failed);
             return;
         }
-        RequestBody.keep(request, max, bodies, body -> start(request, response, releasing(callback, body.length),
-                Route.RESPONSES, path, body, dialect, client), tooLarge, () -> noBodyMemory(request, response, callback), callback::failed);
+        RequestBody.keep(request, max, bodies, body -> {
+                    HeldBody held = new HeldBody(body.length);
+                    start(request, response, releasing(callback, held), Route.RESPONSES, path, body, dialect, client, held);
+                }, tooLarge, () -> noBodyMemory(request, response, callback), callback::failed);
     }
 
     /** Claude Code's {@code count_tokens}: answered here with an estimate ({@link io.codexrelay.convert.TokenEstimator}). */
@@ -362,8 +376,10 @@ final class RelayRoutes {
                 + "conversation really is that long, or start a new one.");
     }
 
-    private void start(Request request, Response response, Callback callback, Route route, String path, byte[] body) {
-        start(request, response, callback, route, path, body, InboundDialect.RESPONSES, clientKeys.forCodex(request.getHeaders()));
+    private void start(Request request, Response response, Callback callback, Route route, String path, byte[] body,
+                       Runnable bodyDone) {
+        start(request, response, callback, route, path, body, InboundDialect.RESPONSES, clientKeys.forCodex(request.getHeaders()),
+                bodyDone);
     }
 
     /**
@@ -371,7 +387,7 @@ final class RelayRoutes {
      * the thread key and model are read from the canonical body, so they mean the same for every dialect.
      */
     private void start(Request request, Response response, Callback callback, Route route, String path, byte[] body,
-                       InboundDialect dialect, ClientKeys.Key client) {
+                       InboundDialect dialect, ClientKeys.Key client, Runnable bodyDone) {
         byte[] canonical;
         try {
             canonical = dialect.toCanonical(body);
@@ -385,7 +401,7 @@ final class RelayRoutes {
         String session = threadKey(headers::get, canonical);
         String model = route == Route.RESPONSES ? modelOf(canonical) : null;
         forwarder.forward(new ResponsesForwarder.Incoming(route, path, request.getHttpURI().getQuery(), headers,
-                canonical, model, session, client), dialect.answerTo(new HttpClientSink(request, response)), callback);
+                canonical, model, session, client, bodyDone), dialect.answerTo(new HttpClientSink(request, response)), callback);
     }
 
     /** The top-level {@code "model"} of the request JSON, or null; malformed JSON is the upstream's to judge. */

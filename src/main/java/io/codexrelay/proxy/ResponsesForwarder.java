@@ -44,10 +44,27 @@ final class ResponsesForwarder {
      * canonical Responses request ({@link InboundDialect#toCanonical}).
      */
     record Incoming(Route route, String path, String query, HttpFields headers, byte[] body,
-                    String model, String sessionId, ClientKeys.Key client) {
-        /** {@code client}: the key the request came with, which names it in the log and may choose its account. */
+                    String model, String sessionId, ClientKeys.Key client, Runnable bodyDone) {
+        /** What a request runs when nothing holds memory for its body. */
+        static final Runnable NOTHING_HELD = () -> {};
+
+        /**
+         * {@code client}: the key the request came with, which names it in the log and may choose its account.
+         * {@code bodyDone}: run once the body will never be sent again (the answer committed, or the request ended);
+         * it gives the body's bytes back to the relay's body budget, and must do so once however often it runs.
+         */
+        Incoming(Route route, String path, String query, HttpFields headers, byte[] body, String model, String sessionId,
+                 ClientKeys.Key client) {
+            this(route, path, query, headers, body, model, sessionId, client, NOTHING_HELD);
+        }
+
         Incoming(Route route, String path, String query, HttpFields headers, byte[] body, String model, String sessionId) {
-            this(route, path, query, headers, body, model, sessionId, null);
+            this(route, path, query, headers, body, model, sessionId, null, NOTHING_HELD);
+        }
+
+        /** The same request without its body (the turn keeps the one copy it may send again, and lets it go). */
+        Incoming withoutBody() {
+            return new Incoming(route, path, query, headers, null, model, sessionId, client, bodyDone);
         }
     }
 

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Turn {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Turn.class);
     final ResponsesForwarder f;
+    /** The request, without its body: {@link #body} is the one copy the turn keeps. */
     final ResponsesForwarder.Incoming in;
     /** Where the answer goes (the inbound dialect's view of the transport's sink). */
     final ClientSink sink;
@@ -49,7 +50,10 @@ final class Turn {
     FailureClass failureClass;
     String servedBy;
     volatile String lastTried;
-    /** The canonical body sent upstream: the client's, or after a stale-reasoning repair the stripped one. */
+    /**
+     * The canonical body sent upstream: the client's, or after a stale-reasoning repair the stripped one. Null once the
+     * answer is committed: no attempt follows, and a long answer should not keep the whole conversation in memory.
+     */
     volatile byte[] body;
     volatile boolean repaired;
     /** A parameter an upstream refused was learned and the request retried without it (once per request). */
@@ -59,7 +63,7 @@ final class Turn {
 
     Turn(ResponsesForwarder f, ResponsesForwarder.Incoming in, ClientSink sink, Callback callback) {
         this.f = f;
-        this.in = in;
+        this.in = in.withoutBody();
         this.body = in.body();
         this.sink = sink;
         this.callback = callback;
@@ -138,6 +142,10 @@ final class Turn {
     void commitMark() {
         committed = true;
         ttfbMs = (System.nanoTime() - t0) / 1_000_000;
+        // Nothing sends the body again once the answer is committed: let it go, and give its bytes back to the budget
+        // now rather than when the answer ends (minutes later for a long one).
+        body = null;
+        in.bodyDone().run();
     }
 
     void clientGone(Throwable x) {

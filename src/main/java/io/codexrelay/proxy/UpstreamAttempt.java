@@ -108,7 +108,8 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
     }
 
     void sendWith(Account account) {
-        if (x.finished.get()) {
+        byte[] body = x.body;
+        if (x.finished.get() || body == null) { // the turn ended, or answered by itself (which let the body go), meanwhile
             lease.close(new AttemptOutcome.Abandoned(servedThread()));
             return;
         }
@@ -128,7 +129,7 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
         ResponsesForwarder.Incoming in = x.in;
         try {
             dialect = d;
-            upRequest = dialect.newRequest(account, in, x.body);
+            upRequest = dialect.newRequest(account, in, body);
             x.redacted = dialect.redacted();
         } catch (RuntimeException e) {
             // A bad base URL of this account: it cannot serve; try the next.
@@ -250,8 +251,9 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
 
     /** Whether the request still has encrypted reasoning to strip (a repair is tried once per request). */
     boolean repairable() {
-        if (x.repaired) return false;
-        var stripped = EncryptedContentRepair.strip(x.body);
+        byte[] body = x.body;
+        if (x.repaired || body == null) return false;
+        var stripped = EncryptedContentRepair.strip(body);
         if (stripped.isEmpty()) return false;
         x.repaired = true;
         x.body = stripped.get();

@@ -4,7 +4,6 @@ import io.codexrelay.account.Account;
 import io.codexrelay.account.Credentials;
 import io.codexrelay.config.ClientKey;
 import io.codexrelay.config.RelayConfig;
-import org.eclipse.jetty.client.ByteBufferRequestContent;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpCookieStore;
@@ -17,7 +16,6 @@ import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Set;
@@ -194,8 +192,7 @@ public final class UpstreamClient implements AutoCloseable {
         });
         if (body != null && route == Route.RESPONSES) {
             String ct = incoming.get(HttpHeader.CONTENT_TYPE);
-            // one buffer over the body as it is (BytesRequestContent builds the same through a stream per request)
-            r.body(new ByteBufferRequestContent(ct != null ? ct : "application/json", ByteBuffer.wrap(body)));
+            r.body(new OneShotContent(ct != null ? ct : "application/json", body));
         }
         return r;
     }

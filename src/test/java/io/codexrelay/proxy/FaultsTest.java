@@ -191,15 +191,18 @@ class FaultsTest {
 
     @Test
     void bodiesShareOneMemoryBudgetAndTheOneThatDoesNotFitGetsA503() throws Exception {
-        // 3 MiB: room for one 1.5 MB body while it is read (its pieces, then its own array) and held, not for two
+        // 3 MiB: room for one 1.5 MB body while it is read (its pieces, then its own array) and held, not for two.
+        // The first answer sends only response.created (held back, so nothing is committed) and then stalls: its body
+        // may still be sent again (failover), so it stays held.
         h.withConfig(java.util.Map.of("server.body_memory_budget_mb", 3L, "server.max_body_mb", 32L));
         h.chatgpt("A", 1, null);
         h.startServer();
-        h.fake.enqueue("tokA", FakeUpstream.slowSuccess("first", 30, 100));
+        h.fake.enqueue("tokA", FakeUpstream.stallAfter(1, 1_500));
         String big = RelayHarness.body("x".repeat(1_500_000));
 
         var first = h.http.sendAsync(h.codexPost("/v1/responses", big).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
-        RelayHarness.await("the first body is held while it streams", Duration.ofSeconds(10), () -> h.fake.inFlight("tokA") == 1);
+        RelayHarness.await("the first body is held while its answer has not begun", Duration.ofSeconds(10),
+                () -> h.fake.inFlight("tokA") == 1);
         assertThat(h.relay.bodyMemoryInUse()).isEqualTo(big.getBytes(StandardCharsets.UTF_8).length);
 
         java.net.http.HttpResponse<String> second = h.post(big);
@@ -209,11 +212,42 @@ class FaultsTest {
         assertThat(err.get("message").asText()).contains("server.body_memory_budget_mb = 3 MiB");
         assertThat(h.fake.responsesRequests()).as("the refused body never went upstream").hasSize(1);
 
-        assertThat(first.get().statusCode()).isEqualTo(200);
+        first.get(); // however the stalled answer ends, its body's bytes come back
         RelayHarness.await("the budget is free again", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() == 0);
         h.fake.setDefault(FakeUpstream.success("third"));
         assertThat(h.post(big).statusCode()).isEqualTo(200);
         RelayHarness.await("the budget is free again", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() == 0);
+    }
+
+    @Test
+    void aCommittedAnswerGivesItsBodyBackWhileItStillStreams() throws Exception {
+        // Once the answer has begun nothing sends the body again, so a long answer must not keep its conversation's
+        // bytes (heap and budget) until its last event: another large request fits meanwhile.
+        h.withConfig(java.util.Map.of("server.body_memory_budget_mb", 3L, "server.max_body_mb", 32L));
+        h.chatgpt("A", 1, null);
+        h.startServer();
+        h.fake.enqueue("tokA", FakeUpstream.slowSuccess("a long answer", 50, 100));
+        h.fake.setDefault(FakeUpstream.success("second"));
+        String big = RelayHarness.body("x".repeat(1_500_000));
+
+        var first = h.http.sendAsync(h.codexPost("/v1/responses", big).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofInputStream()).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(first.statusCode()).as("the first answer has begun").isEqualTo(200);
+        RelayHarness.await("the committed answer's body is given back", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() == 0);
+
+        java.net.http.HttpResponse<String> second = h.post(big);
+        assertThat(second.statusCode()).isEqualTo(200);
+        assertThat(second.body()).contains("second");
+        assertThat(h.fake.inFlight("tokA")).as("the first answer is still streaming").isEqualTo(1);
+
+        String rest;
+        try (var in = first.body()) {
+            rest = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        assertThat(rest).contains("response.completed");
+        RelayHarness.await("nothing is held at the end", Duration.ofSeconds(5), () -> h.relay.bodyMemoryInUse() == 0);
+        assertThat(h.fake.responsesRequests()).hasSize(2);
+        assertThat(h.fake.responsesRequests().get(0).body()).hasSize(big.getBytes(StandardCharsets.UTF_8).length);
     }
 
     @Test
