@@ -4,8 +4,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The memory all request bodies may hold together ({@code server.body_memory_budget_mb}). A body is kept whole until
- * its request ends (failover sends it again), so a few large requests at once could fill a small heap: four 20 MB
- * bodies ran the launcher's 128 MB heap out of memory. Each buffer is reserved here before it is allocated; a request
+ * its answer commits (failover may send it again until then; the request's end if nothing commits), so a few large
+ * requests at once could fill a small heap: four 20 MB bodies ran the launcher's 128 MB heap out of memory. Each buffer is reserved here before it is allocated; a request
  * whose next buffer does not fit is refused with a 503 that says so, and the others carry on.
  */
 final class BodyBudget {
