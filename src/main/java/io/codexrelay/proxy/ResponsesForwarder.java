@@ -41,23 +41,17 @@ final class ResponsesForwarder {
 
     /**
      * Everything about the incoming request the forwarder needs; the body has been read once, completely, and is the
-     * canonical Responses request ({@link InboundDialect#toCanonical}).
+     * canonical Responses request ({@link InboundDialect#toCanonical}). {@code client}: the key the request came with,
+     * which names it in the log and may choose its account. {@code bodyDone}: run once the body will never be sent
+     * again (the answer committed, or the request ended); it gives the body's bytes back to the relay's body budget,
+     * and must do so once however often it runs.
      */
     record Incoming(Route route, String path, String query, HttpFields headers, byte[] body,
                     String model, String sessionId, ClientKeys.Key client, Runnable bodyDone) {
         /** What a request runs when nothing holds memory for its body. */
         static final Runnable NOTHING_HELD = () -> {};
 
-        /**
-         * {@code client}: the key the request came with, which names it in the log and may choose its account.
-         * {@code bodyDone}: run once the body will never be sent again (the answer committed, or the request ended);
-         * it gives the body's bytes back to the relay's body budget, and must do so once however often it runs.
-         */
-        Incoming(Route route, String path, String query, HttpFields headers, byte[] body, String model, String sessionId,
-                 ClientKeys.Key client) {
-            this(route, path, query, headers, body, model, sessionId, client, NOTHING_HELD);
-        }
-
+        /** A request with no client key and no body memory held for it (a WebSocket leg's HTTP request). */
         Incoming(Route route, String path, String query, HttpFields headers, byte[] body, String model, String sessionId) {
             this(route, path, query, headers, body, model, sessionId, null, NOTHING_HELD);
         }
