@@ -33,11 +33,6 @@ public final class PooledUsage {
 
     private PooledUsage() {}
 
-    /** Whether an upstream response header is a quota header that the pool view replaces. */
-    public static boolean isQuotaHeader(String name) {
-        return QuotaHeaders.isQuotaHeader(name);
-    }
-
     /** See {@link PoolView#view}. */
     public static QuotaSnapshot view(PoolView.Mode mode, QuotaSnapshot serving, Collection<QuotaSnapshot> serviceable,
                                      Collection<QuotaSnapshot> all, Instant now) {

@@ -5,6 +5,7 @@ import io.codexrelay.events.EventBus;
 import io.codexrelay.events.QuotaSnapshot;
 import io.codexrelay.pool.AccountPool;
 import io.codexrelay.pool.AccountServices;
+import io.codexrelay.pool.QuotaHeaders;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.util.Callback;
@@ -168,7 +169,7 @@ final class ResponsesForwarder {
         // absent, so the pool's are added, not put (a put looks each one up again).
         if (h.size() > 0) {
             List<String> drop = new ArrayList<>();
-            for (HttpField f : h) if (PooledUsage.isQuotaHeader(f.getName())) drop.add(f.getName());
+            for (HttpField f : h) if (QuotaHeaders.isQuotaHeader(f.getName())) drop.add(f.getName());
             for (String n : drop) h.remove(n);
         }
         copyHeaders(from, h, true);
@@ -190,7 +191,7 @@ final class ResponsesForwarder {
         for (HttpField f : from) {
             String n = f.getLowerCaseName();
             if (UpstreamClient.DROPPED_RESPONSE_HEADERS.contains(n) || connectionListed.contains(n)) continue;
-            if (withoutQuota && PooledUsage.isQuotaHeader(n)) continue;
+            if (withoutQuota && QuotaHeaders.isQuotaHeader(n)) continue;
             h.add(f);
         }
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.codexrelay.events.QuotaSnapshot;
 import io.codexrelay.events.QuotaWindow;
 import io.codexrelay.pool.PoolView;
+import io.codexrelay.pool.QuotaHeaders;
 import io.codexrelay.pool.QuotaTracker;
 import org.junit.jupiter.api.Test;
 
@@ -37,16 +38,16 @@ class PooledUsageTest {
         assertThat(back.primary()).isEqualTo(s.primary());
         assertThat(back.secondary()).isEqualTo(s.secondary());
         assertThat(PooledUsage.headers(null, NOW)).isEmpty();
-        assertThat(PooledUsage.isQuotaHeader("X-Codex-Primary-Used-Percent")).isTrue();
-        assertThat(PooledUsage.isQuotaHeader("x-codex-turn-state")).isFalse();
+        assertThat(QuotaHeaders.isQuotaHeader("X-Codex-Primary-Used-Percent")).isTrue();
+        assertThat(QuotaHeaders.isQuotaHeader("x-codex-turn-state")).isFalse();
         // every quota header, in any case; nothing else, however close
         for (String name : List.of("x-codex-secondary-reset-at", "X-CODEX-CREDITS-BALANCE", "x-codex-active-limit",
                 "X-Codex-Active-Limit", "x-codex-primary-reset-after-seconds")) {
-            assertThat(PooledUsage.isQuotaHeader(name)).as(name).isTrue();
+            assertThat(QuotaHeaders.isQuotaHeader(name)).as(name).isTrue();
         }
         for (String name : List.of("", "x", "x-codex", "x-codex-", "x-codex-primary", "x-codex-active-limits", "content-type",
                 "openai-model", "x-codex-credit-balance", "y-codex-primary-used-percent")) {
-            assertThat(PooledUsage.isQuotaHeader(name)).as(name).isFalse();
+            assertThat(QuotaHeaders.isQuotaHeader(name)).as(name).isFalse();
         }
     }
 
