@@ -7,22 +7,20 @@ import java.util.List;
  * relay reads them from every upstream answer, writes the pool's view of them into every answer to Codex, and turns a
  * WebSocket {@code codex.rate_limits} event into them.
  */
-public record QuotaHeaders(String usedPercent, String windowMinutes, String resetAt, String resetAfterSeconds) {
+public record QuotaHeaders(String window, String usedPercent, String windowMinutes, String resetAt,
+                           String resetAfterSeconds) {
     public static final QuotaHeaders PRIMARY = window("primary");
     public static final QuotaHeaders SECONDARY = window("secondary");
-    /** The two windows, 5-hour first, each with the word Codex uses for it in JSON ({@code primary}, {@code secondary}). */
-    public static final List<Named> WINDOWS = List.of(new Named("primary", PRIMARY), new Named("secondary", SECONDARY));
+    /** The two windows, 5-hour first; {@link #window} is the word Codex uses for each in JSON and in the names. */
+    public static final List<QuotaHeaders> WINDOWS = List.of(PRIMARY, SECONDARY);
     public static final String HAS_CREDITS = "x-codex-credits-has-credits";
     public static final String UNLIMITED = "x-codex-credits-unlimited";
     public static final String BALANCE = "x-codex-credits-balance";
     public static final String ACTIVE_LIMIT = "x-codex-active-limit";
 
-    /** A window's headers with its JSON name. */
-    public record Named(String name, QuotaHeaders headers) {}
-
     private static QuotaHeaders window(String which) {
         String p = "x-codex-" + which;
-        return new QuotaHeaders(p + "-used-percent", p + "-window-minutes", p + "-reset-at", p + "-reset-after-seconds");
+        return new QuotaHeaders(which, p + "-used-percent", p + "-window-minutes", p + "-reset-at", p + "-reset-after-seconds");
     }
 
     /** Whether a header (any case) is one of the quota headers the pool replaces in answers to Codex. */

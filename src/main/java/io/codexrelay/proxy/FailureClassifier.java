@@ -136,7 +136,7 @@ public final class FailureClassifier {
     }
 
     private static Instant quotaHeaderReset(Function<String, String> header) {
-        for (QuotaHeaders w : new QuotaHeaders[] {QuotaHeaders.PRIMARY, QuotaHeaders.SECONDARY}) {
+        for (QuotaHeaders w : QuotaHeaders.WINDOWS) {
             String used = header.apply(w.usedPercent());
             String reset = header.apply(w.resetAt());
             try {

@@ -97,10 +97,9 @@ final class SocketFrames {
     static Map<String, String> rateLimitHeaders(JsonNode event) {
         Map<String, String> h = new LinkedHashMap<>();
         JsonNode rl = event.path("rate_limits");
-        for (QuotaHeaders.Named w : QuotaHeaders.WINDOWS) {
-            JsonNode win = rl.path(w.name());
+        for (QuotaHeaders names : QuotaHeaders.WINDOWS) {
+            JsonNode win = rl.path(names.window());
             if (!win.isObject()) continue;
-            QuotaHeaders names = w.headers();
             if (win.has("used_percent")) h.put(names.usedPercent(), win.get("used_percent").asText());
             if (win.has("window_minutes")) h.put(names.windowMinutes(), win.get("window_minutes").asText());
             if (win.has("reset_at")) h.put(names.resetAt(), win.get("reset_at").asText());
