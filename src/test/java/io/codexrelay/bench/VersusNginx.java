@@ -90,6 +90,9 @@ public final class VersusNginx {
                 r.append("- requests as Codex sends them: its headers (session-id, thread-id, originator, turn metadata, ...) and a ")
                         .append(codexLikeKb).append(" KB body (the history in `input`, tools, `prompt_cache_key` after them)\n");
             }
+            r.append("- warm-up: ").append(warmUpRounds).append(" rounds of 1000 requests per path, at ")
+                    .append(Arrays.stream(levels).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(" / ")))
+                    .append(" streams in turn\n");
             if (other != null) r.append("- relay B: a second relay from `").append(otherJar).append("`, ")
                     .append(otherOpts.equals(jvmOpts) ? "same options" : "options `" + otherOpts + "`").append(", its batches interleaved with the relay's\n");
             r.append("- stream: ").append(deltas).append(" text deltas, ").append(gapMs == 0 ? "no gap" : gapMs + " ms apart").append(" (").append(deltas + 4).append(" events); ")
@@ -98,9 +101,12 @@ public final class VersusNginx {
             long otherRssStart = other == null ? 0 : other.rssKb();
 
             step("warm-up");
+            // Each round at one of the measured levels in turn, so that the code every level runs (more connections
+            // at 64 streams, one request at a time at 1) is compiled before it is measured, not only what 16 runs.
             for (int round = 0; round < warmUpRounds; round++) {
-                for (var t : List.of(direct, viaRelay, viaNginx)) bench.batch(t, 16, 1000);
-                if (viaOther != null) bench.batch(viaOther, 16, 1000);
+                int level = levels[round % levels.length];
+                for (var t : List.of(direct, viaRelay, viaNginx)) bench.batch(t, level, 1000);
+                if (viaOther != null) bench.batch(viaOther, level, 1000);
             }
             Thread.sleep(2000);
             long relayRssIdle = relay.rssKb();
