@@ -175,4 +175,52 @@ class RequestLogTest {
             assertThat(log.newest(100)).hasSize(5);
         }
     }
+
+    /**
+     * The prune runs every thousand rows while requests stream, so none of its statements may walk the table: each
+     * must be a search of an index (SQLite's plan says SEARCH, or uses the rowid's maximum directly), never a SCAN.
+     */
+    @Test
+    void pruningSearchesAnIndexAndNeverWalksTheTable() throws Exception {
+        try (RequestLog log = new RequestLog(db, cfg(30, 1000), clock)) {
+            for (int i = 0; i < 50; i++) log.append(rec(T0, "r" + i, 200));
+            log.flush();
+        }
+        for (String sql : List.of(RequestLog.DELETE_OLDER, RequestLog.NEWEST_ID, RequestLog.DELETE_UP_TO)) {
+            List<String> plan = db.withConnection(c -> {
+                List<String> lines = new java.util.ArrayList<>();
+                try (var ps = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
+                    if (sql.contains("?")) ps.setLong(1, 10);
+                    try (var rs = ps.executeQuery()) {
+                        while (rs.next()) lines.add(rs.getString("detail"));
+                    }
+                }
+                return lines;
+            });
+            assertThat(plan).as("plan of %s", sql).isNotEmpty().noneMatch(l -> l.startsWith("SCAN"));
+        }
+    }
+
+    @Test
+    void retentionByRowsKeepsTheNewestWhenRowsAreMissingInBetween() throws Exception {
+        try (RequestLog log = new RequestLog(db, cfg(30, 10), clock)) {
+            for (int i = 0; i < 30; i++) log.append(rec(T0, "r" + i, 200));
+            log.flush();
+            // rows missing among the newest (a hand-edited database, say): fewer than max_rows may stay, never more,
+            // and the newest always do
+            db.withConnection(c -> c.createStatement().executeUpdate("DELETE FROM request_log WHERE account IN ('r25', 'r26')"));
+            log.pruneNow();
+            assertThat(log.newest(100)).extracting(RequestRecord::account)
+                    .containsExactly("r29", "r28", "r27", "r24", "r23", "r22", "r21", "r20");
+            for (int i = 30; i < 35; i++) log.append(rec(T0, "r" + i, 200));
+            log.pruneNow(); // the missing two are still among the ten newest numbers
+            assertThat(log.newest(100)).extracting(RequestRecord::account)
+                    .containsExactly("r34", "r33", "r32", "r31", "r30", "r29", "r28", "r27");
+            log.append(rec(T0, "r35", 200));
+            log.append(rec(T0, "r36", 200));
+            log.pruneNow(); // and now they are not: ten again
+            assertThat(log.newest(100)).extracting(RequestRecord::account)
+                    .containsExactly("r36", "r35", "r34", "r33", "r32", "r31", "r30", "r29", "r28", "r27");
+        }
+    }
 }
