@@ -4,10 +4,11 @@
 # Usage: bench/versus-nginx.sh [--jvm-opts "..."] [--deltas 5] [--requests 2000] [--rounds 4] [--concurrency 1,16,64]
 #                              [--jfr target/bench/relay.jfr] [--syscalls] [--out target/bench/versus-nginx.md]
 #                              [--jar JAR] [--versus-jar OTHER.jar] [--versus-jvm-opts "..."] [--warm-up-rounds 4]
-#                              [--codex-like KB] [--gap-ms 0]
+#                              [--codex-like KB] [--gap-ms 0] [--log-rows 0]
 # --versus-jar runs a second relay from another jar (say, main before a change) in the same run, interleaved;
 # --versus-jvm-opts gives it other JVM options (alone: the same jar with other options).
 # --gap-ms spaces the deltas as a model writing does (each event then arrives and leaves alone).
+# --log-rows N starts each relay with N rows in its request log, as a relay that has served N requests (a full log: 200000).
 # --codex-like sends what Codex sends: its headers and a body of about KB (history, tools, prompt_cache_key).
 # --syscalls counts system calls and context switches per request for both (needs perf: apt-get install -y linux-perf).
 # The relay gets the launcher's JVM options (installer/codex-relay) unless --jvm-opts is given; in the options, $LEAN

@@ -429,6 +429,7 @@ public final class RelayBench {
             if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 throw new IllegalStateException("accounts add-key failed: " + Files.readString(log));
             }
+            if (logRowsBeforeStart > 0) fillRequestLog(home.resolve("relay.db"), logRowsBeforeStart);
             List<String> cmd = new ArrayList<>();
             cmd.add(javaBin());
             Map<String, String> env = new java.util.HashMap<>();
@@ -466,6 +467,33 @@ public final class RelayBench {
             rp.keepLog = keepLog;
             rp.startMillis = startedMillis;
             return rp;
+        }
+
+        /**
+         * Rows put in the request log of every relay started after this is set, before it starts: a relay that has
+         * served a while has a full log (200 000 rows by default), a fresh one an empty one.
+         */
+        static int logRowsBeforeStart;
+
+        /** Writes {@code rows} request-log rows shaped as the relay's own into its database (its schema already made). */
+        static void fillRequestLog(Path db, int rows) throws Exception {
+            try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath())) {
+                c.setAutoCommit(false);
+                long t0 = System.currentTimeMillis() - rows * 100L;
+                try (var ps = c.prepareStatement("INSERT INTO request_log (started_at_ms, account, model, path, status, ttfb_ms, "
+                        + "duration_ms, input_tokens, cached_tokens, output_tokens, reasoning_tokens, failover_chain, failure_class, "
+                        + "session_id, error, client) VALUES (?, 'bench', 'gpt-5.5', '/v1/responses', 200, 300, 9000, 52000, 48000, "
+                        + "800, 200, '[\"bench:200\"]', NULL, ?, NULL, 'codex')")) {
+                    for (int i = 0; i < rows; i++) {
+                        ps.setLong(1, t0 + i * 100L);
+                        ps.setString(2, "019a" + Integer.toHexString(i / 20) + "-bench-session");
+                        ps.addBatch();
+                        if (i % 5000 == 4999) ps.executeBatch();
+                    }
+                    ps.executeBatch();
+                }
+                c.commit();
+            }
         }
 
         private static String javaBin() {

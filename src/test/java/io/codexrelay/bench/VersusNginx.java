@@ -54,6 +54,7 @@ public final class VersusNginx {
         String otherOpts = expandProfiles(RelayBench.arg(args, "--versus-jvm-opts", jvmOpts));
         if (otherJar.isBlank() && Arrays.asList(args).contains("--versus-jvm-opts")) otherJar = jar.toString();
         int warmUpRounds = Integer.parseInt(RelayBench.arg(args, "--warm-up-rounds", "4"));
+        RelayBench.RelayProcess.logRowsBeforeStart = Integer.parseInt(RelayBench.arg(args, "--log-rows", "0"));
         int[] levels = Arrays.stream(RelayBench.arg(args, "--concurrency", "1,16,64").split(",")).mapToInt(Integer::parseInt).toArray();
         if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " not found: run `mvn -q -DskipTests clean package` first");
 
@@ -90,6 +91,8 @@ public final class VersusNginx {
                 r.append("- requests as Codex sends them: its headers (session-id, thread-id, originator, turn metadata, ...) and a ")
                         .append(codexLikeKb).append(" KB body (the history in `input`, tools, `prompt_cache_key` after them)\n");
             }
+            if (RelayBench.RelayProcess.logRowsBeforeStart > 0) r.append("- each relay started with ")
+                    .append(RelayBench.RelayProcess.logRowsBeforeStart).append(" rows in its request log (as after that many requests)\n");
             r.append("- warm-up: ").append(warmUpRounds).append(" rounds of 1000 requests per path, at ")
                     .append(Arrays.stream(levels).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(" / ")))
                     .append(" streams in turn\n");
