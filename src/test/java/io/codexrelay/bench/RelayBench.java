@@ -1,5 +1,9 @@
 package io.codexrelay.bench;
 
+import io.codexrelay.config.RelayConfig;
+import io.codexrelay.store.Database;
+import io.codexrelay.store.RequestLog;
+import io.codexrelay.store.RequestRecord;
 import io.codexrelay.testing.FakeUpstream;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
@@ -475,24 +479,18 @@ public final class RelayBench {
          */
         static int logRowsBeforeStart;
 
-        /** Writes {@code rows} request-log rows shaped as the relay's own into its database (its schema already made). */
+        /** Writes {@code rows} request-log rows into a relay's database, through the relay's own {@link RequestLog}. */
         static void fillRequestLog(Path db, int rows) throws Exception {
-            try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath())) {
-                c.setAutoCommit(false);
-                long t0 = System.currentTimeMillis() - rows * 100L;
-                try (var ps = c.prepareStatement("INSERT INTO request_log (started_at_ms, account, model, path, status, ttfb_ms, "
-                        + "duration_ms, input_tokens, cached_tokens, output_tokens, reasoning_tokens, failover_chain, failure_class, "
-                        + "session_id, error, client) VALUES (?, 'bench', 'gpt-5.5', '/v1/responses', 200, 300, 9000, 52000, 48000, "
-                        + "800, 200, '[\"bench:200\"]', NULL, ?, NULL, 'codex')")) {
-                    for (int i = 0; i < rows; i++) {
-                        ps.setLong(1, t0 + i * 100L);
-                        ps.setString(2, "019a" + Integer.toHexString(i / 20) + "-bench-session");
-                        ps.addBatch();
-                        if (i % 5000 == 4999) ps.executeBatch();
-                    }
-                    ps.executeBatch();
+            Instant t0 = Instant.now().minusMillis(rows * 100L);
+            try (Database database = new Database(db);
+                 RequestLog log = new RequestLog(database, RelayConfig.defaults().log(), java.time.Clock.systemUTC())) {
+                for (int i = 0; i < rows; i++) {
+                    log.append(new RequestRecord(0, t0.plusMillis(i * 100L), "bench", "gpt-5.5", "/v1/responses", 200, 300L,
+                            9000L, 52000L, 48000L, 800L, 200L, List.of("bench:200"), null,
+                            "019a" + Integer.toHexString(i / 20) + "-bench-session", null, "codex"));
+                    if (i % 20_000 == 19_999) log.flush(); // the writer's queue is bounded
                 }
-                c.commit();
+                log.flush();
             }
         }
 
