@@ -42,10 +42,9 @@ public final class RequestLog implements AutoCloseable {
     /*
      * The prune's statements, each a search of an index, never a walk over the table: it runs every
      * PRUNE_AFTER_ROWS rows while requests stream. Rows are numbered in the order they were written (AUTOINCREMENT)
-     * and only ever deleted from the oldest end, so the newest max_rows rows are those above MAX(id) - max_rows. (Until
-     * the eighth stop of issue 14 the cut was found with ORDER BY id DESC LIMIT 1 OFFSET max_rows, which steps
-     * through every row each time: at 200 000 rows some 30 MB read per prune, half of the log writer's CPU and 7 % of
-     * the relay's at benchmark rates; docs/benchmarks.md, round 7.)
+     * and only ever deleted from the oldest end, so the newest max_rows rows are those above MAX(id) - max_rows.
+     * Finding the cut by position instead (ORDER BY id DESC LIMIT 1 OFFSET max_rows) steps through every row: at
+     * 200 000 rows, 13-19 ms per prune (docs/benchmarks.md, round 7).
      */
     static final String DELETE_OLDER = "DELETE FROM request_log WHERE started_at_ms < ?";
     static final String NEWEST_ID = "SELECT MAX(id) FROM request_log";
