@@ -5,6 +5,8 @@ import io.codexrelay.config.RelayConfig;
 import io.codexrelay.events.EventBus;
 import io.codexrelay.pool.AccountPool;
 import io.codexrelay.pool.AccountServices;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -19,6 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -126,7 +130,15 @@ public final class RelayServer implements AutoCloseable {
         // The selectors accept too (no acceptor thread blocked in accept()). Two of them (one on a single core): the
         // request path runs on the selectors, and with one per side a busy machine queued every stream behind that
         // one thread (64 streams: +90 ms added TTFB against +44 ms with two, same CPU per request; docs/benchmarks.md).
-        connector = new ServerConnector(server, 0, SELECTORS, new HttpConnectionFactory(http));
+        connector = new ServerConnector(server, 0, SELECTORS, new HttpConnectionFactory(http)) {
+            /** Codex's connections: no selector wake-up for a read interest that is already there (ReadInterestEndPoint). */
+            @Override
+            protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key) {
+                SocketChannelEndPoint endPoint = new ReadInterestEndPoint(channel, selector, key, getScheduler());
+                endPoint.setIdleTimeout(getIdleTimeout());
+                return endPoint;
+            }
+        };
         connector.setHost(config.server().listen());
         connector.setPort(config.server().port());
         connector.setIdleTimeout(codexIdleTimeoutMs(config));
