@@ -16,7 +16,7 @@ import java.nio.channels.SocketChannel;
  * {@code epoll_wait} is woken for it (an eventfd write and read, two context switches) only to find nothing to change.
  * On the relay that happened on every request: the close watch ({@link ClientCloseWatch}) leaves the read interest
  * armed when it stops, and then Codex's connection asks for it again on the upstream's thread to wait for the next
- * request (one wake-up per request at 1 stream, docs/benchmarks.md, round 10).
+ * request (one wake-up per request at 1 stream; docs/benchmarks.md, round 9).
  *
  * <p>The read bit of Jetty's desired interest set changes in two places only: set by {@link #needsFillInterest()} and
  * cleared by {@link #onSelected()} when the selector found the socket readable ({@code cancelWrite} clears the write
