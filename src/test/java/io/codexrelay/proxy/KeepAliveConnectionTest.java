@@ -66,6 +66,27 @@ class KeepAliveConnectionTest {
      * {@code keepalive} to its upstream, does not pay).
      */
     @Test
+    void aKeptAliveConnectionWaitsForItsNextRequestWithTheSelectorAlreadyWatching() throws Exception {
+        // Codex's connections are ReadInterestEndPoints: between requests the selector watches the socket (the close
+        // watch left the read interest armed and the connection asked for it again without a second key update).
+        h.chatgpt("A", 1, null);
+        h.startServer();
+        for (int i = 0; i < 3; i++) {
+            assertThat(h.post(RelayHarness.body("m" + i)).statusCode()).isEqualTo(200);
+        }
+        List<ReadInterestEndPoint> open = new ArrayList<>();
+        for (EndPoint e : h.relay.connectedEndPoints()) {
+            assertThat(e).as("Codex's connection").isInstanceOf(ReadInterestEndPoint.class);
+            open.add((ReadInterestEndPoint) e);
+        }
+        assertThat(open).isNotEmpty();
+        for (ReadInterestEndPoint e : open) {
+            assertThat(e.readInterestDesired()).as("watched for its next request").isTrue();
+            assertThat(e.isFillInterested()).as("its connection waits to read").isTrue();
+        }
+    }
+
+    @Test
     void requestsOneAfterAnotherReuseOneUpstreamConnection() throws Exception {
         AtomicInteger opened = new AtomicInteger();
         Server upstream = new Server();
