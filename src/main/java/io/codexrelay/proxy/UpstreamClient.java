@@ -55,10 +55,17 @@ public final class UpstreamClient implements AutoCloseable {
     private volatile RequestTimers timers;
     /**
      * Upstream addresses already parsed, by their text: a handful (a base URL and route per account), so each is
-     * parsed once rather than on every request. Emptied if it ever holds more than {@link #URIS_KEPT}.
+     * parsed once rather than on every request. Emptied if it ever holds more than {@link #ADDRESSES_KEPT}.
      */
-    private final ConcurrentHashMap<String, URI> uris = new ConcurrentHashMap<>();
-    private static final int URIS_KEPT = 64;
+    private final ConcurrentHashMap<String, Address> addresses = new ConcurrentHashMap<>();
+    private static final int ADDRESSES_KEPT = 64;
+
+    /**
+     * A parsed upstream address and the {@code Host} header Jetty's client writes for it (null when Jetty would take
+     * the destination's). Each request carries the header made here: without it, Jetty's client builds the request's
+     * URI again from its parts and parses it, on every request, only to read the header off it.
+     */
+    record Address(URI uri, HttpField host) {}
 
     /** A thread of the upstream client's pool: it reads the upstreams' answers and writes them to Codex. */
     private static final class UpstreamThread extends Thread {
@@ -155,21 +162,29 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     /** The parsed form of an upstream address; a malformed one fails as {@link URI#create} does. */
-    URI uri(String url) {
-        URI known = uris.get(url);
+    URI uri(String url) { return address(url).uri(); }
+
+    /** The parsed form of an upstream address and its {@code Host} header, made once per address. */
+    Address address(String url) {
+        Address known = addresses.get(url);
         if (known != null) return known;
         URI parsed = URI.create(url);
-        if (uris.size() >= URIS_KEPT) uris.clear();
-        uris.put(url, parsed);
-        return parsed;
+        // Jetty's own rule (a default port left out), asked once: a request made and not sent changes nothing.
+        URI asJettyWrites = http.newRequest(parsed).getURI();
+        String authority = asJettyWrites == null ? null : asJettyWrites.getAuthority();
+        Address made = new Address(parsed, authority == null ? null : new HttpField(HttpHeader.HOST, authority));
+        if (addresses.size() >= ADDRESSES_KEPT) addresses.clear();
+        addresses.put(url, made);
+        return made;
     }
 
     /** How many parsed addresses are kept (for tests). */
-    int urisKept() { return uris.size(); }
+    int urisKept() { return addresses.size(); }
 
     /** A ready-to-send attempt: method, URL, forwarded headers, the account's credentials and the body as is. */
     public Request newRequest(Account account, Route route, String query, HttpFields incoming, byte[] body) {
-        Request r = http.newRequest(uri(url(account, route, query)))
+        Address address = address(url(account, route, query));
+        Request r = http.newRequest(address.uri())
                 .method(route == Route.RESPONSES ? HttpMethod.POST : HttpMethod.GET)
                 .idleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
         Set<String> connectionListed = connectionTokens(incoming);
@@ -189,6 +204,7 @@ public final class UpstreamClient implements AutoCloseable {
             } else if (account.credentials() instanceof Credentials.ApiKey k) {
                 h.put(HttpHeader.AUTHORIZATION, "Bearer " + k.key());
             }
+            if (address.host() != null) h.add(address.host());
         });
         if (body != null && route == Route.RESPONSES) {
             String ct = incoming.get(HttpHeader.CONTENT_TYPE);
@@ -202,7 +218,10 @@ public final class UpstreamClient implements AutoCloseable {
      * dialects that build their own headers (Chat Completions, Anthropic): nothing of Codex's request is copied.
      */
     public Request newPost(String url) {
-        return http.newRequest(uri(url)).method(HttpMethod.POST).idleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        Address address = address(url);
+        Request r = http.newRequest(address.uri()).method(HttpMethod.POST).idleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        if (address.host() != null) r.headers(h -> h.add(address.host()));
+        return r;
     }
 
     static String codexVersion(String userAgent) {

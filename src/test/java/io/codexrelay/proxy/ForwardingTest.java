@@ -78,6 +78,7 @@ class ForwardingTest {
         assertThat(req.header("authorization")).isEqualTo("Bearer tokA");
         assertThat(req.header("chatgpt-account-id")).isEqualTo("acc-A");
         assertThat(req.header("version")).isEqualTo("0.169.0");
+        assertThat(req.header("host")).isEqualTo("127.0.0.1:" + h.fake.port()); // one Host, the upstream's
         assertThat(req.header("session-id")).isEqualTo("sess-1");
         assertThat(req.header("originator")).isEqualTo("codex_exec");
         assertThat(req.header("user-agent")).isEqualTo("codex_exec/0.169.0 (Linux; x86_64)");

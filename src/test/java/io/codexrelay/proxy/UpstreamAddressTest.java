@@ -3,6 +3,12 @@ package io.codexrelay.proxy;
 import io.codexrelay.config.RelayConfig;
 import org.junit.jupiter.api.Test;
 
+import io.codexrelay.account.Account;
+import io.codexrelay.account.Credentials;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
+
 import java.net.URI;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,6 +41,31 @@ class UpstreamAddressTest {
             assertThat(client.uri("http://127.0.0.1:9/v1/models?n=999")).isSameAs(kept);
             assertThat(client.urisKept()).isLessThanOrEqualTo(64);
         }
+    }
+
+    @Test
+    void eachRequestCarriesTheHostHeaderJettyWouldWriteSoJettyNeedNotBuildTheAddressAgain() {
+        try (UpstreamClient client = new UpstreamClient(RelayConfig.defaults().upstream())) {
+            // Jetty's rule: the host, and the port unless it is the scheme's default (even when the address names it)
+            assertThat(hostOf(client.newPost("https://api.example.com/v1/chat/completions"))).isEqualTo("api.example.com");
+            assertThat(hostOf(client.newPost("https://api.example.com:443/v1/chat/completions"))).isEqualTo("api.example.com");
+            assertThat(hostOf(client.newPost("http://127.0.0.1:8080/v1/chat/completions"))).isEqualTo("127.0.0.1:8080");
+            assertThat(hostOf(client.newPost("http://[::1]:8080/v1/messages"))).isEqualTo("[::1]:8080");
+            assertThat(client.address("http://127.0.0.1:8080/v1/chat/completions").host())
+                    .isSameAs(client.address("http://127.0.0.1:8080/v1/chat/completions").host());
+
+            Account key = new Account(1, "k", Account.Kind.API_KEY, true, 1, null,
+                    new Credentials.ApiKey("sk-test", "http://127.0.0.1:9999/v1"), null, null, null, null, null);
+            Request forwarded = client.newRequest(key, Route.RESPONSES, null,
+                    HttpFields.build().add(HttpHeader.HOST, "127.0.0.1:1455").add("x-custom", "1"), new byte[0]);
+            assertThat(forwarded.getHeaders().getValuesList(HttpHeader.HOST)).containsExactly("127.0.0.1:9999");
+            assertThat(forwarded.getHeaders().get("x-custom")).isEqualTo("1");
+        }
+    }
+
+    private static String hostOf(Request r) {
+        assertThat(r.getHeaders().getValuesList(HttpHeader.HOST)).hasSize(1);
+        return r.getHeaders().get(HttpHeader.HOST);
     }
 
     @Test
