@@ -7,10 +7,13 @@ import io.codexrelay.events.QuotaWindow;
 import io.codexrelay.pool.QuotaTracker;
 import io.codexrelay.pool.PoolView;
 import io.codexrelay.pool.QuotaHeaders;
+import org.eclipse.jetty.http.HttpField;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -50,6 +53,31 @@ public final class PooledUsage {
         if (v.unlimitedCredits() != null) h.put(QuotaHeaders.UNLIMITED, v.unlimitedCredits().toString());
         if (v.creditBalance() != null) h.put(QuotaHeaders.BALANCE, v.creditBalance());
         return h;
+    }
+
+    /** What of a view the headers show: the view less its plan, source and time. */
+    private record Shown(QuotaWindow primary, QuotaWindow secondary, Boolean hasCredits, Boolean unlimited, String balance) {}
+
+    private record Made(Shown shown, List<HttpField> fields) {}
+
+    /** The fields made last, for the next answer: most answers in a row show the same quota. */
+    private static volatile Made lastMade;
+
+    /**
+     * {@link #headers} as header fields, for every answer to Codex: made again only when what they show changes
+     * (fields are immutable, so answers share them); the effective view is still taken at {@code now}.
+     */
+    public static List<HttpField> fields(QuotaSnapshot view, Instant now) {
+        QuotaSnapshot v = QuotaTracker.effective(view, now);
+        if (v == null) return List.of();
+        Shown shown = new Shown(v.primary(), v.secondary(), v.hasCredits(), v.unlimitedCredits(), v.creditBalance());
+        Made last = lastMade;
+        if (last != null && last.shown().equals(shown)) return last.fields();
+        List<HttpField> fields = new ArrayList<>();
+        headers(v, now).forEach((name, value) -> fields.add(new HttpField(name, value)));
+        Made made = new Made(shown, List.copyOf(fields));
+        lastMade = made;
+        return made.fields();
     }
 
     private static void windowHeaders(Map<String, String> h, QuotaHeaders names, QuotaWindow w) {

@@ -173,7 +173,7 @@ final class ResponsesForwarder {
             for (String n : drop) h.remove(n);
         }
         copyHeaders(from, h, true);
-        PooledUsage.headers(view, clock.instant()).forEach(h::add);
+        for (HttpField f : PooledUsage.fields(view, clock.instant())) h.add(f);
     }
 
     /** Ends every request still running: pending ones get a 503, streaming ones are ended cleanly. */

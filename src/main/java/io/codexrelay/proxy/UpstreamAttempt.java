@@ -5,6 +5,7 @@ import io.codexrelay.account.TokenRefreshException;
 import io.codexrelay.pool.FailureClass;
 import io.codexrelay.pool.AttemptOutcome;
 import io.codexrelay.pool.Lease;
+import io.codexrelay.pool.QuotaHeaders;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.io.Content;
@@ -164,7 +165,7 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
         cancelTimer();
         upResponse = r;
         int status = r.getStatus();
-        lease.answered(r.getHeaders()::get);
+        lease.answered(QuotaHeaders.lookup(r.getHeaders()));
         if (status >= 200 && status < 300) {
             String ct = r.getHeaders().get("content-type");
             if (ct != null && ct.toLowerCase(Locale.ROOT).contains("text/event-stream")) {

@@ -7,12 +7,16 @@ import io.codexrelay.events.QuotaWindow;
 import io.codexrelay.pool.PoolView;
 import io.codexrelay.pool.QuotaHeaders;
 import io.codexrelay.pool.QuotaTracker;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,6 +53,62 @@ class PooledUsageTest {
                 "openai-model", "x-codex-credit-balance", "y-codex-primary-used-percent")) {
             assertThat(QuotaHeaders.isQuotaHeader(name)).as(name).isFalse();
         }
+    }
+
+    private static Map<String, String> asMap(List<HttpField> fields) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (HttpField f : fields) m.put(f.getName(), f.getValue());
+        return m;
+    }
+
+    @Test
+    void theFieldsForCodexAreTheHeadersMadeAgainOnlyWhenWhatTheyShowChanges() {
+        QuotaSnapshot s = q(42.5, 3600, 10, 86_400, "plus");
+        List<HttpField> first = PooledUsage.fields(s, NOW);
+        assertThat(asMap(first)).containsExactlyEntriesOf(PooledUsage.headers(s, NOW));
+        // the same quota read again later (another plan, source and time): the same fields, not made again
+        QuotaSnapshot again = new QuotaSnapshot(s.primary(), s.secondary(), false, false, "0", "pro", "poll", NOW.plusSeconds(5));
+        assertThat(PooledUsage.fields(again, NOW.plusSeconds(5))).isSameAs(first);
+        // what they show changed: new fields
+        QuotaSnapshot more = q(43, 3600, 10, 86_400, "plus");
+        assertThat(asMap(PooledUsage.fields(more, NOW))).containsEntry("x-codex-primary-used-percent", "43")
+                .containsExactlyEntriesOf(PooledUsage.headers(more, NOW));
+        QuotaSnapshot credits = new QuotaSnapshot(more.primary(), more.secondary(), true, false, "12.5", "plus", "headers", NOW);
+        assertThat(asMap(PooledUsage.fields(credits, NOW))).containsEntry("x-codex-credits-has-credits", "true")
+                .containsEntry("x-codex-credits-balance", "12.5");
+        // still taken at "now": once the 5-hour window has reset, the same snapshot shows it at 0 with no reset time
+        Instant later = NOW.plusSeconds(3601);
+        Map<String, String> afterReset = asMap(PooledUsage.fields(credits, later));
+        assertThat(afterReset).containsEntry("x-codex-primary-used-percent", "0")
+                .doesNotContainKey("x-codex-primary-reset-at")
+                .containsExactlyEntriesOf(PooledUsage.headers(credits, later));
+        assertThat(asMap(PooledUsage.fields(credits, NOW))).containsEntry("x-codex-primary-used-percent", "43");
+        assertThat(PooledUsage.fields(null, NOW)).isEmpty();
+    }
+
+    @Test
+    void anAnswersQuotaHeadersAreLookedUpInOnePassAsHttpFieldsGetWould() {
+        HttpFields answer = HttpFields.build()
+                .add("Content-Type", "text/event-stream")
+                .add("X-Codex-Primary-Used-Percent", "12.5")
+                .add("x-codex-primary-used-percent", "99") // a second value: get() gives the first
+                .add("x-codex-secondary-window-minutes", "10080")
+                .add("X-CODEX-CREDITS-BALANCE", "3")
+                .add("x-codex-turn-state", "abc")
+                .add("openai-model", "gpt-5");
+        Function<String, String> lookup = QuotaHeaders.lookup(answer);
+        for (String name : List.of("x-codex-primary-used-percent", "X-Codex-Primary-Used-Percent", "x-codex-secondary-window-minutes",
+                "x-codex-credits-balance", "x-codex-turn-state", "x-codex-primary-reset-at", "content-type", "openai-model", "nothing")) {
+            String expected = name.toLowerCase().startsWith("x-codex-") ? answer.get(name) : null;
+            assertThat(lookup.apply(name)).as(name).isEqualTo(expected);
+        }
+        assertThat(lookup.apply("x-codex-primary-used-percent")).isEqualTo("12.5");
+        QuotaSnapshot read = QuotaTracker.parseHeaders(lookup, NOW).orElseThrow();
+        assertThat(read.primary().usedPercent()).isEqualTo(12.5);
+        assertThat(read.secondary()).isNull(); // minutes without a used percent are no window
+        assertThat(read.creditBalance()).isEqualTo("3");
+        assertThat(QuotaHeaders.lookup(HttpFields.build().add("content-type", "text/plain")).apply("x-codex-primary-used-percent")).isNull();
+        assertThat(QuotaTracker.parseHeaders(QuotaHeaders.lookup(HttpFields.build()), NOW)).isEmpty();
     }
 
     @Test
