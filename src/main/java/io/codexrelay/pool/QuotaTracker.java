@@ -264,7 +264,7 @@ public final class QuotaTracker {
      * equals goes through method handles, which the launcher's C1-compiled code calls slowly. Compares every
      * component of {@link QuotaWindow} (QuotaTrackerTest fails when one is added and not compared here).
      */
-    static boolean sameWindow(QuotaWindow a, QuotaWindow b) {
+    public static boolean sameWindow(QuotaWindow a, QuotaWindow b) {
         if (a == b) return true;
         if (a == null || b == null) return false;
         return Double.compare(a.usedPercent(), b.usedPercent()) == 0 && Objects.equals(a.windowMinutes(), b.windowMinutes())

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -55,29 +56,33 @@ public final class PooledUsage {
         return h;
     }
 
-    /** What of a view the headers show: the view less its plan, source and time. */
-    private record Shown(QuotaWindow primary, QuotaWindow secondary, Boolean hasCredits, Boolean unlimited, String balance) {}
+    /** The fields made last (for {@code shown}, an effective view), for the next answer. */
+    private record Made(QuotaSnapshot shown, List<HttpField> fields) {}
 
-    private record Made(Shown shown, List<HttpField> fields) {}
-
-    /** The fields made last, for the next answer: most answers in a row show the same quota. */
     private static volatile Made lastMade;
 
     /**
      * {@link #headers} as header fields, for every answer to Codex: made again only when what they show changes
-     * (fields are immutable, so answers share them); the effective view is still taken at {@code now}.
+     * (most answers in a row show the same quota; fields are immutable, so answers share them). The effective view
+     * is still taken at {@code now}, so a window whose reset has passed shows as reset.
      */
     public static List<HttpField> fields(QuotaSnapshot view, Instant now) {
         QuotaSnapshot v = QuotaTracker.effective(view, now);
         if (v == null) return List.of();
-        Shown shown = new Shown(v.primary(), v.secondary(), v.hasCredits(), v.unlimitedCredits(), v.creditBalance());
         Made last = lastMade;
-        if (last != null && last.shown().equals(shown)) return last.fields();
+        if (last != null && showsTheSame(last.shown(), v)) return last.fields();
         List<HttpField> fields = new ArrayList<>();
         headers(v, now).forEach((name, value) -> fields.add(new HttpField(name, value)));
-        Made made = new Made(shown, List.copyOf(fields));
+        Made made = new Made(v, List.copyOf(fields));
         lastMade = made;
         return made.fields();
+    }
+
+    /** Whether two views give the same headers: every part {@link #headers} writes, compared without records' equals. */
+    private static boolean showsTheSame(QuotaSnapshot a, QuotaSnapshot b) {
+        return QuotaTracker.sameWindow(a.primary(), b.primary()) && QuotaTracker.sameWindow(a.secondary(), b.secondary())
+                && Objects.equals(a.hasCredits(), b.hasCredits()) && Objects.equals(a.unlimitedCredits(), b.unlimitedCredits())
+                && Objects.equals(a.creditBalance(), b.creditBalance());
     }
 
     private static void windowHeaders(Map<String, String> h, QuotaHeaders names, QuotaWindow w) {
