@@ -1,13 +1,6 @@
 package io.codexrelay.pool;
 
-import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpFields;
-
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.function.Function;
 
 /**
  * The names of Codex's {@code x-codex-*} quota headers for one window, and of the credit headers, spelt once: the
@@ -40,23 +33,5 @@ public record QuotaHeaders(String window, String usedPercent, String windowMinut
 
     private static boolean startsWithIgnoreCase(String s, String prefix) {
         return s.regionMatches(true, 0, prefix, 0, prefix.length());
-    }
-
-    /**
-     * A case-insensitive lookup of an answer's {@code x-codex-*} headers, made in one pass over its fields (the
-     * quota reading asks for eleven names, and each {@link HttpFields#get(String)} walks all of them). The first
-     * value of a name wins, as with {@code get}; any other name is null.
-     */
-    public static Function<String, String> lookup(HttpFields fields) {
-        Map<String, String> found = null;
-        for (HttpField f : fields) {
-            String name = f.getName();
-            if (!startsWithIgnoreCase(name, "x-codex-")) continue;
-            if (found == null) found = new HashMap<>();
-            found.putIfAbsent(name.toLowerCase(Locale.ROOT), f.getValue());
-        }
-        if (found == null) return name -> null;
-        Map<String, String> codex = found;
-        return name -> codex.get(name.toLowerCase(Locale.ROOT));
     }
 }

@@ -92,7 +92,7 @@ public final class QuotaTracker {
 
     /** Reads the quota headers of an upstream answer (no-op when it carries none). Safe on a Jetty thread. */
     public void recordHeaders(Account account, HttpFields headers) {
-        parseHeaders(QuotaHeaders.lookup(headers), clock.instant()).ifPresent(s -> update(account, s));
+        parseHeaders(headers::get, clock.instant()).ifPresent(s -> update(account, s));
     }
 
     /** {@code header} looks a response header up by name, case-insensitively. */

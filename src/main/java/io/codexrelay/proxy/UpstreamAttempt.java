@@ -5,7 +5,6 @@ import io.codexrelay.account.TokenRefreshException;
 import io.codexrelay.pool.FailureClass;
 import io.codexrelay.pool.AttemptOutcome;
 import io.codexrelay.pool.Lease;
-import io.codexrelay.pool.QuotaHeaders;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.io.Content;
@@ -165,7 +164,7 @@ final class UpstreamAttempt implements org.eclipse.jetty.client.Response.Listene
         cancelTimer();
         upResponse = r;
         int status = r.getStatus();
-        lease.answered(QuotaHeaders.lookup(r.getHeaders()));
+        lease.answered(r.getHeaders()::get);
         if (status >= 200 && status < 300) {
             String ct = r.getHeaders().get("content-type");
             if (ct != null && ct.toLowerCase(Locale.ROOT).contains("text/event-stream")) {

@@ -8,7 +8,6 @@ import io.codexrelay.pool.PoolView;
 import io.codexrelay.pool.QuotaHeaders;
 import io.codexrelay.pool.QuotaTracker;
 import org.eclipse.jetty.http.HttpField;
-import org.eclipse.jetty.http.HttpFields;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -16,7 +15,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -84,31 +82,6 @@ class PooledUsageTest {
                 .containsExactlyEntriesOf(PooledUsage.headers(credits, later));
         assertThat(asMap(PooledUsage.fields(credits, NOW))).containsEntry("x-codex-primary-used-percent", "43");
         assertThat(PooledUsage.fields(null, NOW)).isEmpty();
-    }
-
-    @Test
-    void anAnswersQuotaHeadersAreLookedUpInOnePassAsHttpFieldsGetWould() {
-        HttpFields answer = HttpFields.build()
-                .add("Content-Type", "text/event-stream")
-                .add("X-Codex-Primary-Used-Percent", "12.5")
-                .add("x-codex-primary-used-percent", "99") // a second value: get() gives the first
-                .add("x-codex-secondary-window-minutes", "10080")
-                .add("X-CODEX-CREDITS-BALANCE", "3")
-                .add("x-codex-turn-state", "abc")
-                .add("openai-model", "gpt-5");
-        Function<String, String> lookup = QuotaHeaders.lookup(answer);
-        for (String name : List.of("x-codex-primary-used-percent", "X-Codex-Primary-Used-Percent", "x-codex-secondary-window-minutes",
-                "x-codex-credits-balance", "x-codex-turn-state", "x-codex-primary-reset-at", "content-type", "openai-model", "nothing")) {
-            String expected = name.toLowerCase().startsWith("x-codex-") ? answer.get(name) : null;
-            assertThat(lookup.apply(name)).as(name).isEqualTo(expected);
-        }
-        assertThat(lookup.apply("x-codex-primary-used-percent")).isEqualTo("12.5");
-        QuotaSnapshot read = QuotaTracker.parseHeaders(lookup, NOW).orElseThrow();
-        assertThat(read.primary().usedPercent()).isEqualTo(12.5);
-        assertThat(read.secondary()).isNull(); // minutes without a used percent are no window
-        assertThat(read.creditBalance()).isEqualTo("3");
-        assertThat(QuotaHeaders.lookup(HttpFields.build().add("content-type", "text/plain")).apply("x-codex-primary-used-percent")).isNull();
-        assertThat(QuotaTracker.parseHeaders(QuotaHeaders.lookup(HttpFields.build()), NOW)).isEmpty();
     }
 
     @Test
