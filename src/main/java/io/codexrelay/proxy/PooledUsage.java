@@ -56,7 +56,7 @@ public final class PooledUsage {
         return h;
     }
 
-    /** The fields made last (for {@code shown}, an effective view), for the next answer. */
+    /** The fields made last (for {@code shown}, an effective view), for the next answer of any account. */
     private record Made(QuotaSnapshot shown, List<HttpField> fields) {}
 
     private static volatile Made lastMade;

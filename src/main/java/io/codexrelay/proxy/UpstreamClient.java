@@ -161,10 +161,10 @@ public final class UpstreamClient implements AutoCloseable {
         return url;
     }
 
-    /** The parsed form of an upstream address; a malformed one fails as {@link URI#create} does. */
-    URI uri(String url) { return address(url).uri(); }
-
-    /** The parsed form of an upstream address and its {@code Host} header, made once per address. */
+    /**
+     * The parsed form of an upstream address and its {@code Host} header, made once per address; a malformed address
+     * fails as {@link URI#create} does.
+     */
     Address address(String url) {
         Address known = addresses.get(url);
         if (known != null) return known;
@@ -179,14 +179,19 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     /** How many parsed addresses are kept (for tests). */
-    int urisKept() { return addresses.size(); }
+    int addressesKept() { return addresses.size(); }
+
+    /** A request to an upstream address, carrying the address's {@code Host} header. */
+    private Request request(String url, HttpMethod method) {
+        Address address = address(url);
+        Request r = http.newRequest(address.uri()).method(method).idleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        if (address.host() != null) r.headers(h -> h.add(address.host()));
+        return r;
+    }
 
     /** A ready-to-send attempt: method, URL, forwarded headers, the account's credentials and the body as is. */
     public Request newRequest(Account account, Route route, String query, HttpFields incoming, byte[] body) {
-        Address address = address(url(account, route, query));
-        Request r = http.newRequest(address.uri())
-                .method(route == Route.RESPONSES ? HttpMethod.POST : HttpMethod.GET)
-                .idleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        Request r = request(url(account, route, query), route == Route.RESPONSES ? HttpMethod.POST : HttpMethod.GET);
         Set<String> connectionListed = connectionTokens(incoming);
         String userAgent = incoming.get(HttpHeader.USER_AGENT);
         boolean hasVersion = incoming.contains("version");
@@ -204,7 +209,6 @@ public final class UpstreamClient implements AutoCloseable {
             } else if (account.credentials() instanceof Credentials.ApiKey k) {
                 h.put(HttpHeader.AUTHORIZATION, "Bearer " + k.key());
             }
-            if (address.host() != null) h.add(address.host());
         });
         if (body != null && route == Route.RESPONSES) {
             String ct = incoming.get(HttpHeader.CONTENT_TYPE);
@@ -218,10 +222,7 @@ public final class UpstreamClient implements AutoCloseable {
      * dialects that build their own headers (Chat Completions, Anthropic): nothing of Codex's request is copied.
      */
     public Request newPost(String url) {
-        Address address = address(url);
-        Request r = http.newRequest(address.uri()).method(HttpMethod.POST).idleTimeout(config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        if (address.host() != null) r.headers(h -> h.add(address.host()));
-        return r;
+        return request(url, HttpMethod.POST);
     }
 
     static String codexVersion(String userAgent) {

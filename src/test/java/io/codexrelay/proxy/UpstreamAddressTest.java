@@ -20,10 +20,10 @@ class UpstreamAddressTest {
     @Test
     void theSameAddressIsParsedOnceAndReadAsURICreateReadsIt() {
         try (UpstreamClient client = new UpstreamClient(RelayConfig.defaults().upstream())) {
-            URI first = client.uri("https://chatgpt.com/backend-api/codex/responses");
+            URI first = client.address("https://chatgpt.com/backend-api/codex/responses").uri();
             assertThat(first).isEqualTo(URI.create("https://chatgpt.com/backend-api/codex/responses"));
-            assertThat(client.uri("https://chatgpt.com/backend-api/codex/responses")).isSameAs(first);
-            URI withQuery = client.uri("http://127.0.0.1:8080/v1/models?client_version=0.169.0");
+            assertThat(client.address("https://chatgpt.com/backend-api/codex/responses").uri()).isSameAs(first);
+            URI withQuery = client.address("http://127.0.0.1:8080/v1/models?client_version=0.169.0").uri();
             assertThat(withQuery.getRawQuery()).isEqualTo("client_version=0.169.0");
             assertThat(withQuery.getPort()).isEqualTo(8080);
         }
@@ -34,12 +34,12 @@ class UpstreamAddressTest {
         try (UpstreamClient client = new UpstreamClient(RelayConfig.defaults().upstream())) {
             URI kept = null;
             for (int i = 0; i < 1000; i++) {
-                URI u = client.uri("http://127.0.0.1:9/v1/models?n=" + i);
+                URI u = client.address("http://127.0.0.1:9/v1/models?n=" + i).uri();
                 assertThat(u.getRawQuery()).isEqualTo("n=" + i);
                 if (i == 999) kept = u;
             }
-            assertThat(client.uri("http://127.0.0.1:9/v1/models?n=999")).isSameAs(kept);
-            assertThat(client.urisKept()).isLessThanOrEqualTo(64);
+            assertThat(client.address("http://127.0.0.1:9/v1/models?n=999").uri()).isSameAs(kept);
+            assertThat(client.addressesKept()).isLessThanOrEqualTo(64);
         }
     }
 
@@ -71,8 +71,8 @@ class UpstreamAddressTest {
     @Test
     void aMalformedAddressFailsAsBeforeAndIsNotKept() {
         try (UpstreamClient client = new UpstreamClient(RelayConfig.defaults().upstream())) {
-            assertThatThrownBy(() -> client.uri("http://bad host/v1")).isInstanceOf(IllegalArgumentException.class);
-            assertThat(client.urisKept()).isZero();
+            assertThatThrownBy(() -> client.address("http://bad host/v1").uri()).isInstanceOf(IllegalArgumentException.class);
+            assertThat(client.addressesKept()).isZero();
         }
     }
 }
