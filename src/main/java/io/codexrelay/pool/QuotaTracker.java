@@ -254,9 +254,17 @@ public final class QuotaTracker {
 
     private static boolean sameQuota(QuotaSnapshot a, QuotaSnapshot b) {
         if (a == null || b == null) return a == b;
+        return sameReading(a, b) && Objects.equals(a.planType(), b.planType());
+    }
+
+    /**
+     * Whether two snapshots read the same quota: windows and credits (what the {@code x-codex-*} headers carry), not
+     * the plan, source or time. Spelt out for the same reason as {@link #sameWindow}. Neither may be null.
+     */
+    public static boolean sameReading(QuotaSnapshot a, QuotaSnapshot b) {
         return sameWindow(a.primary(), b.primary()) && sameWindow(a.secondary(), b.secondary())
                 && Objects.equals(a.hasCredits(), b.hasCredits()) && Objects.equals(a.unlimitedCredits(), b.unlimitedCredits())
-                && Objects.equals(a.creditBalance(), b.creditBalance()) && Objects.equals(a.planType(), b.planType());
+                && Objects.equals(a.creditBalance(), b.creditBalance());
     }
 
     /**
@@ -264,7 +272,7 @@ public final class QuotaTracker {
      * equals goes through method handles, which the launcher's C1-compiled code calls slowly. Compares every
      * component of {@link QuotaWindow} (QuotaTrackerTest fails when one is added and not compared here).
      */
-    public static boolean sameWindow(QuotaWindow a, QuotaWindow b) {
+    static boolean sameWindow(QuotaWindow a, QuotaWindow b) {
         if (a == b) return true;
         if (a == null || b == null) return false;
         return Double.compare(a.usedPercent(), b.usedPercent()) == 0 && Objects.equals(a.windowMinutes(), b.windowMinutes())

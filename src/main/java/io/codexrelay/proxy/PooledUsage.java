@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -70,19 +69,12 @@ public final class PooledUsage {
         QuotaSnapshot v = QuotaTracker.effective(view, now);
         if (v == null) return List.of();
         Made last = lastMade;
-        if (last != null && showsTheSame(last.shown(), v)) return last.fields();
+        if (last != null && QuotaTracker.sameReading(last.shown(), v)) return last.fields();
         List<HttpField> fields = new ArrayList<>();
         headers(v, now).forEach((name, value) -> fields.add(new HttpField(name, value)));
         Made made = new Made(v, List.copyOf(fields));
         lastMade = made;
         return made.fields();
-    }
-
-    /** Whether two views give the same headers: every part {@link #headers} writes, compared without records' equals. */
-    private static boolean showsTheSame(QuotaSnapshot a, QuotaSnapshot b) {
-        return QuotaTracker.sameWindow(a.primary(), b.primary()) && QuotaTracker.sameWindow(a.secondary(), b.secondary())
-                && Objects.equals(a.hasCredits(), b.hasCredits()) && Objects.equals(a.unlimitedCredits(), b.unlimitedCredits())
-                && Objects.equals(a.creditBalance(), b.creditBalance());
     }
 
     private static void windowHeaders(Map<String, String> h, QuotaHeaders names, QuotaWindow w) {

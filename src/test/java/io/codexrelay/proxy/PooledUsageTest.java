@@ -74,6 +74,8 @@ class PooledUsageTest {
         QuotaSnapshot credits = new QuotaSnapshot(more.primary(), more.secondary(), true, false, "12.5", "plus", "headers", NOW);
         assertThat(asMap(PooledUsage.fields(credits, NOW))).containsEntry("x-codex-credits-has-credits", "true")
                 .containsEntry("x-codex-credits-balance", "12.5");
+        QuotaSnapshot spent = new QuotaSnapshot(more.primary(), more.secondary(), true, false, "7", "plus", "headers", NOW);
+        assertThat(asMap(PooledUsage.fields(spent, NOW))).containsEntry("x-codex-credits-balance", "7"); // the balance alone
         // still taken at "now": once the 5-hour window has reset, the same snapshot shows it at 0 with no reset time
         Instant later = NOW.plusSeconds(3601);
         Map<String, String> afterReset = asMap(PooledUsage.fields(credits, later));
