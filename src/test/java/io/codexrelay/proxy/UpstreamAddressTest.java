@@ -1,13 +1,12 @@
 package io.codexrelay.proxy;
 
-import io.codexrelay.config.RelayConfig;
-import org.junit.jupiter.api.Test;
-
 import io.codexrelay.account.Account;
 import io.codexrelay.account.Credentials;
+import io.codexrelay.config.RelayConfig;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
+import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 
