@@ -44,8 +44,12 @@ public final class PooledUsage {
 
     /** The {@code x-codex-*} headers for a view (empty when the view is null). */
     public static Map<String, String> headers(QuotaSnapshot view, Instant now) {
+        return headersOf(QuotaTracker.effective(view, now));
+    }
+
+    /** The {@code x-codex-*} headers for a view already made effective (empty when it is null). */
+    private static Map<String, String> headersOf(QuotaSnapshot v) {
         Map<String, String> h = new LinkedHashMap<>();
-        QuotaSnapshot v = QuotaTracker.effective(view, now);
         if (v == null) return h;
         windowHeaders(h, QuotaHeaders.PRIMARY, v.primary());
         windowHeaders(h, QuotaHeaders.SECONDARY, v.secondary());
@@ -71,7 +75,7 @@ public final class PooledUsage {
         Made last = lastMade;
         if (last != null && QuotaTracker.sameReading(last.shown(), v)) return last.fields();
         List<HttpField> fields = new ArrayList<>();
-        headers(v, now).forEach((name, value) -> fields.add(new HttpField(name, value)));
+        headersOf(v).forEach((name, value) -> fields.add(new HttpField(name, value)));
         Made made = new Made(v, List.copyOf(fields));
         lastMade = made;
         return made.fields();
